@@ -1,0 +1,271 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"golang.org/x/term"
+
+	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/headless"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/session"
+)
+
+// IO is everything a command may touch of the outside world; tests pass
+// their own (the k6 manner), nothing deeper reads os directly.
+type IO struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Env            map[string]string
+}
+
+// version is set at build time with -ldflags "-X main.version=…"; otherwise
+// the module version is used.
+var version = ""
+
+func toolVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
+	}
+	return "dev"
+}
+
+// exitError carries an exit code through cobra.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// Main runs the command line and returns the exit code.
+func Main(ctx context.Context, args []string, io IO) int {
+	root := newRoot(ctx, io)
+	root.SetArgs(args)
+	root.SetOut(io.Stdout)
+	root.SetErr(io.Stderr)
+	err := root.Execute()
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ue *config.UsageError
+	var pe *runner.PlanError
+	if errors.As(err, &ue) || errors.As(err, &pe) || isCobraUsage(err) {
+		fmt.Fprintf(io.Stderr, "pfx-tui: %v\nRun 'pfx-tui --help' for usage.\n", err)
+		return headless.ExitUsage
+	}
+	fmt.Fprintf(io.Stderr, "pfx-tui: %v\n", err)
+	return headless.ExitRuntime
+}
+
+// usageErr marks cobra's own argument and flag errors.
+type usageErr struct{ error }
+
+func isCobraUsage(err error) bool {
+	var u usageErr
+	if errors.As(err, &u) {
+		return true
+	}
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command") || strings.HasPrefix(msg, "unknown flag") ||
+		strings.HasPrefix(msg, "unknown shorthand flag") || strings.Contains(msg, "flag needs an argument") ||
+		strings.HasPrefix(msg, "invalid argument") || strings.HasPrefix(msg, "accepts ")
+}
+
+func newRoot(ctx context.Context, io IO) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pfx-tui",
+		Short: "Measure what a slow fetch costs from a Durable Object: direct vs proxyFetch",
+		Long: `pfx-tui runs proxy-fetch cost experiments: batches of fetches through each approach
+(direct, current = proxyFetch via an Orchestrator DO, simple = proxyFetchSimple) at several
+upstream durations, measured client-side over WebSockets.
+
+With no command it runs an experiment (same as 'pfx-tui run'). The default target is the
+embedded local emulator, so it works with no Cloudflare account; its figures are labelled
+emulated.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageErr{err} })
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetContext(ctx)
+
+	rf := &runFlags{}
+	rf.register(root.Flags())
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usageErr{fmt.Errorf("unknown command %q for pfx-tui", args[0])}
+		}
+		return rf.run(cmd, io)
+	}
+	run := &cobra.Command{
+		Use:   "run",
+		Short: "Run an experiment (headless when stdout is not a terminal or with --no-tui)",
+		Args:  cobra.NoArgs,
+	}
+	rf2 := &runFlags{}
+	rf2.register(run.Flags())
+	run.RunE = func(cmd *cobra.Command, args []string) error { return rf2.run(cmd, io) }
+	root.AddCommand(run, newServeLocal(io), newVersion(io))
+	return root
+}
+
+func newVersion(io IO) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintf(io.Stdout, "pfx-tui %s\n", toolVersion())
+			return nil
+		},
+	}
+}
+
+// runFlags are the flags of `run` (also accepted by the bare command).
+type runFlags struct {
+	fs           *pflag.FlagSet
+	target       string
+	approaches   string
+	durations    string
+	ops          int
+	batches      int
+	warmup       int
+	order        string
+	seed         int64
+	out          string
+	format       string
+	noTUI        bool
+	hopLatency   time.Duration
+	batchTimeout time.Duration
+	devVars      string
+}
+
+func (f *runFlags) register(fs *pflag.FlagSet) {
+	d := config.Defaults()
+	f.fs = fs
+	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator) or the URL of a deployed Worker (env TEST_URL)")
+	fs.StringVar(&f.approaches, "approaches", strings.Join(d.Approaches, ","), "approaches to compare, comma-separated, as the target names them (/patterns)")
+	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
+	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
+	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
+	fs.IntVar(&f.warmup, "warmup", d.Warmup, "warmup ops per approach, run first and excluded from statistics")
+	fs.StringVar(&f.order, "order", d.Order, "batch order: interleave (cycle through cells), sequential, random")
+	fs.Int64Var(&f.seed, "seed", d.Seed, "seed for --order random")
+	fs.StringVar(&f.out, "out", d.Out, "results folder; the file is rewritten after every batch")
+	fs.StringVar(&f.format, "format", d.Format, "report format on stdout: text or json")
+	fs.BoolVar(&f.noTUI, "no-tui", false, "headless: progress on stderr, report on stdout (automatic when stdout is not a terminal)")
+	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
+	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
+	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
+}
+
+// config resolves defaults < .dev.vars < environment < flags.
+func (f *runFlags) config(io IO) (config.Config, error) {
+	cfg := config.Defaults()
+	vars, err := config.LoadDevVars(f.devVars)
+	if err != nil {
+		return cfg, &config.UsageError{Flag: "dev-vars", Msg: err.Error()}
+	}
+	cfg.Layer(vars, ".dev.vars")
+	cfg.Layer(io.Env, "env")
+	fs := f.fs
+	if config.Changed(fs, "target") {
+		cfg.Target = f.target
+		cfg.Sources["target"] = "flag"
+	}
+	cfg.Target = strings.TrimSpace(cfg.Target)
+	if !cfg.IsLocal() && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
+		return cfg, &config.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is neither 'local' nor an http(s) URL", cfg.Target)}
+	}
+	cfg.Approaches = config.SplitList(f.approaches)
+	if len(cfg.Approaches) == 0 {
+		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
+	}
+	ds, err := runner.ParseDurations(f.durations)
+	if err != nil {
+		return cfg, &config.UsageError{Flag: "durations", Msg: err.Error()}
+	}
+	cfg.Durations = ds
+	cfg.Ops, cfg.Batches, cfg.Warmup, cfg.Order, cfg.Seed = f.ops, f.batches, f.warmup, f.order, f.seed
+	cfg.Out, cfg.Format, cfg.HopLatency, cfg.BatchTimeout = f.out, f.format, f.hopLatency, f.batchTimeout
+	if cfg.Format != "text" && cfg.Format != "json" {
+		return cfg, &config.UsageError{Flag: "format", Msg: fmt.Sprintf("%q is not one of text, json", cfg.Format)}
+	}
+	if cfg.HopLatency < 0 || cfg.HopLatency > 10*time.Second {
+		return cfg, &config.UsageError{Flag: "hop-latency", Msg: "must be within 0..10s"}
+	}
+	if cfg.BatchTimeout < 0 {
+		return cfg, &config.UsageError{Flag: "batch-timeout", Msg: "must not be negative"}
+	}
+	plan := runner.Plan{Approaches: cfg.Approaches, Durations: cfg.Durations, Batches: cfg.Batches, Ops: cfg.Ops, Warmup: cfg.Warmup, Order: cfg.Order, Seed: cfg.Seed}
+	if err := plan.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func (f *runFlags) run(cmd *cobra.Command, io IO) error {
+	cfg, err := f.config(io)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	_ = isTerminal(io.Stdout) // the TUI (issue 4) takes over here when stdout is a terminal
+	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	code := headless.Run(ctx, s, headless.Options{Stdout: io.Stdout, Stderr: io.Stderr, Format: cfg.Format})
+	if code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func newServeLocal(io IO) *cobra.Command {
+	var addr string
+	var hop time.Duration
+	cmd := &cobra.Command{
+		Use:   "serve-local",
+		Short: "Run the embedded local target standalone (WebSocket protocol + delay upstream)",
+		Long: `serve-local runs the embedded emulator of the Cloudflare experiment until interrupted,
+so other clients (for example Lumenize's Node client) can use it. Its figures are emulated.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			srv, err := localtarget.Start(localtarget.Options{Addr: addr, HopLatency: hop})
+			if err != nil {
+				return err
+			}
+			defer srv.Close()
+			ws, _ := runner.WebSocketURL(srv.URL(), "")
+			fmt.Fprintf(io.Stdout, "pfx-tui local target (emulated) listening\n  URL:       %s\n  WebSocket: %s\n  patterns:  %s/patterns\n  upstream:  %s/delay/{ms}\nPress Ctrl-C to stop.\n", srv.URL(), ws, srv.URL(), srv.URL())
+			<-cmd.Context().Done()
+			fmt.Fprintf(io.Stderr, "pfx-tui: stopping the local target (%d trace events recorded)\n", srv.Traces().Len())
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "listen address (use 127.0.0.1:0 for a random port)")
+	cmd.Flags().DurationVar(&hop, "hop-latency", 0, "latency added to every internal hop")
+	return cmd
+}

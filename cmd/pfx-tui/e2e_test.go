@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/report"
+)
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "pfx-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	binPath = filepath.Join(dir, "pfx-tui")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		panic("building the binary: " + err.Error())
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func runBinary(t *testing.T, dir string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	err := cmd.Run()
+	code = 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return o.String(), e.String(), code
+}
+
+// cleanEnv drops variables that would change the target or leak credentials.
+func cleanEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "TEST_URL=") || strings.HasPrefix(kv, "CLOUDFLARE_") {
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
+}
+
+func onlyResultsFile(t *testing.T, dir string) *report.Results {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "results", "*.json"))
+	if len(files) != 1 {
+		t.Fatalf("results files: %v", files)
+	}
+	if !regexp.MustCompile(`^\d{8}T\d{6}Z-[0-9a-f]{6}\.json$`).MatchString(filepath.Base(files[0])) {
+		t.Errorf("results file name %s", filepath.Base(files[0]))
+	}
+	r, err := report.Load(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+func TestEndToEndHeadlessRun(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr, code := runBinary(t, dir, "run", "--no-tui", "--approaches", "direct,current,simple",
+		"--durations", "50ms,100ms", "--ops", "3", "--batches", "2", "--warmup", "1")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "EMULATED") {
+		t.Errorf("the local target's figures are not labelled emulated:\n%s", stdout)
+	}
+	for _, d := range []string{"50ms", "100ms"} {
+		if !strings.Contains(stdout, "duration "+d) {
+			t.Errorf("no table for %s", d)
+		}
+	}
+	rows := regexp.MustCompile(`(?m)^(direct|current|simple)\s+6\s+`).FindAllString(stdout, -1)
+	if len(rows) != 6 {
+		t.Errorf("want 6 rows with n=6, got %d:\n%s", len(rows), stdout)
+	}
+	if !strings.Contains(stderr, "done in") {
+		t.Errorf("stderr lacks the final line:\n%s", stderr)
+	}
+	r := onlyResultsFile(t, dir)
+	if r.Status != report.StatusComplete || !r.Emulated || r.SchemaVersion != report.SchemaVersion {
+		t.Errorf("results header: status %s emulated %v schema %d", r.Status, r.Emulated, r.SchemaVersion)
+	}
+	if r.Target.Version == nil || r.Target.Version.Version != 1 {
+		t.Errorf("target version not recorded: %+v", r.Target)
+	}
+	perCell := map[string]int{}
+	for _, b := range r.Batches {
+		if b.Warmup {
+			continue
+		}
+		for _, s := range b.Samples {
+			perCell[fmt.Sprintf("%s/%d", b.Approach, b.DurationMs)]++
+			if s.Ms < float64(b.DurationMs) {
+				t.Errorf("%s sample %.2f below %d ms", b.ID, s.Ms, b.DurationMs)
+			}
+		}
+	}
+	if len(perCell) != 6 {
+		t.Errorf("cells in file: %v", perCell)
+	}
+	for k, n := range perCell {
+		if n != 6 {
+			t.Errorf("cell %s has %d samples, want 6", k, n)
+		}
+	}
+}
+
+func TestEndToEndJSONFormat(t *testing.T) {
+	dir := t.TempDir()
+	stdout, stderr, code := runBinary(t, dir, "--no-tui", "--approaches", "direct,simple", "--durations", "0", "--ops", "2", "--batches", "1", "--warmup", "0", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		SchemaVersion int `json:"schemaVersion"`
+		Emulated      bool
+		Analysis      report.Analysis `json:"analysis"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, stdout)
+	}
+	if out.SchemaVersion != 1 || !out.Emulated || len(out.Analysis.Cells) != 2 {
+		t.Errorf("json: %+v", out)
+	}
+}
+
+func TestEndToEndInterruptKeepsPartialResults(t *testing.T) {
+	dir := t.TempDir()
+	cmd := exec.Command(binPath, "run", "--no-tui", "--approaches", "direct", "--durations", "200ms", "--ops", "50", "--batches", "3", "--warmup", "0")
+	cmd.Dir = dir
+	cmd.Env = cleanEnv()
+	var o, e bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &o, &e
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1500 * time.Millisecond)
+	_ = cmd.Process.Signal(syscall.SIGINT)
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 130 {
+		t.Fatalf("exit: %v\nstderr:\n%s", err, e.String())
+	}
+	r := onlyResultsFile(t, dir)
+	if r.Status != report.StatusInterrupted || len(r.Batches) != 1 {
+		t.Fatalf("status %s batches %d", r.Status, len(r.Batches))
+	}
+	if n := len(r.Batches[0].Samples); n < 3 || n > 12 {
+		t.Errorf("partial batch kept %d samples", n)
+	}
+	if !strings.Contains(e.String(), "interrupted") {
+		t.Errorf("stderr does not say interrupted:\n%s", e.String())
+	}
+}
+
+func TestUsageErrorsExit2NamingTheFlag(t *testing.T) {
+	cases := []struct {
+		args []string
+		flag string
+	}{
+		{[]string{"run", "--ops", "0"}, "--ops"},
+		{[]string{"run", "--ops", "x"}, "--ops"},
+		{[]string{"run", "--durations", "fast"}, "--durations"},
+		{[]string{"run", "--durations", "40s"}, "--durations"},
+		{[]string{"--order", "zigzag"}, "--order"},
+		{[]string{"run", "--format", "xml"}, "--format"},
+		{[]string{"run", "--target", "ftp://x"}, "--target"},
+		{[]string{"run", "--bogus"}, "--bogus"},
+		{[]string{"run", "--approaches", "direct,direct"}, "--approaches"},
+	}
+	for _, c := range cases {
+		var o, e bytes.Buffer
+		code := Main(context.Background(), c.args, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+		if code != 2 {
+			t.Errorf("%v: exit %d, want 2 (%s)", c.args, code, e.String())
+		}
+		if !strings.Contains(e.String(), c.flag) {
+			t.Errorf("%v: error does not name %s: %s", c.args, c.flag, e.String())
+		}
+	}
+}
+
+func TestUnofferedApproachIsAUsageError(t *testing.T) {
+	var o, e bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--approaches", "direct,bogus", "--durations", "0", "--ops", "1", "--batches", "1", "--out", t.TempDir()}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	if code != 2 || !strings.Contains(e.String(), "--approaches") || !strings.Contains(e.String(), "direct, current, simple") {
+		t.Errorf("exit %d: %s", code, e.String())
+	}
+}
+
+func TestUnreachableTargetNamesTheURL(t *testing.T) {
+	var o, e bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--target", "http://127.0.0.1:1", "--out", t.TempDir()}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	if code != 1 || !strings.Contains(e.String(), "127.0.0.1:1") || !strings.Contains(e.String(), "refused") {
+		t.Errorf("exit %d: %s", code, e.String())
+	}
+}

@@ -1,0 +1,40 @@
+// Command pfx-tui is a terminal console for proxy-fetch cost experiments on
+// Cloudflare. See README.md.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+)
+
+func main() {
+	env := map[string]string{}
+	for _, kv := range os.Environ() {
+		if k, v, ok := strings.Cut(kv, "="); ok {
+			env[k] = v
+		}
+	}
+	ctx, stop := interruptContext()
+	defer stop()
+	os.Exit(Main(ctx, os.Args[1:], IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: env}))
+}
+
+// interruptContext is cancelled by the first Ctrl-C (the run stops after the
+// current op and saves); a second Ctrl-C exits at once with 130, the results
+// file already holding every finished batch.
+func interruptContext() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sig := make(chan os.Signal, 2)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		cancel()
+		<-sig
+		os.Stderr.WriteString("\npfx-tui: second interrupt, exiting now\n")
+		os.Exit(130)
+	}()
+	return ctx, func() { signal.Stop(sig); cancel() }
+}

@@ -1,0 +1,209 @@
+// Package config holds the one Config struct every command reads. Values
+// come from defaults < .dev.vars < environment < flags; secrets are a type
+// that cannot print itself.
+package config
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+)
+
+// Secret holds a credential. It prints and marshals as a mask, so it cannot
+// leak into output, logs or results files by accident; use Reveal to use it.
+type Secret struct{ v string }
+
+// NewSecret wraps a credential.
+func NewSecret(v string) Secret { return Secret{v: v} }
+
+// Reveal returns the credential, for the one place that sends it.
+func (s Secret) Reveal() string { return s.v }
+
+// Set reports whether a value is present.
+func (s Secret) Set() bool { return s.v != "" }
+
+func (s Secret) String() string {
+	if s.v == "" {
+		return ""
+	}
+	return "********"
+}
+
+// GoString masks %#v too.
+func (s Secret) GoString() string { return s.String() }
+
+// MarshalJSON writes whether the secret was set, never its value.
+func (s Secret) MarshalJSON() ([]byte, error) {
+	if s.v == "" {
+		return []byte(`""`), nil
+	}
+	return []byte(`"(set)"`), nil
+}
+
+// Environment variable names, as in Lumenize's .dev.vars.
+const (
+	EnvAccountID       = "CLOUDFLARE_ACCOUNT_ID"
+	EnvBucket          = "CLOUDFLARE_R2_BUCKET_NAME"
+	EnvAccessKeyID     = "CLOUDFLARE_R2_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "CLOUDFLARE_R2_SECRET_ACCESS_KEY"
+	EnvTestURL         = "TEST_URL"
+	EnvNoColor         = "NO_COLOR"
+)
+
+// TargetLocal is the embedded emulator, the default target.
+const TargetLocal = "local"
+
+// Config is everything a command needs.
+type Config struct {
+	Target     string          `json:"target"`
+	Approaches []string        `json:"approaches"`
+	Durations  []time.Duration `json:"-"`
+	Ops        int             `json:"opsPerBatch"`
+	Batches    int             `json:"batchesPerCell"`
+	Warmup     int             `json:"warmupOps"`
+	Order      string          `json:"order"`
+	Seed       int64           `json:"seed"`
+	Out        string          `json:"out"`
+	Format     string          `json:"format"`
+	HopLatency time.Duration   `json:"-"`
+	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
+	BatchTimeout time.Duration `json:"-"`
+
+	// R2 / Logpush access.
+	AccountID       string `json:"accountId,omitempty"`
+	Bucket          string `json:"bucket,omitempty"`
+	AccessKeyID     Secret `json:"accessKeyId"`
+	SecretAccessKey Secret `json:"secretAccessKey"`
+
+	// Sources records where each non-default value came from (flag, env,
+	// .dev.vars), for `doctor` and for error messages.
+	Sources map[string]string `json:"-"`
+}
+
+// Defaults make the bare command a useful one-minute demo on the local target.
+func Defaults() Config {
+	return Config{
+		Target:     TargetLocal,
+		Approaches: []string{"direct", "current", "simple"},
+		Durations:  []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second},
+		Ops:        5,
+		Batches:    2,
+		Warmup:     2,
+		Order:      "interleave",
+		Seed:       1,
+		Out:        "results",
+		Format:     "text",
+		Sources:    map[string]string{},
+	}
+}
+
+// IsLocal reports whether the embedded emulator is the target.
+func (c Config) IsLocal() bool { return c.Target == TargetLocal || c.Target == "" }
+
+// DurationsMs is the durations in milliseconds.
+func (c Config) DurationsMs() []int {
+	out := make([]int, len(c.Durations))
+	for i, d := range c.Durations {
+		out[i] = int(d / time.Millisecond)
+	}
+	return out
+}
+
+// ReadDevVars parses a wrangler-style .dev.vars file: KEY=VALUE lines, '#'
+// comments, optional single or double quotes, optional `export `.
+func ReadDevVars(r io.Reader) (map[string]string, error) {
+	out := map[string]string{}
+	sc := bufio.NewScanner(r)
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		line = strings.TrimPrefix(line, "export ")
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			return nil, fmt.Errorf(".dev.vars line %d: want KEY=VALUE", n)
+		}
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if len(v) >= 2 && (v[0] == '"' && v[len(v)-1] == '"' || v[0] == '\'' && v[len(v)-1] == '\'') {
+			if v[0] == '"' {
+				if u, err := strconv.Unquote(v); err == nil {
+					v = u
+				} else {
+					v = v[1 : len(v)-1]
+				}
+			} else {
+				v = v[1 : len(v)-1]
+			}
+		}
+		out[k] = v
+	}
+	return out, sc.Err()
+}
+
+// LoadDevVars reads a .dev.vars file; a missing file is not an error.
+func LoadDevVars(path string) (map[string]string, error) {
+	f, err := os.Open(path)
+	if os.IsNotExist(err) {
+		return map[string]string{}, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return ReadDevVars(f)
+}
+
+// Layer applies one source of KEY=VALUE settings (.dev.vars, then the
+// environment) on top of c.
+func (c *Config) Layer(vars map[string]string, source string) {
+	set := func(key string, apply func(string)) {
+		if v, ok := vars[key]; ok && v != "" {
+			apply(v)
+			c.Sources[key] = source
+		}
+	}
+	set(EnvTestURL, func(v string) { c.Target = v })
+	set(EnvAccountID, func(v string) { c.AccountID = v })
+	set(EnvBucket, func(v string) { c.Bucket = v })
+	set(EnvAccessKeyID, func(v string) { c.AccessKeyID = NewSecret(v) })
+	set(EnvSecretAccessKey, func(v string) { c.SecretAccessKey = NewSecret(v) })
+}
+
+// UsageError is a bad flag value; commands exit 2 on it.
+type UsageError struct{ Flag, Msg string }
+
+func (e *UsageError) Error() string {
+	if e.Flag == "" {
+		return e.Msg
+	}
+	return fmt.Sprintf("--%s: %s", e.Flag, e.Msg)
+}
+
+// SplitList reads "a,b, c" into trimmed non-empty items.
+func SplitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Changed reports whether the user set a flag (nil-safe).
+func Changed(fs *pflag.FlagSet, name string) bool {
+	if fs == nil {
+		return false
+	}
+	f := fs.Lookup(name)
+	return f != nil && f.Changed
+}

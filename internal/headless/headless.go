@@ -1,0 +1,197 @@
+// Package headless is the --no-tui front end: about one progress line per
+// second on stderr, the final report on stdout. It consumes the same runner
+// events as the TUI.
+package headless
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/session"
+)
+
+// Exit codes shared by the commands.
+const (
+	ExitOK          = 0
+	ExitRuntime     = 1
+	ExitUsage       = 2
+	ExitThreshold   = 3
+	ExitInterrupted = 130
+)
+
+// Options for a headless run.
+type Options struct {
+	Stdout, Stderr io.Writer
+	Format         string        // text | json
+	Interval       time.Duration // progress line interval (default 1 s)
+}
+
+// Run drives the session's runner to the end and prints the report. It
+// returns the process exit code.
+func Run(ctx context.Context, s *session.Session, o Options) int {
+	if o.Interval <= 0 {
+		o.Interval = time.Second
+	}
+	p := &progress{w: o.Stderr, start: time.Now(), plan: s.Plan, specs: s.Runner.Specs()}
+	label := s.Results.Target.URL
+	if s.Results.Emulated {
+		label = "local target (emulated)"
+	}
+	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s\n",
+		s.Results.ID, label, len(p.specs), s.Plan.EstimatedDuration().Round(time.Second), s.Path)
+	tick := time.NewTicker(o.Interval)
+	defer tick.Stop()
+	events := s.Runner.Run(ctx)
+	var saveErr error
+	var done runner.RunDone
+loop:
+	for {
+		select {
+		case ev, ok := <-events:
+			if !ok {
+				break loop
+			}
+			if err := s.Record(ev); err != nil && saveErr == nil {
+				saveErr = err
+				fmt.Fprintf(o.Stderr, "pfx-tui: cannot write the results file: %v\n", err)
+			}
+			p.observe(ev)
+			if d, ok := ev.(runner.RunDone); ok {
+				done = d
+			}
+		case <-tick.C:
+			p.line()
+		}
+	}
+	switch {
+	case done.Err != nil:
+		fmt.Fprintf(o.Stderr, "pfx-tui: run failed: %v\n", done.Err)
+	case done.Interrupted:
+		fmt.Fprintf(o.Stderr, "pfx-tui: interrupted; %d batches measured are kept in %s\n", len(done.Results), s.Path)
+	default:
+		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
+	}
+	if err := Render(o.Stdout, s.Results, o.Format); err != nil {
+		fmt.Fprintf(o.Stderr, "pfx-tui: %v\n", err)
+		return ExitRuntime
+	}
+	switch {
+	case done.Interrupted:
+		return ExitInterrupted
+	case done.Err != nil || saveErr != nil:
+		return ExitRuntime
+	case allFailed(done.Results):
+		fmt.Fprintln(o.Stderr, "pfx-tui: every batch failed; see the notes above")
+		return ExitRuntime
+	}
+	return ExitOK
+}
+
+// Render prints a results file in the chosen format.
+func Render(w io.Writer, r *report.Results, format string) error {
+	switch format {
+	case "", "text":
+		return report.WriteText(w, r)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(struct {
+			*report.Results
+			Analysis report.Analysis `json:"analysis"`
+		}{r, report.Analyze(r)})
+	}
+	return fmt.Errorf("unknown format %q (want text or json)", format)
+}
+
+func allFailed(rs []runner.BatchResult) bool {
+	if len(rs) == 0 {
+		return false
+	}
+	for _, b := range rs {
+		if b.Status == runner.StatusOK {
+			return false
+		}
+	}
+	return true
+}
+
+// progress keeps what the next progress line says.
+type progress struct {
+	w        io.Writer
+	start    time.Time
+	plan     runner.Plan
+	specs    []runner.BatchSpec
+	current  *runner.BatchSpec
+	ops      int
+	lastMs   float64
+	finished int
+	failed   int
+	dirty    bool
+}
+
+func (p *progress) observe(ev runner.Event) {
+	switch e := ev.(type) {
+	case runner.BatchStarted:
+		spec := e.Spec
+		p.current, p.ops, p.lastMs, p.dirty = &spec, 0, 0, true
+	case runner.OpProgress:
+		p.ops, p.lastMs, p.dirty = e.Completed, e.SampleMs, true
+	case runner.BatchDone:
+		p.finished++
+		if e.Result.Errors > 0 {
+			fmt.Fprintf(p.w, "  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, runner.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
+		}
+	case runner.BatchFailed:
+		p.finished++
+		p.failed++
+		fmt.Fprintf(p.w, "  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, runner.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
+	}
+}
+
+func (p *progress) line() {
+	if p.current == nil || !p.dirty {
+		return
+	}
+	p.dirty = false
+	c := p.current
+	what := fmt.Sprintf("%s @ %s batch %d/%d", c.Approach, runner.FormatDuration(c.DurationMs), c.Batch, p.plan.Batches)
+	if c.Warmup {
+		what = fmt.Sprintf("%s warmup", c.Approach)
+	}
+	last := ""
+	if p.lastMs > 0 {
+		last = ", last " + report.FormatMs(p.lastMs)
+	}
+	failed := ""
+	if p.failed > 0 {
+		failed = fmt.Sprintf(", %d failed", p.failed)
+	}
+	fmt.Fprintf(p.w, "[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s\n", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
+		fmtClock(time.Since(p.start)), fmtClock(p.eta()))
+}
+
+// eta is the upstream delay still ahead: a lower bound, like the plan's estimate.
+func (p *progress) eta() time.Duration {
+	var rest time.Duration
+	if p.current == nil {
+		return 0
+	}
+	for _, s := range p.specs[p.current.Index:] {
+		ops := s.Ops
+		if s.Index == p.current.Index {
+			ops -= p.ops
+		}
+		rest += time.Duration(ops) * time.Duration(s.DurationMs) * time.Millisecond
+	}
+	return rest
+}
+
+func fmtClock(d time.Duration) string {
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}

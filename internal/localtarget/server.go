@@ -1,0 +1,364 @@
+// Package localtarget is the embedded default target: an emulation of the
+// Cloudflare experiment (controller, origin, orchestrator, executor and delay
+// upstream) on one loopback HTTP server. Every role is a real HTTP hop over
+// loopback, not a function call, so latency includes real connection and
+// scheduling costs, and every role invocation records a workers_trace_events
+// record the way Cloudflare would.
+//
+// The op flow per approach (→ is an HTTP hop; [x] is an invocation):
+//
+//	direct:  controller → [origin fetch] → upstream; origin consumes the body
+//	simple:  controller → [origin fetch] → [executor rpc] acks, then in the
+//	         background → upstream → [origin rpc: result] → [controller rpc: op done];
+//	         the origin arms a timeout backstop ([origin alarm] if it fires)
+//	current: controller → [origin fetch] → [orchestrator rpc: enqueue, ack]
+//	         → [orchestrator alarm: dispatch] → [executor rpc] acks, then in the
+//	         background → upstream → [origin rpc: result] → [controller rpc: op done],
+//	         and → [orchestrator rpc: delivery report]
+//
+// The origin never waits for the upstream in current and simple: that is the
+// bargain being measured (DO wall time vs Worker CPU time).
+package localtarget
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
+)
+
+// Options configure the emulator.
+type Options struct {
+	// Addr is the listen address; empty means a random loopback port.
+	Addr string
+	// HopLatency is added before every internal hop (controller→origin,
+	// origin→executor, executor→upstream, …) to mimic the network.
+	HopLatency time.Duration
+	// ScriptName is written into every trace record (default "pfx-local").
+	ScriptName string
+	// BackstopSlack is how long past the upstream delay the origin waits for
+	// a proxied result before its timeout backstop fires (default 30 s).
+	BackstopSlack time.Duration
+}
+
+// Modes the emulator offers, in /patterns order.
+var Patterns = []protocol.Pattern{
+	{Mode: "direct", Name: "Direct Fetch", Description: "The origin DO fetches the upstream itself and pays wall-clock duration while it waits (baseline)."},
+	{Mode: "current", Name: "proxyFetch (Orchestrator)", Description: "Origin DO → Orchestrator DO (queue + alarm) → executor Worker → result back to the origin DO over RPC."},
+	{Mode: "simple", Name: "proxyFetchSimple", Description: "Origin DO → executor Worker → result back to the origin DO; an alarm is the timeout backstop."},
+}
+
+// Server is a running emulator.
+type Server struct {
+	opts    Options
+	ln      net.Listener
+	srv     *http.Server
+	base    string
+	traces  *TraceStore
+	client  *http.Client
+	origins map[string]*origin
+	ctrl    *controller
+	orch    *orchestrator
+	bg      sync.WaitGroup
+	closing chan struct{}
+}
+
+// Start listens and serves until Close.
+func Start(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.ScriptName == "" {
+		opts.ScriptName = "pfx-local"
+	}
+	if opts.BackstopSlack <= 0 {
+		opts.BackstopSlack = 30 * time.Second
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("local target: listen on %s: %w", opts.Addr, err)
+	}
+	s := &Server{
+		opts:    opts,
+		ln:      ln,
+		base:    "http://" + ln.Addr().String(),
+		traces:  newTraceStore(),
+		closing: make(chan struct{}),
+		client: &http.Client{Transport: &http.Transport{
+			Proxy:               nil, // loopback hops never go through a proxy
+			MaxIdleConns:        256,
+			MaxIdleConnsPerHost: 256,
+			IdleConnTimeout:     90 * time.Second,
+		}},
+	}
+	s.ctrl = newController(s)
+	s.orch = &orchestrator{s: s}
+	s.origins = map[string]*origin{}
+	for _, p := range Patterns {
+		s.origins[p.Mode] = newOrigin(s, p.Mode)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET "+protocol.PathVersion, s.handleVersion)
+	mux.HandleFunc("GET "+protocol.PathPatterns, s.handlePatterns)
+	mux.HandleFunc("GET "+protocol.PathDelay+"{ms}", s.handleDelay)
+	mux.HandleFunc("POST /_do/origin/{mode}/op", s.handleOriginOp)
+	mux.HandleFunc("POST /_do/origin/{mode}/result", s.handleOriginResult)
+	mux.HandleFunc("POST /_do/orchestrator/enqueue", s.orch.handleEnqueue)
+	mux.HandleFunc("POST /_do/orchestrator/delivered", s.orch.handleDelivered)
+	mux.HandleFunc("POST /_do/executor/fetch", s.handleExecutorFetch)
+	mux.HandleFunc("POST /_do/controller/opdone", s.ctrl.handleOpDone)
+	mux.HandleFunc("/", s.ctrl.handleWebSocket)
+	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() { _ = s.srv.Serve(ln) }()
+	return s, nil
+}
+
+// URL is the target's base URL, e.g. http://127.0.0.1:41234.
+func (s *Server) URL() string { return s.base }
+
+// Traces gives access to the recorded trace events.
+func (s *Server) Traces() *TraceStore { return s.traces }
+
+// Close stops the server and waits for background work (executors, alarms).
+func (s *Server) Close() error {
+	select {
+	case <-s.closing:
+		return nil
+	default:
+	}
+	close(s.closing)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	err := s.srv.Shutdown(ctx)
+	if err != nil {
+		_ = s.srv.Close()
+	}
+	s.ctrl.closeAll()
+	s.bg.Wait()
+	return nil
+}
+
+func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli()})
+}
+
+func (s *Server) handlePatterns(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, protocol.Patterns{Patterns: Patterns})
+}
+
+func (s *Server) modes() []string { return protocol.Patterns{Patterns: Patterns}.Modes() }
+
+// handleDelay is the delay upstream: it sleeps {ms} then answers a small body.
+func (s *Server) handleDelay(w http.ResponseWriter, r *http.Request) {
+	inv := s.begin(EntrypointDefault, EventFetch)
+	inv.request(r.Method, r.URL.String())
+	defer inv.end()
+	if b := r.URL.Query().Get("batch"); b != "" {
+		op, _ := strconv.Atoi(r.URL.Query().Get("op"))
+		inv.tag(b, op)
+	}
+	ms, err := strconv.Atoi(r.PathValue("ms"))
+	if err != nil || ms < 0 || ms > protocol.MaxDelayMs {
+		inv.respond(http.StatusBadRequest)
+		http.Error(w, fmt.Sprintf("delay must be an integer 0..%d ms", protocol.MaxDelayMs), http.StatusBadRequest)
+		return
+	}
+	inv.await(func() {
+		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+	})
+	inv.respond(http.StatusOK)
+	w.Header().Set("Content-Type", "text/plain")
+	fmt.Fprintf(w, "delayed %d ms\n", ms)
+}
+
+// opRequest is what the controller sends the origin for one op.
+type opRequest struct {
+	BatchID    string `json:"batchId"`
+	Op         int    `json:"op"`
+	DurationMs int    `json:"durationMs"`
+}
+
+// opResponse is the origin's answer: for direct the op is finished; for the
+// proxied approaches Pending means the result will arrive at the controller's
+// opdone endpoint.
+type opResponse struct {
+	Pending bool   `json:"pending"`
+	Error   string `json:"error,omitempty"`
+}
+
+// fetchJob is a request handed to the executor.
+type fetchJob struct {
+	BatchID  string `json:"batchId"`
+	Op       int    `json:"op"`
+	URL      string `json:"url"`
+	ReplyTo  string `json:"replyTo"`
+	ReportTo string `json:"reportTo,omitempty"`
+}
+
+// fetchResult is the executor's delivery to the origin.
+type fetchResult struct {
+	BatchID string `json:"batchId"`
+	Op      int    `json:"op"`
+	Status  int    `json:"status"`
+	Body    string `json:"body"`
+	Error   string `json:"error,omitempty"`
+}
+
+// opDone is the origin's notice to the controller that an op finished.
+type opDone struct {
+	BatchID string `json:"batchId"`
+	Op      int    `json:"op"`
+	Error   string `json:"error,omitempty"`
+}
+
+func (s *Server) upstreamURL(batchID string, op, ms int) string {
+	return fmt.Sprintf("%s%s%d?batch=%s&op=%d", s.base, protocol.PathDelay, ms, batchID, op)
+}
+
+// hop sends one internal request, after the configured hop latency, and
+// decodes a JSON answer into out (when not nil). It is awaited time for inv.
+func (s *Server) hop(ctx context.Context, inv *invocation, method, url string, in, out any) (status int, err error) {
+	inv.await(func() {
+		if s.opts.HopLatency > 0 {
+			select {
+			case <-time.After(s.opts.HopLatency):
+			case <-ctx.Done():
+				err = ctx.Err()
+				return
+			}
+		}
+		var body io.Reader
+		if in != nil {
+			b, e := json.Marshal(in)
+			if e != nil {
+				err = e
+				return
+			}
+			body = bytes.NewReader(b)
+		}
+		req, e := http.NewRequestWithContext(ctx, method, url, body)
+		if e != nil {
+			err = e
+			return
+		}
+		if in != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		resp, e := s.client.Do(req)
+		if e != nil {
+			err = e
+			return
+		}
+		defer resp.Body.Close()
+		status = resp.StatusCode
+		data, e := io.ReadAll(resp.Body)
+		if e != nil {
+			err = e
+			return
+		}
+		if status >= 300 {
+			err = fmt.Errorf("%s %s: HTTP %d: %s", method, pathOf(url), status, strings.TrimSpace(string(data)))
+			return
+		}
+		if out != nil && len(data) > 0 {
+			err = json.Unmarshal(data, out)
+		}
+	})
+	return status, err
+}
+
+// upstreamFetch fetches the delay upstream and consumes the body.
+func (s *Server) upstreamFetch(ctx context.Context, inv *invocation, url string) (status int, body string, err error) {
+	inv.await(func() {
+		if s.opts.HopLatency > 0 {
+			time.Sleep(s.opts.HopLatency)
+		}
+		req, e := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if e != nil {
+			err = e
+			return
+		}
+		resp, e := s.client.Do(req)
+		if e != nil {
+			err = e
+			return
+		}
+		defer resp.Body.Close()
+		status = resp.StatusCode
+		b, e := io.ReadAll(resp.Body)
+		body = string(b)
+		if e != nil {
+			err = e
+		}
+	})
+	if err == nil && status >= 400 {
+		err = fmt.Errorf("upstream answered HTTP %d", status)
+	}
+	return status, body, err
+}
+
+func pathOf(u string) string {
+	if i := strings.Index(u, "://"); i >= 0 {
+		u = u[i+3:]
+		if j := strings.IndexByte(u, '/'); j >= 0 {
+			return u[j:]
+		}
+	}
+	return u
+}
+
+// bgCtx is the context of background work: it ends when the server closes.
+func (s *Server) bgCtx() (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		select {
+		case <-s.closing:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
+}
+
+// goBackground runs fn like ctx.waitUntil: after the response, tracked so Close waits.
+func (s *Server) goBackground(fn func(ctx context.Context)) {
+	s.bg.Add(1)
+	go func() {
+		defer s.bg.Done()
+		ctx, cancel := s.bgCtx()
+		defer cancel()
+		fn(ctx)
+	}()
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+func readJSON(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+	if err := dec.Decode(v); err != nil {
+		return fmt.Errorf("bad request body: %w", err)
+	}
+	return nil
+}
+
+var errTimeout = errors.New("timeout: no result before the backstop alarm")

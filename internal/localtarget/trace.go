@@ -1,0 +1,176 @@
+package localtarget
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"sync"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/logpush"
+)
+
+// Class names of the emulated roles. They match workers/ and Lumenize's
+// experiment classes so the billing roles derived from Entrypoint line up.
+const (
+	EntrypointController   = "PerformanceController"
+	EntrypointOrigin       = "OriginDO"
+	EntrypointOrchestrator = "FetchOrchestrator"
+	EntrypointExecutor     = "FetchExecutor"
+	// EntrypointDefault is the default fetch handler (router and delay upstream):
+	// Cloudflare leaves Entrypoint empty for it.
+	EntrypointDefault = ""
+)
+
+// Event types as Cloudflare reports them in workers_trace_events.
+const (
+	EventFetch     = "fetch"
+	EventRPC       = "worker_rpc"
+	EventAlarm     = "alarm"
+	EventWebSocket = "hibernatable_web_socket"
+)
+
+// TraceStore keeps every invocation's trace event in memory, in the order the
+// invocations ended, for the Logpush emulator and for tests.
+type TraceStore struct {
+	mu      sync.Mutex
+	records []logpush.Record
+	notify  chan struct{}
+}
+
+func newTraceStore() *TraceStore { return &TraceStore{notify: make(chan struct{}, 1)} }
+
+func (t *TraceStore) add(r logpush.Record) {
+	t.mu.Lock()
+	t.records = append(t.records, r)
+	t.mu.Unlock()
+	select {
+	case t.notify <- struct{}{}:
+	default:
+	}
+}
+
+// Since returns the records added after the first `from` ones, and the index
+// to pass next time. It never removes anything.
+func (t *TraceStore) Since(from int) ([]logpush.Record, int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if from >= len(t.records) {
+		return nil, len(t.records)
+	}
+	out := make([]logpush.Record, len(t.records)-from)
+	copy(out, t.records[from:])
+	return out, len(t.records)
+}
+
+// Len is the number of records kept.
+func (t *TraceStore) Len() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.records)
+}
+
+// invocation measures one role invocation the way Cloudflare bills it:
+// WallTimeMs is the time it stayed open, awaited I/O included; CPUTimeMs is
+// the active part, i.e. wall time minus the time spent awaiting I/O.
+type invocation struct {
+	store      *TraceStore
+	script     string
+	entrypoint string
+	eventType  string
+	start      time.Time
+	mu         sync.Mutex
+	awaited    time.Duration
+	logs       []logpush.Log
+	exceptions []logpush.Exception
+	url        string
+	method     string
+	status     int
+	ended      bool
+}
+
+func (s *Server) begin(entrypoint, eventType string) *invocation {
+	return &invocation{store: s.traces, script: s.opts.ScriptName, entrypoint: entrypoint, eventType: eventType, start: time.Now()}
+}
+
+// await runs fn and counts its duration as awaited (not CPU) time.
+func (inv *invocation) await(fn func()) {
+	t0 := time.Now()
+	fn()
+	d := time.Since(t0)
+	inv.mu.Lock()
+	inv.awaited += d
+	inv.mu.Unlock()
+}
+
+// log records a console.log call; tag lines are `console.log("pfx", batchId, op)`.
+func (inv *invocation) log(args ...any) {
+	inv.mu.Lock()
+	inv.logs = append(inv.logs, logpush.Log{Level: "log", Message: args, TimestampMs: time.Now().UnixMilli()})
+	inv.mu.Unlock()
+}
+
+func (inv *invocation) tag(batchID string, op int) { inv.log("pfx", batchID, op) }
+
+func (inv *invocation) exception(name, msg string) {
+	inv.mu.Lock()
+	inv.exceptions = append(inv.exceptions, logpush.Exception{Name: name, Message: msg, TimestampMs: time.Now().UnixMilli()})
+	inv.mu.Unlock()
+}
+
+func (inv *invocation) request(method, url string) {
+	inv.mu.Lock()
+	inv.method, inv.url = method, url
+	inv.mu.Unlock()
+}
+
+func (inv *invocation) respond(status int) {
+	inv.mu.Lock()
+	inv.status = status
+	inv.mu.Unlock()
+}
+
+// end closes the invocation and stores its trace event. Calling it twice is a no-op.
+func (inv *invocation) end() {
+	inv.mu.Lock()
+	if inv.ended {
+		inv.mu.Unlock()
+		return
+	}
+	inv.ended = true
+	wall := time.Since(inv.start)
+	cpu := wall - inv.awaited
+	if cpu < 0 {
+		cpu = 0
+	}
+	outcome := "ok"
+	if len(inv.exceptions) > 0 {
+		outcome = "exception"
+	}
+	rec := logpush.Record{
+		CPUTimeMs:        logpush.Int64(cpu.Milliseconds()),
+		WallTimeMs:       logpush.Int64(wall.Milliseconds()),
+		EventTimestampMs: inv.start.UnixMilli(),
+		ScriptName:       inv.script,
+		Entrypoint:       inv.entrypoint,
+		EventType:        inv.eventType,
+		Outcome:          outcome,
+		ScriptTags:       []string{},
+		ScriptVersion:    &logpush.ScriptVersion{ID: scriptVersionID},
+		Logs:             inv.logs,
+		Exceptions:       inv.exceptions,
+	}
+	if inv.eventType == EventFetch {
+		rec.Event = &logpush.Event{RayID: rayID(), Request: &logpush.Request{URL: inv.url, Method: inv.method}, Response: &logpush.Response{Status: inv.status}}
+	}
+	inv.mu.Unlock()
+	inv.store.add(rec)
+}
+
+// scriptVersionID identifies this emulator build in ScriptVersion.ID.
+const scriptVersionID = "local-emulator"
+
+func rayID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

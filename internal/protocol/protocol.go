@@ -1,0 +1,178 @@
+// Package protocol holds the WebSocket wire messages and the HTTP side
+// endpoints spoken between pfx-tui and an experiment target. It is shared by
+// the client (internal/runner) and the embedded emulator (internal/localtarget)
+// and is compatible with Lumenize's LumenizeExperimentDO servers: our
+// extensions (durationMs, batchId) are optional fields those servers ignore.
+package protocol
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Frame types sent by the server, in the order a healthy batch sends them.
+const (
+	TypeBatchStarted  = "batch-started"
+	TypeTimingStart   = "timing-start"
+	TypeProgress      = "progress"
+	TypeTimingEnd     = "timing-end"
+	TypeBatchComplete = "batch-complete"
+	TypeError         = "error"
+)
+
+// ActionRunBatch is the only client → server action.
+const ActionRunBatch = "run-batch"
+
+// Paths of the side endpoints. Any other path upgrades to the WebSocket; we use PathWS.
+const (
+	PathVersion  = "/version"
+	PathPatterns = "/patterns"
+	PathWS       = "/ws"
+	PathDelay    = "/delay/" // + milliseconds
+)
+
+// MaxDelayMs bounds the delay upstream: /delay/{0..MaxDelayMs}.
+const MaxDelayMs = 30000
+
+// RunBatch is the single message a client sends on a batch's WebSocket.
+type RunBatch struct {
+	Action string `json:"action"`
+	Mode   string `json:"mode"`
+	Count  int    `json:"count"`
+	// DurationMs chooses the upstream delay for this batch (our extension).
+	DurationMs *int `json:"durationMs,omitempty"`
+	// BatchID tags every invocation of the batch for billing attribution (our extension).
+	BatchID string `json:"batchId,omitempty"`
+}
+
+// NewRunBatch builds a run-batch request with both extensions set.
+func NewRunBatch(mode string, count, durationMs int, batchID string) RunBatch {
+	d := durationMs
+	return RunBatch{Action: ActionRunBatch, Mode: mode, Count: count, DurationMs: &d, BatchID: batchID}
+}
+
+// Frame is any server → client message. Fields not used by a type stay zero.
+type Frame struct {
+	Type          string   `json:"type"`
+	Mode          string   `json:"mode,omitempty"`
+	Count         int      `json:"count,omitempty"`
+	Total         int      `json:"total,omitempty"`
+	Completed     int      `json:"completed"`
+	Errors        int      `json:"errors"`
+	ErrorMessages []string `json:"errorMessages,omitempty"`
+	Error         string   `json:"error,omitempty"`
+}
+
+// MarshalJSON writes only the fields that belong to the frame's type, so the
+// bytes match what Lumenize servers send.
+func (f Frame) MarshalJSON() ([]byte, error) {
+	m := map[string]any{"type": f.Type}
+	switch f.Type {
+	case TypeBatchStarted:
+		m["mode"], m["count"] = f.Mode, f.Count
+	case TypeTimingStart, TypeTimingEnd:
+		m["mode"] = f.Mode
+	case TypeProgress:
+		m["mode"], m["total"], m["completed"] = f.Mode, f.Total, f.Completed
+	case TypeBatchComplete:
+		msgs := f.ErrorMessages
+		if msgs == nil {
+			msgs = []string{}
+		}
+		m["mode"], m["completed"], m["errors"], m["errorMessages"] = f.Mode, f.Completed, f.Errors, msgs
+	case TypeError:
+		m["error"] = f.Error
+	default:
+		if f.Mode != "" {
+			m["mode"] = f.Mode
+		}
+	}
+	return json.Marshal(m)
+}
+
+// DecodeFrame parses one server message. Unknown types are returned as they
+// are (the caller decides); a message that is not a JSON object with a string
+// "type" is an error.
+func DecodeFrame(data []byte) (Frame, error) {
+	var f Frame
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Frame{}, fmt.Errorf("protocol: frame is not a JSON message: %w", err)
+	}
+	if f.Type == "" {
+		return Frame{}, fmt.Errorf("protocol: frame has no \"type\": %.80q", data)
+	}
+	return f, nil
+}
+
+// DecodeRunBatch parses a client request, checking the action and fields.
+func DecodeRunBatch(data []byte) (RunBatch, error) {
+	var r RunBatch
+	if err := json.Unmarshal(data, &r); err != nil {
+		return RunBatch{}, fmt.Errorf("invalid JSON: %v", err)
+	}
+	if r.Action != ActionRunBatch {
+		return RunBatch{}, fmt.Errorf("Unknown action: %s", r.Action)
+	}
+	if r.Count < 1 {
+		return RunBatch{}, fmt.Errorf("count must be at least 1, got %d", r.Count)
+	}
+	if r.DurationMs != nil && (*r.DurationMs < 0 || *r.DurationMs > MaxDelayMs) {
+		return RunBatch{}, fmt.Errorf("durationMs must be 0..%d, got %d", MaxDelayMs, *r.DurationMs)
+	}
+	return r, nil
+}
+
+// UnknownModeError is the wording Lumenize servers use for a mode they do not offer.
+func UnknownModeError(mode string, available []string) string {
+	return fmt.Sprintf("Unknown mode: %s. Available: %s", mode, strings.Join(available, ", "))
+}
+
+// Version is the body of GET /version.
+type Version struct {
+	Version   int   `json:"version"`
+	Timestamp int64 `json:"timestamp"` // server epoch ms
+}
+
+// Pattern is one approach a target offers.
+type Pattern struct {
+	Mode        string `json:"mode"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Patterns is the body of GET /patterns.
+type Patterns struct {
+	Patterns []Pattern `json:"patterns"`
+}
+
+// Modes lists the patterns' wire names in the target's order.
+func (p Patterns) Modes() []string {
+	out := make([]string, len(p.Patterns))
+	for i, x := range p.Patterns {
+		out[i] = x.Mode
+	}
+	return out
+}
+
+// BatchTag is the log line every invocation of a batch writes so Logpush
+// records can be attributed exactly: "pfx <batchId> <op>".
+func BatchTag(batchID string, op int) string {
+	return fmt.Sprintf("pfx %s %d", batchID, op)
+}
+
+// ParseBatchTag reads a log message written by BatchTag. op is -1 when the
+// invocation belongs to the batch as a whole.
+func ParseBatchTag(msg string) (batchID string, op int, ok bool) {
+	fields := strings.Fields(msg)
+	if len(fields) < 2 || fields[0] != "pfx" {
+		return "", 0, false
+	}
+	op = -1
+	if len(fields) >= 3 {
+		if _, err := fmt.Sscanf(fields[2], "%d", &op); err != nil {
+			op = -1
+		}
+	}
+	return fields[1], op, true
+}

@@ -1,0 +1,103 @@
+package protocol
+
+import (
+	"encoding/json"
+	"reflect"
+	"testing"
+)
+
+func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
+	cases := []struct {
+		f    Frame
+		want string
+	}{
+		{Frame{Type: TypeBatchStarted, Mode: "direct", Count: 30}, `{"count":30,"mode":"direct","type":"batch-started"}`},
+		{Frame{Type: TypeTimingStart, Mode: "direct"}, `{"mode":"direct","type":"timing-start"}`},
+		{Frame{Type: TypeProgress, Mode: "simple", Total: 30, Completed: 5}, `{"completed":5,"mode":"simple","total":30,"type":"progress"}`},
+		{Frame{Type: TypeTimingEnd, Mode: "direct"}, `{"mode":"direct","type":"timing-end"}`},
+		{Frame{Type: TypeBatchComplete, Mode: "direct", Completed: 29, Errors: 1, ErrorMessages: []string{"boom"}}, `{"completed":29,"errorMessages":["boom"],"errors":1,"mode":"direct","type":"batch-complete"}`},
+		{Frame{Type: TypeBatchComplete, Mode: "direct", Completed: 3}, `{"completed":3,"errorMessages":[],"errors":0,"mode":"direct","type":"batch-complete"}`},
+		{Frame{Type: TypeError, Error: UnknownModeError("bogus", []string{"direct", "proxyfetch"})}, `{"error":"Unknown mode: bogus. Available: direct, proxyfetch","type":"error"}`},
+	}
+	for _, c := range cases {
+		b, err := json.Marshal(c.f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(b) != c.want {
+			t.Errorf("marshal %s:\n got %s\nwant %s", c.f.Type, b, c.want)
+		}
+		back, err := DecodeFrame(b)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if back.Type != c.f.Type || back.Mode != c.f.Mode || back.Completed != c.f.Completed || back.Error != c.f.Error {
+			t.Errorf("round trip %s: %+v", c.f.Type, back)
+		}
+	}
+}
+
+func TestDecodeFrameRejectsGarbage(t *testing.T) {
+	for _, in := range []string{``, `[]`, `{"mode":"direct"}`, `not json`, `{"type":5}`} {
+		if _, err := DecodeFrame([]byte(in)); err == nil {
+			t.Errorf("DecodeFrame(%q) accepted", in)
+		}
+	}
+}
+
+func TestRunBatchEncodeDecode(t *testing.T) {
+	b, _ := json.Marshal(NewRunBatch("simple", 30, 500, "ab12-003"))
+	if string(b) != `{"action":"run-batch","mode":"simple","count":30,"durationMs":500,"batchId":"ab12-003"}` {
+		t.Errorf("encode: %s", b)
+	}
+	r, err := DecodeRunBatch(b)
+	if err != nil || r.Mode != "simple" || *r.DurationMs != 500 || r.BatchID != "ab12-003" {
+		t.Errorf("decode: %+v %v", r, err)
+	}
+	// A Lumenize client sends neither extension.
+	r, err = DecodeRunBatch([]byte(`{"action":"run-batch","mode":"direct","count":3}`))
+	if err != nil || r.DurationMs != nil || r.BatchID != "" {
+		t.Errorf("plain request: %+v %v", r, err)
+	}
+	for _, bad := range []string{`{"action":"run","mode":"direct","count":1}`, `{"action":"run-batch","mode":"direct","count":0}`, `{"action":"run-batch","mode":"d","count":1,"durationMs":40000}`, `{`} {
+		if _, err := DecodeRunBatch([]byte(bad)); err == nil {
+			t.Errorf("accepted %s", bad)
+		}
+	}
+}
+
+func TestBatchTag(t *testing.T) {
+	cases := []struct {
+		in    string
+		id    string
+		op    int
+		match bool
+	}{
+		{BatchTag("ab12-003", 7), "ab12-003", 7, true},
+		{"pfx ab12-003 -1", "ab12-003", -1, true},
+		{"pfx ab12-003", "ab12-003", -1, true},
+		{"hello world", "", 0, false},
+		{"pfx", "", 0, false},
+	}
+	for _, c := range cases {
+		id, op, ok := ParseBatchTag(c.in)
+		if ok != c.match || (ok && (id != c.id || op != c.op)) {
+			t.Errorf("ParseBatchTag(%q) = %q %d %v", c.in, id, op, ok)
+		}
+	}
+	p := Patterns{Patterns: []Pattern{{Mode: "direct"}, {Mode: "simple"}}}
+	if !reflect.DeepEqual(p.Modes(), []string{"direct", "simple"}) {
+		t.Error(p.Modes())
+	}
+}
+
+func FuzzDecodeFrame(f *testing.F) {
+	f.Add([]byte(`{"type":"progress","mode":"direct","total":3,"completed":1}`))
+	f.Add([]byte(`{"type":"batch-complete","errorMessages":[1,2]}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fr, err := DecodeFrame(data)
+		if err == nil && fr.Type == "" {
+			t.Fatal("accepted a frame without type")
+		}
+	})
+}

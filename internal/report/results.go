@@ -1,0 +1,122 @@
+// Package report holds the results file (versioned JSON, rewritten after
+// every batch) and renders it for people and tools.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+)
+
+// SchemaVersion is bumped when a field changes meaning or is removed.
+const SchemaVersion = 1
+
+// Run status values.
+const (
+	StatusRunning     = "running"
+	StatusComplete    = "complete"
+	StatusInterrupted = "interrupted"
+	StatusFailed      = "failed"
+)
+
+// Results is the results file: everything needed to re-render or re-bill a
+// run later. It never holds a secret (config.Secret marshals as "(set)").
+type Results struct {
+	SchemaVersion int       `json:"schemaVersion"`
+	Tool          string    `json:"tool"`
+	ID            string    `json:"id"`
+	CreatedAt     time.Time `json:"createdAt"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	Status        string    `json:"status"`
+	Error         string    `json:"error,omitempty"`
+	// Emulated is true when the figures come from the embedded local target,
+	// not from Cloudflare.
+	Emulated bool                 `json:"emulated"`
+	Target   Target               `json:"target"`
+	Plan     PlanInfo             `json:"plan"`
+	Config   any                  `json:"config"`
+	Batches  []runner.BatchResult `json:"batches"`
+	Billing  json.RawMessage      `json:"billing,omitempty"`
+	// PercentileMethod names how p90/p95/p99 are computed.
+	PercentileMethod string `json:"percentileMethod"`
+}
+
+// Target describes what was measured.
+type Target struct {
+	Kind string `json:"kind"` // local | url | wrangler
+	runner.TargetInfo
+}
+
+// PlanInfo is the plan as run.
+type PlanInfo struct {
+	Approaches  []string `json:"approaches"`
+	DurationsMs []int    `json:"durationsMs"`
+	Batches     int      `json:"batchesPerCell"`
+	Ops         int      `json:"opsPerBatch"`
+	Warmup      int      `json:"warmupOps"`
+	Order       string   `json:"order"`
+	Seed        int64    `json:"seed"`
+	Reference   string   `json:"reference"`
+}
+
+// PlanInfoOf records a runner plan.
+func PlanInfoOf(p runner.Plan, reference string) PlanInfo {
+	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference}
+}
+
+// FileName is results/<UTC time>-<id>.json's base name.
+func FileName(created time.Time, id string) string {
+	return fmt.Sprintf("%s-%s.json", created.UTC().Format("20060102T150405Z"), id)
+}
+
+// Save writes r to path by write-then-rename, so a reader (or a crash) never
+// sees a half-written file.
+func Save(path string, r *Results) error {
+	r.UpdatedAt = time.Now().UTC()
+	data, err := json.MarshalIndent(r, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encoding results: %w", err)
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating results folder %s: %w", dir, err)
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-"+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if _, err := tmp.Write(append(data, '\n')); err != nil {
+		tmp.Close()
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing results: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("writing results: %w", err)
+	}
+	return nil
+}
+
+// Load reads a results file and checks its schema version.
+func Load(path string) (*Results, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var r Results
+	if err := json.Unmarshal(data, &r); err != nil {
+		return nil, fmt.Errorf("%s is not a pfx-tui results file: %v", path, err)
+	}
+	if r.SchemaVersion < 1 || r.SchemaVersion > SchemaVersion {
+		return nil, fmt.Errorf("%s has results schema version %d; this pfx-tui reads version 1..%d", path, r.SchemaVersion, SchemaVersion)
+	}
+	return &r, nil
+}

@@ -1,0 +1,227 @@
+// Package runner drives an experiment: it turns a Plan into batches, runs
+// each batch on its own WebSocket, timestamps every frame with the monotonic
+// clock when it arrives, and emits typed Events. It knows nothing of any UI.
+package runner
+
+import (
+	"fmt"
+	"math/rand"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Orders a plan can run its batches in.
+const (
+	OrderInterleave = "interleave"
+	OrderSequential = "sequential"
+	OrderRandom     = "random"
+)
+
+// Plan is approaches × durations × batches per cell × ops per batch, plus
+// warmup ops per approach that are run first and excluded from statistics.
+type Plan struct {
+	Approaches []string        `json:"approaches"`
+	Durations  []time.Duration `json:"-"`
+	Batches    int             `json:"batchesPerCell"`
+	Ops        int             `json:"opsPerBatch"`
+	Warmup     int             `json:"warmupOps"`
+	Order      string          `json:"order"`
+	Seed       int64           `json:"seed"`
+}
+
+// DurationsMs is the durations in milliseconds, as the wire and results use them.
+func (p Plan) DurationsMs() []int {
+	out := make([]int, len(p.Durations))
+	for i, d := range p.Durations {
+		out[i] = int(d / time.Millisecond)
+	}
+	return out
+}
+
+// Validate names the first problem with the plan in terms of its flag.
+func (p Plan) Validate() error {
+	switch {
+	case len(p.Approaches) == 0:
+		return &PlanError{Flag: "approaches", Msg: "at least one approach is needed"}
+	case len(p.Durations) == 0:
+		return &PlanError{Flag: "durations", Msg: "at least one duration is needed"}
+	case p.Ops < 1:
+		return &PlanError{Flag: "ops", Msg: fmt.Sprintf("must be at least 1, got %d", p.Ops)}
+	case p.Batches < 1:
+		return &PlanError{Flag: "batches", Msg: fmt.Sprintf("must be at least 1, got %d", p.Batches)}
+	case p.Warmup < 0:
+		return &PlanError{Flag: "warmup", Msg: fmt.Sprintf("must be 0 or more, got %d", p.Warmup)}
+	}
+	seen := map[string]bool{}
+	for _, a := range p.Approaches {
+		if a == "" || strings.ContainsAny(a, " ,") {
+			return &PlanError{Flag: "approaches", Msg: fmt.Sprintf("invalid approach name %q", a)}
+		}
+		if seen[a] {
+			return &PlanError{Flag: "approaches", Msg: fmt.Sprintf("%q is listed twice", a)}
+		}
+		seen[a] = true
+	}
+	for _, d := range p.Durations {
+		if d < 0 || d > 30*time.Second || d%time.Millisecond != 0 {
+			return &PlanError{Flag: "durations", Msg: fmt.Sprintf("%s is not a whole number of milliseconds in 0..30s", d)}
+		}
+	}
+	switch p.Order {
+	case OrderInterleave, OrderSequential, OrderRandom:
+	default:
+		return &PlanError{Flag: "order", Msg: fmt.Sprintf("%q is not one of interleave, sequential, random", p.Order)}
+	}
+	return nil
+}
+
+// PlanError is a usage error tied to one flag.
+type PlanError struct{ Flag, Msg string }
+
+func (e *PlanError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }
+
+// BatchSpec is one batch to run.
+type BatchSpec struct {
+	ID         string `json:"id"`
+	Index      int    `json:"index"` // position in the run, from 0
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	Batch      int    `json:"batch"` // 1-based within its cell; 0 for warmup
+	Warmup     bool   `json:"warmup"`
+	Ops        int    `json:"ops"`
+}
+
+// Cell names an approach × duration.
+type Cell struct {
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+}
+
+// Cells lists the plan's cells, durations outermost, approaches in plan order.
+func (p Plan) Cells() []Cell {
+	var out []Cell
+	for _, d := range p.DurationsMs() {
+		for _, a := range p.Approaches {
+			out = append(out, Cell{a, d})
+		}
+	}
+	return out
+}
+
+// Specs expands the plan into batches, in run order. Warmup batches (one per
+// approach at the shortest duration) come first; batch IDs are runID-NNN.
+func (p Plan) Specs(runID string) []BatchSpec {
+	var out []BatchSpec
+	if p.Warmup > 0 {
+		ms := p.DurationsMs()
+		shortest := ms[0]
+		for _, d := range ms {
+			if d < shortest {
+				shortest = d
+			}
+		}
+		for _, a := range p.Approaches {
+			out = append(out, BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.Warmup})
+		}
+	}
+	var main []BatchSpec
+	cells := p.Cells()
+	switch p.Order {
+	case OrderSequential:
+		for _, c := range cells {
+			for b := 1; b <= p.Batches; b++ {
+				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Batch: b, Ops: p.Ops})
+			}
+		}
+	default: // interleave, and the starting point for random
+		for b := 1; b <= p.Batches; b++ {
+			for _, c := range cells {
+				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Batch: b, Ops: p.Ops})
+			}
+		}
+		if p.Order == OrderRandom {
+			rng := rand.New(rand.NewSource(p.Seed))
+			rng.Shuffle(len(main), func(i, j int) { main[i], main[j] = main[j], main[i] })
+			// Keep batch numbers ascending in run order within each cell.
+			next := map[Cell]int{}
+			for i := range main {
+				c := Cell{main[i].Approach, main[i].DurationMs}
+				next[c]++
+				main[i].Batch = next[c]
+			}
+		}
+	}
+	out = append(out, main...)
+	for i := range out {
+		out[i].Index = i
+		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
+	}
+	return out
+}
+
+// EstimatedDuration is a lower bound on the run's length: every op waits at
+// least its upstream delay.
+func (p Plan) EstimatedDuration() time.Duration {
+	var total time.Duration
+	for _, s := range p.Specs("x") {
+		total += time.Duration(s.Ops) * time.Duration(s.DurationMs) * time.Millisecond
+	}
+	return total
+}
+
+// ParseDurations reads "100ms,1s,500" (a bare number is milliseconds), sorted
+// ascending, duplicates refused.
+func ParseDurations(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	seen := map[time.Duration]bool{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		var d time.Duration
+		var err error
+		if isDigits(part) {
+			d, err = time.ParseDuration(part + "ms")
+		} else {
+			d, err = time.ParseDuration(part)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%q is not a duration (use e.g. 100ms, 1s, 5s)", part)
+		}
+		if d < 0 || d > 30*time.Second {
+			return nil, fmt.Errorf("%s is outside 0..30s (the delay upstream's range)", d)
+		}
+		if d%time.Millisecond != 0 {
+			return nil, fmt.Errorf("%s is not a whole number of milliseconds", d)
+		}
+		if seen[d] {
+			return nil, fmt.Errorf("%s is listed twice", d)
+		}
+		seen[d] = true
+		out = append(out, d)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no durations given")
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// FormatDuration prints a delay the way users type it: 100ms, 1s, 1.5s.
+func FormatDuration(ms int) string {
+	if ms >= 1000 && ms%100 == 0 {
+		return strings.TrimSuffix(fmt.Sprintf("%gs", float64(ms)/1000), ".0")
+	}
+	return fmt.Sprintf("%dms", ms)
+}

@@ -1,0 +1,163 @@
+package runner_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+)
+
+// fakeServer speaks the protocol with scripted misbehaviour, like the
+// Lumenize servers the runner must survive.
+type fakeServer struct {
+	behave func(conn *websocket.Conn, req protocol.RunBatch, batch int)
+	n      atomic.Int32
+}
+
+func (f *fakeServer) start(t *testing.T) string {
+	up := websocket.Upgrader{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, err := up.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		_, msg, err := conn.ReadMessage()
+		if err != nil {
+			return
+		}
+		req, err := protocol.DecodeRunBatch(msg)
+		if err != nil {
+			t.Errorf("bad run-batch: %v", err)
+			return
+		}
+		f.behave(conn, req, int(f.n.Add(1)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+func send(conn *websocket.Conn, f protocol.Frame) { _ = conn.WriteJSON(f) }
+
+// healthy runs a batch properly, progress every `every` ops, sleeping d per op.
+func healthy(conn *websocket.Conn, req protocol.RunBatch, every int, d time.Duration, timingStart bool) {
+	send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
+	if timingStart {
+		send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
+	}
+	for op := 1; op <= req.Count; op++ {
+		time.Sleep(d)
+		if op%every == 0 {
+			send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: op})
+		}
+	}
+	send(conn, protocol.Frame{Type: protocol.TypeTimingEnd, Mode: req.Mode})
+	send(conn, protocol.Frame{Type: protocol.TypeBatchComplete, Mode: req.Mode, Completed: req.Count})
+}
+
+func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) runner.RunDone {
+	t.Helper()
+	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{10 * time.Millisecond}, Batches: batches, Ops: ops, Order: runner.OrderSequential}
+	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: timeout, CloseTimeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := collect(t, r.Run(context.Background()))
+	return done
+}
+
+func TestSilentAfterTimingStartTimesOutAndOthersGoOn(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		if n == 1 {
+			send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
+			send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
+			send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: 1})
+			time.Sleep(2 * time.Second) // a continuation threw: silence
+			return
+		}
+		healthy(conn, req, 1, 5*time.Millisecond, true)
+	}}
+	done := runPlan(t, f.start(t), 2, 3, 500*time.Millisecond)
+	if len(done.Results) != 2 {
+		t.Fatalf("results = %d", len(done.Results))
+	}
+	b := done.Results[0]
+	if b.Status != runner.StatusTimeout || !strings.Contains(b.Failure, "1 of 3 ops") || len(b.Samples) != 1 {
+		t.Errorf("silent batch: %s %q samples=%d", b.Status, b.Failure, len(b.Samples))
+	}
+	if done.Results[1].Status != runner.StatusOK {
+		t.Errorf("second batch: %+v", done.Results[1])
+	}
+}
+
+func TestDroppedConnectionMidBatch(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
+		send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
+		send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: 1})
+		send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: 2})
+		conn.UnderlyingConn().Close() // no close frame
+	}}
+	done := runPlan(t, f.start(t), 1, 5, 5*time.Second)
+	b := done.Results[0]
+	if b.Status != runner.StatusDropped || !strings.Contains(b.Failure, "2 of 5 ops") || len(b.Samples) != 2 {
+		t.Errorf("dropped batch: %s %q samples=%d", b.Status, b.Failure, len(b.Samples))
+	}
+}
+
+func TestServerThatNeverAnswersCloseFrame(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		conn.SetCloseHandler(func(int, string) error { return nil }) // swallow it
+		healthy(conn, req, 1, time.Millisecond, true)
+		time.Sleep(3 * time.Second) // never close
+	}}
+	t0 := time.Now()
+	done := runPlan(t, f.start(t), 2, 2, 5*time.Second)
+	if el := time.Since(t0); el > 2*time.Second {
+		t.Errorf("two batches took %s: the runner waited for a close that never comes", el)
+	}
+	for _, b := range done.Results {
+		if b.Status != runner.StatusOK {
+			t.Errorf("batch %s: %s %s", b.ID, b.Status, b.Failure)
+		}
+	}
+}
+
+func TestMissingTimingStartAndEveryFiveProgress(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		healthy(conn, req, 5, 2*time.Millisecond, false)
+	}}
+	done := runPlan(t, f.start(t), 1, 12, 5*time.Second)
+	b := done.Results[0]
+	if b.Status != runner.StatusOK || !b.TimingFallback {
+		t.Fatalf("batch: %s fallback=%v", b.Status, b.TimingFallback)
+	}
+	if b.Granularity != 5 {
+		t.Errorf("granularity = %d, want 5", b.Granularity)
+	}
+	// Samples: ops 1-5, 6-10, then 11-12 from batch-complete.
+	if len(b.Samples) != 3 || b.Samples[0].Ops != 5 || b.Samples[2].Ops != 2 {
+		t.Errorf("samples = %+v", b.Samples)
+	}
+	if b.OpsSeen != 12 {
+		t.Errorf("opsSeen = %d", b.OpsSeen)
+	}
+}
+
+func TestErrorFrameFromServer(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		send(conn, protocol.Frame{Type: protocol.TypeError, Error: "Unknown mode: direct. Available: proxyfetch"})
+	}}
+	done := runPlan(t, f.start(t), 1, 1, 5*time.Second)
+	if b := done.Results[0]; b.Status != runner.StatusError || !strings.Contains(b.Failure, "Available: proxyfetch") {
+		t.Errorf("batch: %s %q", b.Status, b.Failure)
+	}
+}

@@ -1,0 +1,147 @@
+package runner_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+)
+
+func startLocal(t *testing.T) *localtarget.Server {
+	t.Helper()
+	srv, err := localtarget.Start(localtarget.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+func collect(t *testing.T, ch <-chan runner.Event) (runner.RunDone, []runner.Event) {
+	t.Helper()
+	var all []runner.Event
+	var done runner.RunDone
+	for ev := range ch {
+		all = append(all, ev)
+		if d, ok := ev.(runner.RunDone); ok {
+			done = d
+		}
+	}
+	return done, all
+}
+
+func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
+	srv := startLocal(t)
+	plan := runner.Plan{
+		Approaches: []string{"direct", "current", "simple"},
+		Durations:  []time.Duration{50 * time.Millisecond},
+		Batches:    2, Ops: 3, Warmup: 1, Order: runner.OrderInterleave,
+	}
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, events := collect(t, r.Run(context.Background()))
+	if done.Err != nil || done.Interrupted {
+		t.Fatalf("run: %+v", done)
+	}
+	if got, want := len(done.Results), 3+6; got != want {
+		t.Fatalf("results = %d, want %d", got, want)
+	}
+	cellsDone := 0
+	for _, ev := range events {
+		if _, ok := ev.(runner.CellDone); ok {
+			cellsDone++
+		}
+	}
+	if cellsDone != 3 {
+		t.Errorf("CellDone events = %d, want 3", cellsDone)
+	}
+	for _, b := range done.Results {
+		if b.Status != runner.StatusOK || b.Errors != 0 {
+			t.Fatalf("batch %s: status %s errors %d %v %s", b.ID, b.Status, b.Errors, b.ErrorMessages, b.Failure)
+		}
+		if len(b.Samples) != b.Ops {
+			t.Errorf("batch %s: %d samples, want %d", b.ID, len(b.Samples), b.Ops)
+		}
+		for _, s := range b.Samples {
+			if s.Ms < float64(b.DurationMs) {
+				t.Errorf("batch %s (%s): sample %.2f ms below the %d ms delay", b.ID, b.Approach, s.Ms, b.DurationMs)
+			}
+		}
+		if b.Granularity != 1 || b.TimingFallback {
+			t.Errorf("batch %s: granularity %d fallback %v", b.ID, b.Granularity, b.TimingFallback)
+		}
+	}
+}
+
+func TestRunnerUnknownMode(t *testing.T) {
+	srv := startLocal(t)
+	plan := runner.Plan{Approaches: []string{"bogus", "direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 2, Order: runner.OrderSequential}
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := collect(t, r.Run(context.Background()))
+	if len(done.Results) != 2 {
+		t.Fatalf("results = %d", len(done.Results))
+	}
+	b := done.Results[0]
+	if b.Status != runner.StatusError || b.Failure != "server error: Unknown mode: bogus. Available: direct, current, simple" {
+		t.Errorf("bogus batch: %s %q", b.Status, b.Failure)
+	}
+	if done.Results[1].Status != runner.StatusOK {
+		t.Errorf("the next batch did not go on: %+v", done.Results[1])
+	}
+}
+
+func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
+	srv := startLocal(t)
+	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 3, Ops: 20, Order: runner.OrderSequential}
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ch := r.Run(ctx)
+	var done runner.RunDone
+	for ev := range ch {
+		switch e := ev.(type) {
+		case runner.OpProgress:
+			if e.Completed == 3 {
+				cancel()
+			}
+		case runner.RunDone:
+			done = e
+		}
+	}
+	if !done.Interrupted || len(done.Results) != 1 {
+		t.Fatalf("done = %+v", done)
+	}
+	b := done.Results[0]
+	if b.Status != runner.StatusInterrupted || len(b.Samples) < 3 || len(b.Samples) > 5 {
+		t.Fatalf("batch: status %s samples %d", b.Status, len(b.Samples))
+	}
+}
+
+func TestRunnerConnectionRefused(t *testing.T) {
+	srv := startLocal(t)
+	url := srv.URL()
+	_ = srv.Close()
+	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 1, Order: runner.OrderSequential}
+	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "t4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := collect(t, r.Run(context.Background()))
+	if done.Err == nil {
+		t.Fatal("want a run error")
+	}
+	if msg := done.Err.Error(); !strings.Contains(msg, "connection refused") || !strings.Contains(msg, strings.TrimPrefix(url, "http://")) {
+		t.Errorf("error does not name the refusal and the URL: %s", msg)
+	}
+}
