@@ -5,7 +5,6 @@ package headless
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
@@ -98,12 +97,7 @@ func Render(w io.Writer, r *report.Results, format string) error {
 	case "", "text":
 		return report.WriteText(w, r)
 	case "json":
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			*report.Results
-			Analysis report.Analysis `json:"analysis"`
-		}{r, report.Analyze(r)})
+		return report.WriteJSON(w, r)
 	}
 	return fmt.Errorf("unknown format %q (want text or json)", format)
 }

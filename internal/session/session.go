@@ -21,14 +21,65 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
-// Session is a prepared run.
+// Target is an opened target: the embedded emulator (started here) or a
+// remote URL, probed for /version and /patterns.
+type Target struct {
+	URL   string // base URL the runner dials
+	Kind  string // local | url
+	Info  runner.TargetInfo
+	Local *localtarget.Server // nil unless Kind is local
+}
+
+// Emulated reports whether figures from this target are emulated.
+func (t *Target) Emulated() bool { return t.Local != nil }
+
+// Modes are the approaches the target offers, in its order (nil when it
+// has no /patterns).
+func (t *Target) Modes() []string {
+	out := make([]string, len(t.Info.Patterns))
+	for i, p := range t.Info.Patterns {
+		out[i] = p.Mode
+	}
+	return out
+}
+
+// Close stops the local target, if any.
+func (t *Target) Close() {
+	if t != nil && t.Local != nil {
+		_ = t.Local.Close()
+		t.Local = nil
+	}
+}
+
+// OpenTarget starts the embedded emulator when cfg.Target is local, then
+// probes the target. The caller closes it.
+func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
+	t := &Target{URL: cfg.Target, Kind: "url"}
+	if cfg.IsLocal() {
+		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency})
+		if err != nil {
+			return nil, err
+		}
+		t.Local, t.URL, t.Kind = srv, srv.URL(), config.TargetLocal
+	}
+	info, err := runner.Probe(ctx, t.URL)
+	if err != nil {
+		t.Close()
+		return nil, fmt.Errorf("target %s is not answering: %w", displayTarget(cfg, t.URL), err)
+	}
+	t.Info = info
+	return t, nil
+}
+
+// Session is a prepared run on an open target.
 type Session struct {
 	Cfg     config.Config
+	Target  *Target
 	Results *report.Results
 	Path    string // results file
 	Runner  *runner.Runner
-	Local   *localtarget.Server // nil unless the target is local
 	Plan    runner.Plan
+	owned   bool // Close also closes the target
 }
 
 // NewRunID is a short random id for results file names and batch tags.
@@ -38,40 +89,37 @@ func NewRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
-// Prepare starts (or reaches) the target, checks the plan against what the
-// target offers, and writes the initial results file.
+// Prepare opens the target and starts a session on it; Close closes both.
 func Prepare(ctx context.Context, cfg config.Config, tool string) (*Session, error) {
-	s := &Session{Cfg: cfg}
-	target, kind := cfg.Target, "url"
-	if cfg.IsLocal() {
-		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency})
-		if err != nil {
-			return nil, err
-		}
-		s.Local, target, kind = srv, srv.URL(), config.TargetLocal
-	}
-	info, err := runner.Probe(ctx, target)
+	t, err := OpenTarget(ctx, cfg)
 	if err != nil {
-		s.Close()
-		return nil, fmt.Errorf("target %s is not answering: %w", displayTarget(cfg, target), err)
+		return nil, err
 	}
-	if len(info.Patterns) > 0 {
-		offered := make([]string, len(info.Patterns))
-		for i, p := range info.Patterns {
-			offered[i] = p.Mode
-		}
+	s, err := New(t, cfg, tool)
+	if err != nil {
+		t.Close()
+		return nil, err
+	}
+	s.owned = true
+	return s, nil
+}
+
+// New checks the plan against what the target offers, builds the runner and
+// writes the initial results file. The target stays the caller's to close.
+func New(t *Target, cfg config.Config, tool string) (*Session, error) {
+	s := &Session{Cfg: cfg, Target: t}
+	if offered := t.Modes(); len(offered) > 0 {
 		for _, a := range cfg.Approaches {
 			if !slices.Contains(offered, a) {
-				s.Close()
 				return nil, &config.UsageError{Flag: "approaches", Msg: fmt.Sprintf("%q is not offered by the target (it offers: %s)", a, strings.Join(offered, ", "))}
 			}
 		}
 	}
 	s.Plan = runner.Plan{Approaches: cfg.Approaches, Durations: cfg.Durations, Batches: cfg.Batches, Ops: cfg.Ops, Warmup: cfg.Warmup, Order: cfg.Order, Seed: cfg.Seed}
 	id := NewRunID()
-	s.Runner, err = runner.New(runner.Options{Target: target, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
+	var err error
+	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
 	if err != nil {
-		s.Close()
 		return nil, err
 	}
 	now := time.Now().UTC()
@@ -85,8 +133,8 @@ func Prepare(ctx context.Context, cfg config.Config, tool string) (*Session, err
 		ID:               id,
 		CreatedAt:        now,
 		Status:           report.StatusRunning,
-		Emulated:         s.Local != nil,
-		Target:           report.Target{Kind: kind, TargetInfo: info},
+		Emulated:         t.Emulated(),
+		Target:           report.Target{Kind: t.Kind, TargetInfo: t.Info},
 		Plan:             report.PlanInfoOf(s.Plan, reference),
 		Config:           cfg,
 		Batches:          []runner.BatchResult{},
@@ -94,7 +142,6 @@ func Prepare(ctx context.Context, cfg config.Config, tool string) (*Session, err
 	}
 	s.Path = filepath.Join(cfg.Out, report.FileName(now, id))
 	if err := report.Save(s.Path, s.Results); err != nil {
-		s.Close()
 		return nil, err
 	}
 	return s, nil
@@ -131,10 +178,9 @@ func (s *Session) Record(ev runner.Event) error {
 	return report.Save(s.Path, s.Results)
 }
 
-// Close stops the local target, if any.
+// Close closes the target when the session opened it.
 func (s *Session) Close() {
-	if s.Local != nil {
-		_ = s.Local.Close()
-		s.Local = nil
+	if s.owned {
+		s.Target.Close()
 	}
 }

@@ -1,0 +1,50 @@
+package report
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// Export writes the run as Markdown, CSV and JSON next to each other in dir,
+// named after the results file, and returns the paths written.
+func Export(dir string, r *Results) ([]string, error) {
+	base := strings.TrimSuffix(FileName(r.CreatedAt, r.ID), ".json")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, f := range []struct {
+		ext    string
+		render func(*bytes.Buffer) error
+	}{
+		{".md", func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }},
+		{".csv", func(b *bytes.Buffer) error { return WriteCSV(b, r, false) }},
+		{".export.json", func(b *bytes.Buffer) error { return WriteJSON(b, r) }},
+	} {
+		var b bytes.Buffer
+		if err := f.render(&b); err != nil {
+			return paths, err
+		}
+		p := filepath.Join(dir, base+f.ext)
+		if err := os.WriteFile(p, b.Bytes(), 0o644); err != nil {
+			return paths, fmt.Errorf("export: %w", err)
+		}
+		paths = append(paths, p)
+	}
+	return paths, nil
+}
+
+// WriteJSON writes the results with their analysis, the stable machine format.
+func WriteJSON(w io.Writer, r *Results) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		*Results
+		Analysis Analysis `json:"analysis"`
+	}{r, Analyze(r)})
+}
