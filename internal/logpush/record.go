@@ -1,6 +1,7 @@
 // Package logpush reads Cloudflare Logpush workers_trace_events files: the
-// record type, a streaming gzip+NDJSON reader, and object-name parsing. It is
-// pure: no network, no UI.
+// record type, a streaming gzip+NDJSON reader, object-name parsing, duplicate
+// detection and the summary behind `pfx-tui logs scan`. It is pure: no
+// network, no UI.
 package logpush
 
 // Record is one workers_trace_events line: the 13 flat PascalCase fields
@@ -48,7 +49,9 @@ type Response struct {
 	Status int `json:"Status,omitempty"`
 }
 
-// Log is one console.* call made during the invocation.
+// Log is one console.* call made during the invocation. Message holds the
+// call's arguments as decoded JSON values; DecodeLine gives numbers as
+// json.Number (exact, and re-encoded as written), not float64.
 type Log struct {
 	Level       string `json:"Level"`
 	Message     []any  `json:"Message"`
