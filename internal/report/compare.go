@@ -1,0 +1,86 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/stats"
+)
+
+// CellDelta is one cell compared across two runs, benchstat style.
+type CellDelta struct {
+	Approach   string  `json:"approach"`
+	DurationMs int     `json:"durationMs"`
+	Base       float64 `json:"baseMedianMs"`
+	New        float64 `json:"newMedianMs"`
+	BaseN      int     `json:"baseN"`
+	NewN       int     `json:"newN"`
+	DeltaPct   float64 `json:"deltaPct"` // (new − base) / base of the medians
+	P          float64 `json:"p"`        // Mann–Whitney U, two-sided
+	// Significant is false when the difference could be noise (α = 0.05).
+	Significant bool `json:"significant"`
+}
+
+// Compare matches the cells both runs measured.
+func Compare(base, next *Results) []CellDelta {
+	ab, an := Analyze(base), Analyze(next)
+	var out []CellDelta
+	for _, c := range an.Cells {
+		b, ok := ab.Cell(c.Approach, c.DurationMs)
+		if !ok {
+			continue
+		}
+		d := CellDelta{Approach: c.Approach, DurationMs: c.DurationMs, Base: b.Summary.Median, New: c.Summary.Median, BaseN: b.Summary.N, NewN: c.Summary.N, P: 1}
+		if b.Summary.N > 0 && c.Summary.N > 0 {
+			if b.Summary.Median != 0 {
+				d.DeltaPct = (c.Summary.Median - b.Summary.Median) / b.Summary.Median * 100
+			}
+			_, d.P = stats.MannWhitneyU(b.Samples, c.Samples)
+			d.Significant = stats.Significant(d.P)
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// WriteCompare renders the comparison: median base → new, the change, and
+// "~" where the change is not significant.
+func WriteCompare(w io.Writer, base, next *Results) error {
+	deltas := Compare(base, next)
+	var b strings.Builder
+	fmt.Fprintf(&b, "base: %s (%s)\nnew:  %s (%s)\n", base.ID, sourceLabel(base), next.ID, sourceLabel(next))
+	if base.Emulated != next.Emulated {
+		fmt.Fprintln(&b, "warning: one run is emulated and the other is not; the comparison mixes targets")
+	}
+	fmt.Fprintln(&b)
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "duration\tapproach\tbase median\tnew median\tchange\tp\tn (base/new)")
+	for _, d := range deltas {
+		change := "~"
+		if d.BaseN == 0 || d.NewN == 0 {
+			change = "no samples"
+		} else if d.Significant {
+			change = fmt.Sprintf("%+.1f%%", d.DeltaPct)
+		} else {
+			change = fmt.Sprintf("~ (%+.1f%%)", d.DeltaPct)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\tp=%.3f\t%d/%d\n", runner.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, d.P, d.BaseN, d.NewN)
+	}
+	tw.Flush()
+	if len(deltas) == 0 {
+		fmt.Fprintln(&b, "the two runs have no cell in common")
+	}
+	fmt.Fprintln(&b, "\n\"~\": no significant difference (Mann–Whitney U, α = 0.05); change = difference of medians")
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func sourceLabel(r *Results) string {
+	if r.Emulated {
+		return "local target, emulated"
+	}
+	return r.Target.URL
+}
