@@ -27,6 +27,7 @@ const (
 type Options struct {
 	Stdout, Stderr io.Writer
 	Format         string        // text | json
+	Styled         bool          // text as bordered tables (stdout is a terminal, colour allowed)
 	Interval       time.Duration // progress line interval (default 1 s)
 }
 
@@ -75,7 +76,11 @@ loop:
 	default:
 		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
 	}
-	if err := Render(o.Stdout, s.Results, o.Format); err != nil {
+	render := Render
+	if o.Styled && (o.Format == "" || o.Format == "text") {
+		render = func(w io.Writer, r *report.Results, _ string) error { return report.WriteTextStyled(w, r) }
+	}
+	if err := render(o.Stdout, s.Results, o.Format); err != nil {
 		fmt.Fprintf(o.Stderr, "pfx-tui: %v\n", err)
 		return ExitRuntime
 	}

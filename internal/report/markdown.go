@@ -37,9 +37,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 		}
 	}
-	notes := failureNotes(r)
-	notes = append(notes, an.Warnings...)
-	if len(notes) > 0 {
+	if notes := Notes(r, an); len(notes) > 0 {
 		fmt.Fprintln(&b, "\n**Notes**")
 		fmt.Fprintln(&b)
 		for _, n := range notes {

@@ -6,6 +6,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/lipgloss/table"
+
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
@@ -36,8 +39,43 @@ func Headline(r *Results) string {
 		r.ID, status, len(r.Plan.Approaches), len(r.Plan.DurationsMs), r.Plan.Batches, r.Plan.Ops, where)
 }
 
-// WriteText renders the latency comparison: one table per duration.
-func WriteText(w io.Writer, r *Results) error {
+// LatencyHeader is the latency table's header row.
+func LatencyHeader(reference string) []string {
+	return []string{"approach", "n", "mean ± σ", "median", "p95", "min … max", "errors", "vs " + reference}
+}
+
+// LatencyRows are the latency table's rows for one duration.
+func LatencyRows(r *Results, an Analysis, durationMs int) [][]string {
+	var rows [][]string
+	for _, a := range r.Plan.Approaches {
+		c, _ := an.Cell(a, durationMs)
+		s := c.Summary
+		errs := fmt.Sprint(c.Errors)
+		if c.FailedBatches > 0 {
+			errs += fmt.Sprintf(" (%d failed batch", c.FailedBatches)
+			if c.FailedBatches > 1 {
+				errs += "es"
+			}
+			errs += ")"
+		}
+		if s.N == 0 {
+			rows = append(rows, []string{a, "0", "—", "—", "—", "—", errs, "—"})
+			continue
+		}
+		rows = append(rows, []string{a, fmt.Sprint(s.N), FormatMs(s.Mean) + " ± " + FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95),
+			FormatMs(s.Min) + " … " + FormatMs(s.Max), errs, ratioText(c, an.Reference)})
+	}
+	return rows
+}
+
+// WriteText renders the latency comparison, one plain table per duration
+// (for pipes, files and golden tests).
+func WriteText(w io.Writer, r *Results) error { return writeText(w, r, false) }
+
+// WriteTextStyled is WriteText with bordered lipgloss tables, for a terminal.
+func WriteTextStyled(w io.Writer, r *Results) error { return writeText(w, r, true) }
+
+func writeText(w io.Writer, r *Results, styled bool) error {
 	an := Analyze(r)
 	var b strings.Builder
 	fmt.Fprintln(&b, Headline(r))
@@ -46,29 +84,53 @@ func WriteText(w io.Writer, r *Results) error {
 	}
 	for _, d := range r.Plan.DurationsMs {
 		fmt.Fprintf(&b, "\nduration %s — client-side latency per op\n", runner.FormatDuration(d))
+		rows := LatencyRows(r, an, d)
+		if styled {
+			t := table.New().Border(lipgloss.RoundedBorder()).Headers(LatencyHeader(an.Reference)...).Rows(rows...).
+				StyleFunc(func(row, col int) lipgloss.Style {
+					st := lipgloss.NewStyle().Padding(0, 1)
+					if row == table.HeaderRow {
+						return st.Bold(true)
+					}
+					if col > 0 {
+						return st.Align(lipgloss.Right)
+					}
+					return st
+				})
+			fmt.Fprintln(&b, t.Render())
+			continue
+		}
 		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-		fmt.Fprintf(tw, "approach\tn\tmean ± σ\tmedian\tp95\tmin … max\terrors\tvs %s\n", an.Reference)
-		for _, a := range r.Plan.Approaches {
-			c, _ := an.Cell(a, d)
-			s := c.Summary
-			errs := fmt.Sprint(c.Errors)
-			if c.FailedBatches > 0 {
-				errs += fmt.Sprintf(" (%d failed batch", c.FailedBatches)
-				if c.FailedBatches > 1 {
-					errs += "es"
-				}
-				errs += ")"
-			}
-			if s.N == 0 {
-				fmt.Fprintf(tw, "%s\t0\t—\t—\t—\t—\t%s\t—\n", a, errs)
-				continue
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s ± %s\t%s\t%s\t%s … %s\t%s\t%s\n", a, s.N,
-				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95),
-				FormatMs(s.Min), FormatMs(s.Max), errs, ratioText(c, an.Reference))
+		fmt.Fprintln(tw, strings.Join(LatencyHeader(an.Reference), "\t"))
+		for _, row := range rows {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
 		}
 		tw.Flush()
 	}
+	for _, sec := range extraSections {
+		if txt := sec(r); txt != "" {
+			fmt.Fprintf(&b, "\n%s", txt)
+		}
+	}
+	notes := Notes(r, an)
+	if len(notes) > 0 {
+		fmt.Fprintln(&b, "\nnotes:")
+		for _, n := range notes {
+			fmt.Fprintf(&b, "  - %s\n", n)
+		}
+	}
+	fmt.Fprintf(&b, "\nlatency: client-side, per op = gap between progress frames; warmup excluded; p95 by %s; \"~\" = not significantly different from %s (Mann–Whitney U, α = 0.05)\n", stats.PercentileMethod, an.Reference)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// extraSections are further text sections (billing, cost) registered by
+// the files that render them.
+var extraSections []func(*Results) string
+
+// Notes lists failures, error messages, statistical warnings, granularity
+// and outliers: everything a reader must know to trust the table.
+func Notes(r *Results, an Analysis) []string {
 	notes := failureNotes(r)
 	notes = append(notes, an.Warnings...)
 	for _, c := range an.Cells {
@@ -79,15 +141,7 @@ func WriteText(w io.Writer, r *Results) error {
 			notes = append(notes, fmt.Sprintf("%s @ %s: %d outlier(s) by the MAD rule (kept in every figure)", c.Approach, runner.FormatDuration(c.DurationMs), n))
 		}
 	}
-	if len(notes) > 0 {
-		fmt.Fprintln(&b, "\nnotes:")
-		for _, n := range notes {
-			fmt.Fprintf(&b, "  - %s\n", n)
-		}
-	}
-	fmt.Fprintf(&b, "\nlatency: client-side, per op = gap between progress frames; warmup excluded; p95 by %s; \"~\" = not significantly different from %s (Mann–Whitney U, α = 0.05)\n", stats.PercentileMethod, an.Reference)
-	_, err := io.WriteString(w, b.String())
-	return err
+	return notes
 }
 
 func ratioText(c CellStats, ref string) string {
