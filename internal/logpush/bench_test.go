@@ -1,0 +1,83 @@
+package logpush
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"runtime"
+	"testing"
+)
+
+// benchObject builds a gzip NDJSON object of n realistic records.
+func benchObject(b *testing.B, n int) (gz []byte, raw int) {
+	b.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	cw := &countWriter{w: zw}
+	enc := json.NewEncoder(cw)
+	for i := 0; i < n; i++ {
+		rec := Record{CPUTimeMs: Int64(int64(i % 7)), WallTimeMs: Int64(int64(100 + i%900)), EventTimestampMs: 1795000000000 + int64(i),
+			ScriptName: "pfx-experiment", Entrypoint: "OriginDO", EventType: "fetch", Outcome: "ok", ScriptTags: []string{},
+			Event: &Event{RayID: fmt.Sprintf("%016x", i), Request: &Request{URL: "https://pfx.example.workers.dev/delay/100?batch=ab12cd-003&op=4", Method: "GET"}, Response: &Response{Status: 200}},
+			Logs:  []Log{{Level: "log", Message: []any{"pfx", "ab12cd-003", i % 30}, TimestampMs: 1795000000000 + int64(i)}}}
+		if err := enc.Encode(rec); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		b.Fatal(err)
+	}
+	return buf.Bytes(), cw.n
+}
+
+type countWriter struct {
+	w io.Writer
+	n int
+}
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return c.w.Write(p) }
+
+// BenchmarkReader measures streaming throughput and the peak live heap while
+// reading: the reader must not hold the file, so peak-heap-MB stays far
+// below the uncompressed size (raw-MB) whatever the file size.
+func BenchmarkReader(b *testing.B) {
+	for _, n := range []int{10_000, 100_000} {
+		gz, raw := benchObject(b, n)
+		b.Run(fmt.Sprintf("records=%d", n), func(b *testing.B) {
+			b.SetBytes(int64(raw))
+			b.ReportAllocs()
+			var peak uint64
+			var ms runtime.MemStats
+			for i := 0; i < b.N; i++ {
+				runtime.GC()
+				runtime.ReadMemStats(&ms)
+				base := ms.HeapAlloc
+				r := NewReader(bytes.NewReader(gz), true)
+				count := 0
+				for {
+					_, err := r.Next()
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
+					count++
+					if count%5000 == 0 {
+						runtime.ReadMemStats(&ms)
+						if ms.HeapAlloc > base && ms.HeapAlloc-base > peak {
+							peak = ms.HeapAlloc - base
+						}
+					}
+				}
+				if count != n {
+					b.Fatalf("read %d records, want %d", count, n)
+				}
+			}
+			b.ReportMetric(float64(raw)/(1<<20), "raw-MB")
+			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
+		})
+	}
+}
