@@ -1,9 +1,11 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test fmt-check vet gotest build run
+.PHONY: test fmt-check vet gotest workers-test build run bench
 
-test: fmt-check vet gotest
+# workers-test runs first: the Go end-to-end test of --target wrangler needs
+# workers/node_modules.
+test: fmt-check vet workers-test gotest
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './workers/*')); \
@@ -20,3 +22,12 @@ build:
 
 run:
 	$(GO) run ./cmd/pfx-tui
+
+# The Workers project: install exactly the lock file, type-check, run the
+# vitest suite inside the Workers runtime.
+workers-test:
+	cd workers && npm ci --no-audit --no-fund && npm run typecheck && npm test
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/logpush/
+	$(GO) test -run '^$$' -bench . -benchtime 500x ./internal/runner/

@@ -1,0 +1,224 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "./env";
+import {
+  GUARD_SLACK_MS,
+  MAX_ERROR_MESSAGES,
+  decodeRunBatch,
+  errorMessage,
+  isMode,
+  originName,
+  tag,
+  unknownModeError,
+  type Frame,
+  type OpDone,
+  type OpRequest,
+  type RunBatch,
+} from "./protocol";
+import { upstreamURL } from "./upstream";
+
+/** What the WebSocket remembers across hibernation. */
+interface Attachment {
+  /** Origin of the WebSocket request, e.g. https://pfx-experiment.example.workers.dev */
+  base: string;
+  /** Batch tag given as ?batch= on the WebSocket URL, if any. */
+  urlBatch?: string;
+  /** The batchId of the run-batch message, once received (tags the close invocation). */
+  batchId?: string;
+}
+
+interface Waiter {
+  resolve(d: OpDone): void;
+}
+
+/** Thrown when the guard ends a stuck chain. */
+class StuckChainError extends Error {
+  constructor(op: number, ms: number) {
+    super(`op ${op}: no result within ${ms} ms (stuck chain)`);
+    this.name = "StuckChainError";
+  }
+}
+
+/**
+ * PerformanceController: one instance per WebSocket (the router picks a unique
+ * id per upgrade), so batches never share state even if an old socket lingers.
+ *
+ * The batch runs inside the webSocketMessage invocation: ops one after
+ * another, op i+1 starting once op i's result reached the origin. For direct
+ * that is the return of origin.startOp; for the proxied approaches startOp
+ * acks at once and the origin later calls opDone() here (a separate
+ * worker_rpc invocation of this DO) which wakes the waiting loop.
+ */
+export class PerformanceController extends DurableObject<Env> {
+  private waiters = new Map<string, Waiter>();
+  private running = false;
+  private clientGone = false;
+
+  override async fetch(request: Request): Promise<Response> {
+    const url = new URL(request.url);
+    const urlBatch = url.searchParams.get("batch") ?? undefined;
+    if (urlBatch) tag(urlBatch, -1);
+    if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
+      return new Response("PerformanceController: use a WebSocket\n", { status: 426 });
+    }
+    const pair = new WebSocketPair();
+    const client = pair[0];
+    const server = pair[1];
+    this.ctx.acceptWebSocket(server);
+    const att: Attachment = { base: url.origin, ...(urlBatch ? { urlBatch } : {}) };
+    server.serializeAttachment(att);
+    return new Response(null, { status: 101, webSocket: client });
+  }
+
+  override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer): Promise<void> {
+    const att = (ws.deserializeAttachment() as Attachment | null) ?? { base: "http://localhost" };
+    const text = typeof message === "string" ? message : new TextDecoder().decode(message);
+    let req: RunBatch;
+    try {
+      req = decodeRunBatch(text);
+    } catch (e) {
+      if (att.urlBatch) tag(att.urlBatch, -1);
+      this.send(ws, { type: "error", error: errorMessage(e) });
+      return;
+    }
+    tag(req.batchId, -1);
+    ws.serializeAttachment({ ...att, batchId: req.batchId } satisfies Attachment);
+    if (!isMode(req.mode)) {
+      this.send(ws, { type: "error", error: unknownModeError(req.mode) });
+      return;
+    }
+    if (this.running) {
+      this.send(ws, { type: "error", error: "a batch is already running on this WebSocket" });
+      return;
+    }
+    this.running = true;
+    try {
+      await this.runBatch(ws, att, req);
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private async runBatch(ws: WebSocket, att: Attachment, req: RunBatch): Promise<void> {
+    const mode = req.mode;
+    if (!isMode(mode)) return;
+    const origin = this.env.ORIGIN_DO.get(this.env.ORIGIN_DO.idFromName(originName(mode)));
+    const controllerId = this.ctx.id.toString();
+    // The guard sits past the origin's backstop: it only fires when the chain
+    // itself is broken (no result and no backstop report).
+    const guardMs = req.timeoutMs + GUARD_SLACK_MS;
+
+    if (!this.send(ws, { type: "batch-started", mode, count: req.count })) return;
+    if (!this.send(ws, { type: "timing-start", mode })) return;
+
+    let completed = 0;
+    let errors = 0;
+    const errorMessages: string[] = [];
+    for (let op = 0; op < req.count; op++) {
+      if (this.clientGone) return; // the client left: stop after the current op
+      const opReq: OpRequest = {
+        batchId: req.batchId,
+        op,
+        mode,
+        url: upstreamURL(this.env, att.base, req.durationMs, req.batchId, op, req.upstreamStatus),
+        controllerId,
+        backstopMs: req.timeoutMs,
+        ...(req.simulate ? { simulate: req.simulate } : {}),
+      };
+      let opError: string | undefined;
+      try {
+        opError = await this.runOp(origin, opReq, guardMs);
+      } catch (e) {
+        if (e instanceof StuckChainError) {
+          this.send(ws, { type: "error", error: e.message });
+          try {
+            ws.close(1011, "stuck chain");
+          } catch {
+            // already closed
+          }
+          return;
+        }
+        opError = errorMessage(e);
+      }
+      if (opError === undefined) {
+        completed++;
+      } else {
+        errors++;
+        if (errorMessages.length < MAX_ERROR_MESSAGES) errorMessages.push(`op ${op}: ${opError}`);
+      }
+      if (!this.send(ws, { type: "progress", mode, total: req.count, completed: op + 1 })) return;
+    }
+    if (!this.send(ws, { type: "timing-end", mode })) return;
+    this.send(ws, { type: "batch-complete", mode, completed, errors, errorMessages });
+  }
+
+  /** Runs one op; resolves with its error text (undefined = ok) once the result reached the origin. */
+  private async runOp(
+    origin: DurableObjectStub<import("./origin").OriginDO>,
+    req: OpRequest,
+    guardMs: number,
+  ): Promise<string | undefined> {
+    const key = `${req.batchId}/${req.op}`;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const guard = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new StuckChainError(req.op, guardMs)), guardMs);
+    });
+    const done = new Promise<OpDone>((resolve) => {
+      this.waiters.set(key, { resolve });
+    });
+    try {
+      const start = await Promise.race([origin.startOp(req), guard]);
+      if (!start.pending) return start.error;
+      const d = await Promise.race([done, guard]);
+      return d.error;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      this.waiters.delete(key);
+    }
+  }
+
+  /** RPC from the origin: op `op` of `batchId` finished (result reached the origin, or its backstop fired). */
+  async opDone(d: OpDone): Promise<void> {
+    tag(d.batchId, d.op);
+    const w = this.waiters.get(`${d.batchId}/${d.op}`);
+    if (!w) {
+      console.log("opDone for an op nobody waits for (late or after the guard)", d.batchId, d.op);
+      return;
+    }
+    w.resolve(d);
+  }
+
+  override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+    this.clientGone = true;
+    this.tagSocket(ws);
+    // Reciprocate the close (the hibernation API needs it on every compat date).
+    try {
+      ws.close(code === 1005 || code === 1006 || code === 1015 ? 1000 : code, reason);
+    } catch {
+      // already closed
+    }
+  }
+
+  override async webSocketError(ws: WebSocket): Promise<void> {
+    this.clientGone = true;
+    this.tagSocket(ws);
+  }
+
+  /** Batch-level tag for socket events (close, error) when the batch is known. */
+  private tagSocket(ws: WebSocket): void {
+    const att = ws.deserializeAttachment() as Attachment | null;
+    const id = att?.batchId ?? att?.urlBatch;
+    if (id) tag(id, -1);
+  }
+
+  /** Sends a frame; false when the socket is gone (the batch then stops). */
+  private send(ws: WebSocket, f: Frame): boolean {
+    try {
+      ws.send(JSON.stringify(f));
+      return true;
+    } catch (e) {
+      console.log("send failed:", errorMessage(e));
+      this.clientGone = true;
+      return false;
+    }
+  }
+}

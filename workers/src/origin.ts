@@ -1,0 +1,194 @@
+import { DurableObject } from "cloudflare:workers";
+import type { Env } from "./env";
+import {
+  ORCHESTRATOR_NAME,
+  TIMEOUT_ERROR,
+  errorMessage,
+  tag,
+  type FetchJob,
+  type FetchResult,
+  type Mode,
+  type OpDone,
+  type OpRequest,
+  type OpStart,
+} from "./protocol";
+import { fetchErrorText, fetchUpstream } from "./upstream";
+
+/** A proxied op waiting for its result, kept in storage so the backstop survives eviction. */
+interface Pending {
+  reqId: string;
+  batchId: string;
+  op: number;
+  mode: Mode;
+  controllerId: string;
+  /** Epoch ms when the backstop fires. */
+  deadline: number;
+}
+
+const PENDING_PREFIX = "pending:";
+
+/** How much longer than the backstop the executor lets the upstream fetch run (so the backstop decides). */
+const EXECUTOR_FETCH_GRACE_MS = 1_000;
+
+/**
+ * OriginDO: the Durable Object that needs the slow fetch. One instance per
+ * approach (idFromName("origin-<mode>")).
+ *
+ * - direct:    startOp fetches the upstream itself, consumes the body and
+ *              returns: this DO's invocation lasts as long as the upstream.
+ * - simple:    startOp records the op in storage, arms the alarm backstop,
+ *              calls EXECUTOR.executeFetch (which acks at once) and returns.
+ * - rpctarget: the same, through the RpcTarget from EXECUTOR.target().
+ * - current:   the same backstop, but the request goes to FetchOrchestrator,
+ *              which queues it and acks.
+ * For the proxied approaches the result arrives later as deliverResult()
+ * (executor → origin RPC); whichever of deliverResult and alarm() removes the
+ * pending entry first decides the op (the atomic cancel), then the controller
+ * is told with opDone().
+ */
+export class OriginDO extends DurableObject<Env> {
+  /** RPC from the controller: run one op. */
+  async startOp(req: OpRequest): Promise<OpStart> {
+    tag(req.batchId, req.op);
+    if (req.mode === "direct") {
+      return this.direct(req);
+    }
+    const reqId = crypto.randomUUID();
+    if (req.simulate === "stuck") {
+      // Test hook: neither dispatch nor backstop; only the controller's guard can end this op.
+      return { pending: true };
+    }
+    const pending: Pending = {
+      reqId,
+      batchId: req.batchId,
+      op: req.op,
+      mode: req.mode,
+      controllerId: req.controllerId,
+      deadline: Date.now() + req.backstopMs,
+    };
+    this.ctx.storage.kv.put(PENDING_PREFIX + reqId, pending);
+    await this.armAlarm();
+
+    const job: FetchJob = {
+      reqId,
+      batchId: req.batchId,
+      op: req.op,
+      mode: req.mode,
+      url: req.url,
+      fetchTimeoutMs: req.backstopMs + EXECUTOR_FETCH_GRACE_MS,
+    };
+    try {
+      switch (req.mode) {
+        case "simple":
+          await this.env.EXECUTOR.executeFetch(job);
+          break;
+        case "rpctarget": {
+          const target = await this.env.EXECUTOR.target();
+          try {
+            await target.execute(job);
+          } finally {
+            target[Symbol.dispose]();
+          }
+          break;
+        }
+        case "current": {
+          const orch = this.env.FETCH_ORCHESTRATOR.get(
+            this.env.FETCH_ORCHESTRATOR.idFromName(ORCHESTRATOR_NAME),
+          );
+          await orch.enqueue(job);
+          break;
+        }
+      }
+    } catch (e) {
+      // The hand-off failed: end the op now unless the result already arrived.
+      if (this.take(reqId)) {
+        await this.armAlarm();
+        return { pending: false, error: `dispatch failed: ${errorMessage(e)}` };
+      }
+    }
+    return { pending: true };
+  }
+
+  private async direct(req: OpRequest): Promise<OpStart> {
+    try {
+      const res = await fetchUpstream(this.env, req.url, AbortSignal.timeout(req.backstopMs));
+      const body = await res.text(); // consume the body: the whole response is part of the op
+      if (res.status >= 400) {
+        return { pending: false, error: `upstream answered HTTP ${res.status}` };
+      }
+      void body.length;
+      return { pending: false };
+    } catch (e) {
+      return { pending: false, error: fetchErrorText(e, req.backstopMs) };
+    }
+  }
+
+  /** RPC from the executor (or the orchestrator on a failed dispatch): the fetch result. */
+  async deliverResult(r: FetchResult): Promise<boolean> {
+    tag(r.batchId, r.op);
+    const p = this.take(r.reqId);
+    if (!p) {
+      // The backstop already fired (or a duplicate delivery): drop it.
+      console.log("late result ignored", r.batchId, r.op);
+      return false;
+    }
+    await this.armAlarm();
+    // Consume the body the executor read for us.
+    void r.body.length;
+    let error = r.error;
+    if (error === undefined && r.status >= 400) error = `upstream answered HTTP ${r.status}`;
+    await this.notify(p, error);
+    return true;
+  }
+
+  /** The timeout backstop: every pending op past its deadline ends as "timeout". */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    const expired: Pending[] = [];
+    for (const [key, p] of this.ctx.storage.kv.list<Pending>({ prefix: PENDING_PREFIX })) {
+      if (p.deadline <= now) {
+        this.ctx.storage.kv.delete(key);
+        expired.push(p);
+      }
+    }
+    if (expired.length === 0) console.log("origin alarm with nothing expired");
+    for (const p of expired) tag(p.batchId, p.op);
+    await this.armAlarm();
+    for (const p of expired) {
+      await this.notify(p, TIMEOUT_ERROR);
+    }
+  }
+
+  /** Removes a pending op; only the caller that gets it decides the outcome. Synchronous, so atomic. */
+  private take(reqId: string): Pending | undefined {
+    const key = PENDING_PREFIX + reqId;
+    const p = this.ctx.storage.kv.get<Pending>(key);
+    if (p === undefined) return undefined;
+    this.ctx.storage.kv.delete(key);
+    return p;
+  }
+
+  /** Points the alarm at the earliest pending deadline, or removes it when nothing is pending. */
+  private async armAlarm(): Promise<void> {
+    let earliest = Infinity;
+    for (const [, p] of this.ctx.storage.kv.list<Pending>({ prefix: PENDING_PREFIX })) {
+      earliest = Math.min(earliest, p.deadline);
+    }
+    if (earliest === Infinity) {
+      await this.ctx.storage.deleteAlarm();
+    } else {
+      await this.ctx.storage.setAlarm(earliest);
+    }
+  }
+
+  private async notify(p: Pending, error: string | undefined): Promise<void> {
+    const ns = this.env.CONTROLLER;
+    const controller = ns.get(ns.idFromString(p.controllerId));
+    const d: OpDone = { batchId: p.batchId, op: p.op, ...(error !== undefined ? { error } : {}) };
+    try {
+      await controller.opDone(d);
+    } catch (e) {
+      console.error("notify controller failed:", errorMessage(e), p.batchId, p.op);
+    }
+  }
+}
