@@ -153,12 +153,13 @@ type runFlags struct {
 	hopLatency   time.Duration
 	batchTimeout time.Duration
 	devVars      string
+	workersDir   string
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
 	d := config.Defaults()
 	f.fs = fs
-	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator) or the URL of a deployed Worker (env TEST_URL)")
+	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
 	fs.StringVar(&f.approaches, "approaches", strings.Join(d.Approaches, ","), "approaches to compare, comma-separated, as the target names them (/patterns)")
 	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
 	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
@@ -172,6 +173,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
+	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under `wrangler dev`")
 }
 
 // config resolves defaults < .dev.vars < environment < flags.
@@ -189,9 +191,10 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 		cfg.Sources["target"] = "flag"
 	}
 	cfg.Target = strings.TrimSpace(cfg.Target)
-	if !cfg.IsLocal() && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
-		return cfg, &config.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is neither 'local' nor an http(s) URL", cfg.Target)}
+	if !cfg.IsLocal() && cfg.Target != session.TargetWrangler && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
+		return cfg, &config.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is not 'local', 'wrangler' or an http(s) URL", cfg.Target)}
 	}
+	cfg.WorkersDir = f.workersDir
 	cfg.Approaches = config.SplitList(f.approaches)
 	if len(cfg.Approaches) == 0 {
 		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}

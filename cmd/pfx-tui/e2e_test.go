@@ -223,3 +223,43 @@ func TestUnreachableTargetNamesTheURL(t *testing.T) {
 		t.Errorf("exit %d: %s", code, e.String())
 	}
 }
+
+// TestEndToEndWranglerTarget runs the real workers/ code under wrangler dev.
+// `make test` installs workers/node_modules first (npm ci), so in CI this
+// always runs; a bare `go test` without them says why it skips.
+func TestEndToEndWranglerTarget(t *testing.T) {
+	repo, _ := filepath.Abs("../..")
+	if _, err := os.Stat(filepath.Join(repo, "workers", "node_modules", "wrangler")); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("workers/node_modules is missing in CI: make test must run `npm ci` in workers/ first")
+		}
+		t.Skip("workers/node_modules is missing: run `make test` (it runs npm ci in workers/)")
+	}
+	dir := t.TempDir()
+	stdout, stderr, code := runBinary(t, dir, "run", "--no-tui", "--target", "wrangler", "--workers-dir", filepath.Join(repo, "workers"),
+		"--approaches", "direct,current,simple,rpctarget", "--durations", "100ms", "--ops", "5", "--batches", "1", "--warmup", "1")
+	if code != 0 {
+		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
+	}
+	rows := regexp.MustCompile(`(?m)^(direct|current|simple|rpctarget)\s+5\s+`).FindAllString(stdout, -1)
+	if len(rows) != 4 {
+		t.Errorf("want 4 rows with n=5:\n%s", stdout)
+	}
+	if !strings.Contains(stdout, "wrangler dev") || !strings.Contains(stderr, "billing: none") {
+		t.Errorf("the wrangler target is not labelled:\nstdout:\n%s\nstderr:\n%s", stdout, stderr)
+	}
+	r := onlyResultsFile(t, dir)
+	if r.Target.Kind != "wrangler" || !r.Emulated {
+		t.Errorf("target %+v emulated %v", r.Target, r.Emulated)
+	}
+	for _, b := range r.Batches {
+		if b.Status != "ok" || b.Errors != 0 {
+			t.Errorf("batch %s: %s %d errors %v", b.ID, b.Status, b.Errors, b.ErrorMessages)
+		}
+		for _, s := range b.Samples {
+			if s.Ms < float64(b.DurationMs) {
+				t.Errorf("%s: sample %.1f ms below %d ms", b.ID, s.Ms, b.DurationMs)
+			}
+		}
+	}
+}

@@ -72,6 +72,8 @@ type Config struct {
 	Out        string          `json:"out"`
 	Format     string          `json:"format"`
 	HopLatency time.Duration   `json:"-"`
+	// WorkersDir is the workers/ project that --target wrangler runs.
+	WorkersDir string `json:"workersDir,omitempty"`
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
 	BatchTimeout time.Duration `json:"-"`
 
@@ -99,6 +101,7 @@ func Defaults() Config {
 		Seed:       1,
 		Out:        "results",
 		Format:     "text",
+		WorkersDir: "workers",
 		Sources:    map[string]string{},
 	}
 }

@@ -39,8 +39,11 @@ func Run(ctx context.Context, s *session.Session, o Options) int {
 	}
 	p := &progress{w: o.Stderr, start: time.Now(), plan: s.Plan, specs: s.Runner.Specs()}
 	label := s.Results.Target.URL
-	if s.Results.Emulated {
+	switch s.Results.Target.Kind {
+	case "local":
 		label = "local target (emulated)"
+	case "wrangler":
+		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s\n",
 		s.Results.ID, label, len(p.specs), s.Plan.EstimatedDuration().Round(time.Second), s.Path)

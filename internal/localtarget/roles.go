@@ -45,8 +45,8 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such origin", http.StatusNotFound)
 		return
 	}
-	inv := s.begin(EntrypointOrigin, EventFetch)
-	inv.request(r.Method, r.URL.String())
+	// The controller calls the origin DO over RPC, as workers/ does.
+	inv := s.begin(EntrypointOrigin, EventRPC)
 	defer inv.end()
 	var req opRequest
 	if err := readJSON(r, &req); err != nil {

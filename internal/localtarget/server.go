@@ -7,11 +7,11 @@
 //
 // The op flow per approach (→ is an HTTP hop; [x] is an invocation):
 //
-//	direct:  controller → [origin fetch] → upstream; origin consumes the body
-//	simple:  controller → [origin fetch] → [executor rpc] acks, then in the
+//	direct:  controller → [origin rpc] → upstream; origin consumes the body
+//	simple:  controller → [origin rpc] → [executor rpc] acks, then in the
 //	         background → upstream → [origin rpc: result] → [controller rpc: op done];
 //	         the origin arms a timeout backstop ([origin alarm] if it fires)
-//	current: controller → [origin fetch] → [orchestrator rpc: enqueue, ack]
+//	current: controller → [origin rpc] → [orchestrator rpc: enqueue, ack]
 //	         → [orchestrator alarm: dispatch] → [executor rpc] acks, then in the
 //	         background → upstream → [origin rpc: result] → [controller rpc: op done],
 //	         and → [orchestrator rpc: delivery report]
@@ -49,6 +49,13 @@ type Options struct {
 	// BackstopSlack is how long past the upstream delay the origin waits for
 	// a proxied result before its timeout backstop fires (default 30 s).
 	BackstopSlack time.Duration
+
+	// PushInterval is how often the Logpush emulator writes the new trace
+	// records to the embedded S3 server (default 5 s; --local-push-interval).
+	PushInterval time.Duration
+	// S3Addr is the embedded S3 server's listen address; empty means a
+	// random loopback port.
+	S3Addr string
 }
 
 // Modes the emulator offers, in /patterns order.
@@ -71,6 +78,10 @@ type Server struct {
 	orch    *orchestrator
 	bg      sync.WaitGroup
 	closing chan struct{}
+
+	// Logpush emulation (logpushemu.go, s3.go).
+	s3      *S3Server
+	logpush *logpushEmu
 }
 
 // Start listens and serves until Close.
@@ -106,6 +117,10 @@ func Start(opts Options) (*Server, error) {
 	s.origins = map[string]*origin{}
 	for _, p := range Patterns {
 		s.origins[p.Mode] = newOrigin(s, p.Mode)
+	}
+	if err := s.startLogpush(); err != nil {
+		_ = ln.Close()
+		return nil, err
 	}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+protocol.PathVersion, s.handleVersion)
@@ -145,7 +160,7 @@ func (s *Server) Close() error {
 	}
 	s.ctrl.closeAll()
 	s.bg.Wait()
-	return nil
+	return s.closeLogpush()
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {

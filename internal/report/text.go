@@ -28,7 +28,10 @@ func FormatMs(ms float64) string {
 // Headline says what was run, where, and whether it is emulated.
 func Headline(r *Results) string {
 	where := r.Target.URL
-	if r.Emulated {
+	switch {
+	case r.Target.Kind == "wrangler":
+		where = "wrangler dev, local workerd — EMULATED, not Cloudflare figures"
+	case r.Emulated:
 		where = "local target — EMULATED, not Cloudflare figures"
 	}
 	status := ""

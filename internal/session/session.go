@@ -28,10 +28,12 @@ type Target struct {
 	Kind  string // local | url
 	Info  runner.TargetInfo
 	Local *localtarget.Server // nil unless Kind is local
+	dev   *wranglerDev        // nil unless Kind is wrangler
 }
 
-// Emulated reports whether figures from this target are emulated.
-func (t *Target) Emulated() bool { return t.Local != nil }
+// Emulated reports whether figures from this target are not Cloudflare's:
+// the embedded emulator, or workerd under wrangler dev.
+func (t *Target) Emulated() bool { return t.Kind == config.TargetLocal || t.Kind == TargetWrangler }
 
 // Modes are the approaches the target offers, in its order (nil when it
 // has no /patterns).
@@ -45,9 +47,16 @@ func (t *Target) Modes() []string {
 
 // Close stops the local target, if any.
 func (t *Target) Close() {
-	if t != nil && t.Local != nil {
+	if t == nil {
+		return
+	}
+	if t.Local != nil {
 		_ = t.Local.Close()
 		t.Local = nil
+	}
+	if t.dev != nil {
+		t.dev.stop()
+		t.dev = nil
 	}
 }
 
@@ -61,6 +70,12 @@ func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 			return nil, err
 		}
 		t.Local, t.URL, t.Kind = srv, srv.URL(), config.TargetLocal
+	} else if cfg.Target == TargetWrangler {
+		dev, err := startWrangler(ctx, cfg.WorkersDir, 90*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		t.dev, t.URL, t.Kind = dev, dev.url, TargetWrangler
 	}
 	info, err := runner.Probe(ctx, t.URL)
 	if err != nil {
@@ -148,8 +163,11 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 }
 
 func displayTarget(cfg config.Config, url string) string {
-	if cfg.IsLocal() {
+	switch {
+	case cfg.IsLocal():
 		return "local (" + url + ")"
+	case cfg.Target == TargetWrangler:
+		return "wrangler dev (" + url + ")"
 	}
 	return url
 }
