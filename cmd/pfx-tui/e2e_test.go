@@ -118,7 +118,7 @@ func TestEndToEndHeadlessRun(t *testing.T) {
 		}
 		for _, s := range b.Samples {
 			perCell[fmt.Sprintf("%s/%d", b.Approach, b.DurationMs)]++
-			if s.Ms < float64(b.DurationMs) {
+			if s.Ms < float64(b.DurationMs)-5 { // receipt jitter, see the wrangler test
 				t.Errorf("%s sample %.2f below %d ms", b.ID, s.Ms, b.DurationMs)
 			}
 		}
@@ -256,8 +256,10 @@ func TestEndToEndWranglerTarget(t *testing.T) {
 		if b.Status != "ok" || b.Errors != 0 {
 			t.Errorf("batch %s: %s %d errors %v", b.ID, b.Status, b.Errors, b.ErrorMessages)
 		}
+		// A sample is the gap between two progress receipts: delivery jitter
+		// can shorten one gap by what it lengthened the previous, so allow 5 ms.
 		for _, s := range b.Samples {
-			if s.Ms < float64(b.DurationMs) {
+			if s.Ms < float64(b.DurationMs)-5 {
 				t.Errorf("%s: sample %.1f ms below %d ms", b.ID, s.Ms, b.DurationMs)
 			}
 		}

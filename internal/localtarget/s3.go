@@ -121,11 +121,12 @@ func (s *S3Server) PutObject(key string, body []byte) error {
 	return nil
 }
 
-// Close stops serving; the objects stay readable through PutObject's
-// backend until the server is garbage.
+// Close stops serving. Requests in flight get a short grace; connections a
+// client opened but has not used yet would hold a graceful shutdown for
+// seconds (net/http waits for them), so they are cut after it.
 func (s *S3Server) Close() error {
 	s.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 		defer cancel()
 		if err := s.srv.Shutdown(ctx); err != nil {
 			_ = s.srv.Close()

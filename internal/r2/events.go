@@ -12,6 +12,8 @@ import (
 )
 
 // Sink consumes each downloaded object once and reports attribution progress.
+// A Fetcher (and so a Poller) calls it from one goroutine at a time, never
+// concurrently, so an implementation needs no locking of its own.
 type Sink interface {
 	// AddObject reads one object body (gzip NDJSON); key is its full key.
 	AddObject(key string, body io.Reader) error
@@ -28,9 +30,18 @@ type PollEvent struct {
 	FilesNew    int              `json:"filesNew"` // new in the last poll
 	RecordsRead int              `json:"recordsRead"`
 	Progress    billing.Progress `json:"progress"`
-	LastError   string           `json:"lastError,omitempty"`
+	// LastError is the latest poll's failure, cleared by the next poll that
+	// succeeds; Errors counts the polls that failed.
+	LastError string `json:"lastError,omitempty"`
+	Errors    int    `json:"errors,omitempty"`
+	// IgnoredKeys counts keys in the listed folders that are not Logpush
+	// object names (never downloaded).
+	IgnoredKeys int `json:"ignoredKeys,omitempty"`
+	// Ops is what polling has cost so far in billable S3 operations.
+	Ops Ops `json:"ops"`
 	// Done is set on the last event; Reason says why the poller stopped:
-	// "complete", "deadline", "stopped" (the user skipped), "cancelled".
+	// "complete", "deadline", "stopped" (the user skipped), "cancelled",
+	// or "error" (a permanent error, in LastError).
 	Done   bool   `json:"done"`
 	Reason string `json:"reason,omitempty"`
 }

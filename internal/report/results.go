@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
@@ -40,7 +41,8 @@ type Results struct {
 	Plan     PlanInfo             `json:"plan"`
 	Config   any                  `json:"config"`
 	Batches  []runner.BatchResult `json:"batches"`
-	Billing  json.RawMessage      `json:"billing,omitempty"`
+	// Billing is attached after the run (or later by `pfx-tui billing`).
+	Billing *billing.Report `json:"billing,omitempty"`
 	// PercentileMethod names how p90/p95/p99 are computed.
 	PercentileMethod string `json:"percentileMethod"`
 }

@@ -68,7 +68,9 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 			t.Errorf("batch %s: %d samples, want %d", b.ID, len(b.Samples), b.Ops)
 		}
 		for _, s := range b.Samples {
-			if s.Ms < float64(b.DurationMs) {
+			// Gaps between receipts: jitter may move up to a few ms from one
+			// gap to the next, never more.
+			if s.Ms < float64(b.DurationMs)-5 {
 				t.Errorf("batch %s (%s): sample %.2f ms below the %d ms delay", b.ID, b.Approach, s.Ms, b.DurationMs)
 			}
 		}
