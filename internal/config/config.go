@@ -77,9 +77,24 @@ type Config struct {
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
 	BatchTimeout time.Duration `json:"-"`
 
+	// Billing: where per-invocation wall/CPU figures come from and how long
+	// to wait for them.
+	Billing           string        `json:"billing"` // auto | logpush | none
+	PollInterval      time.Duration `json:"-"`
+	PollIntervalSet   bool          `json:"-"` // the user chose it (else the local target polls faster)
+	PollTimeout       time.Duration `json:"-"`
+	LocalPushInterval time.Duration `json:"-"`
+	ScriptName        string        `json:"scriptName,omitempty"`
+	Roles             []string      `json:"roles,omitempty"`
+	PricingFile       string        `json:"pricingFile,omitempty"`
+
 	// R2 / Logpush access.
 	AccountID       string `json:"accountId,omitempty"`
+	Jurisdiction    string `json:"jurisdiction,omitempty"`
+	R2Endpoint      string `json:"r2Endpoint,omitempty"`
+	PathStyle       bool   `json:"pathStyle,omitempty"`
 	Bucket          string `json:"bucket,omitempty"`
+	Prefix          string `json:"prefix,omitempty"`
 	AccessKeyID     Secret `json:"accessKeyId"`
 	SecretAccessKey Secret `json:"secretAccessKey"`
 
@@ -102,8 +117,19 @@ func Defaults() Config {
 		Out:        "results",
 		Format:     "text",
 		WorkersDir: "workers",
-		Sources:    map[string]string{},
+		Billing:    "auto",
+		// Logpush batches every 30 s at best and R2 bills each list call:
+		// 10 s is a fair compromise; the local target uses a shorter one.
+		PollInterval:      10 * time.Second,
+		PollTimeout:       10 * time.Minute,
+		LocalPushInterval: 5 * time.Second,
+		Sources:           map[string]string{},
 	}
+}
+
+// R2Configured reports whether enough is set to read a real bucket.
+func (c Config) R2Configured() bool {
+	return c.Bucket != "" && (c.AccountID != "" || c.R2Endpoint != "") && c.AccessKeyID.Set() && c.SecretAccessKey.Set()
 }
 
 // IsLocal reports whether the embedded emulator is the target.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -71,6 +73,7 @@ loop:
 			p.line()
 		}
 	}
+	billingErr := runBilling(ctx, s, o, done)
 	switch {
 	case done.Err != nil:
 		fmt.Fprintf(o.Stderr, "pfx-tui: run failed: %v\n", done.Err)
@@ -88,9 +91,9 @@ loop:
 		return ExitRuntime
 	}
 	switch {
-	case done.Interrupted:
+	case done.Interrupted || ctx.Err() != nil:
 		return ExitInterrupted
-	case done.Err != nil || saveErr != nil:
+	case done.Err != nil || saveErr != nil || billingErr != nil:
 		return ExitRuntime
 	case allFailed(done.Results):
 		fmt.Fprintln(o.Stderr, "pfx-tui: every batch failed; see the notes above")
@@ -196,4 +199,60 @@ func (p *progress) eta() time.Duration {
 func fmtClock(d time.Duration) string {
 	d = d.Round(time.Second)
 	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// runBilling polls for the run's Logpush records when a billing source is
+// configured, printing one line per poll, and attaches what it found (even
+// when interrupted: partial billing is saved and marked incomplete).
+func runBilling(ctx context.Context, s *session.Session, o Options, done runner.RunDone) error {
+	plan := session.PlanBilling(s.Cfg, s.Target)
+	if plan.Source != session.BillingLogpush {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plan.Why)
+		return nil
+	}
+	if done.Interrupted || ctx.Err() != nil || len(done.Results) == 0 {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped; attach it later with: pfx-tui billing %s\n", s.Path)
+		return nil
+	}
+	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
+		plan.Where, pollInterval(s), s.Cfg.PollTimeout)
+	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results)
+	if err != nil {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %v\n", err)
+		return err
+	}
+	var last r2.PollEvent
+	for ev := range b.Events {
+		last = ev
+		fmt.Fprintf(o.Stderr, "  billing %s\n", session.Describe(ev))
+	}
+	if err := b.Finish(s.Results, s.Path); err != nil {
+		fmt.Fprintf(o.Stderr, "pfx-tui: cannot write the results file: %v\n", err)
+		return err
+	}
+	switch last.Reason {
+	case r2.ReasonComplete:
+		fmt.Fprintln(o.Stderr, "pfx-tui: billing complete: every expected record matched")
+	case r2.ReasonError:
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing stopped: %s\n", last.LastError)
+		return fmt.Errorf("billing: %s", last.LastError)
+	default:
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); refresh later with: pfx-tui billing %s\n", last.Reason, s.Path)
+		for _, w := range billingSuspicions(s, last) {
+			fmt.Fprintf(o.Stderr, "  ! %s\n", w)
+		}
+	}
+	return nil
+}
+
+func pollInterval(s *session.Session) time.Duration {
+	if s.Target != nil && s.Target.Local != nil && !s.Cfg.PollIntervalSet {
+		return s.Cfg.LocalPushInterval / 2
+	}
+	return s.Cfg.PollInterval
+}
+
+func billingSuspicions(s *session.Session, ev r2.PollEvent) []string {
+	_, to := session.RunWindow(s.Results.Batches)
+	return billing.Suspicions(ev.Progress, time.Since(to), ev.FilesSeen)
 }

@@ -40,9 +40,9 @@ func MatchedTotals(b *billing.Report) (matched, expected int, unknown bool) {
 func billingHeadline(r *Results) string {
 	b := r.Billing
 	m, e, unknown := MatchedTotals(b)
-	src := b.Source
+	src := "from " + b.Source
 	if r.Emulated || b.Emulated {
-		src += ", EMULATED by the local target (shows the method, not Cloudflare's bill)"
+		src += " — EMULATED by the local target: shows the method, not Cloudflare's bill"
 	}
 	state := "complete"
 	if !b.Complete {
@@ -52,7 +52,7 @@ func billingHeadline(r *Results) string {
 	if unknown {
 		exp += " (+ approaches with unknown expectations)"
 	}
-	return fmt.Sprintf("billing (%s): %d of %s expected records matched, %s", src, m, exp, state)
+	return fmt.Sprintf("billing %s\nmatched %d of %s expected records: %s", src, m, exp, state)
 }
 
 // BillingSection renders matched/expected and wall/CPU per cell and role;

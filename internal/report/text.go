@@ -135,7 +135,22 @@ var extraSections []func(*Results) string
 // and outliers: everything a reader must know to trust the table.
 func Notes(r *Results, an Analysis) []string {
 	notes := failureNotes(r)
-	notes = append(notes, an.Warnings...)
+	var few []string
+	for _, w := range an.Warnings {
+		// One line for every cell with too few samples, not one per cell.
+		if i := strings.Index(w, ": too few samples: n="); i >= 0 {
+			n := strings.TrimPrefix(w[i:], ": too few samples: ")
+			if j := strings.IndexAny(n, " ;("); j >= 0 {
+				n = n[:j]
+			}
+			few = append(few, w[:i]+" ("+n+")")
+			continue
+		}
+		notes = append(notes, w)
+	}
+	if len(few) > 0 {
+		notes = append(notes, fmt.Sprintf("too few samples (under %d per cell) for reliable p95/p99 and intervals: %s; raise --ops or --batches", stats.MinSamples, strings.Join(few, ", ")))
+	}
 	for _, c := range an.Cells {
 		if c.Granularity > 1 {
 			notes = append(notes, fmt.Sprintf("%s @ %s: the server reports progress every %d ops, so a sample is the mean of %d ops", c.Approach, runner.FormatDuration(c.DurationMs), c.Granularity, c.Granularity))

@@ -65,7 +65,7 @@ func (t *Target) Close() {
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 	t := &Target{URL: cfg.Target, Kind: "url"}
 	if cfg.IsLocal() {
-		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency})
+		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval})
 		if err != nil {
 			return nil, err
 		}
