@@ -120,7 +120,7 @@ emulated.`,
 	rf2 := &runFlags{}
 	rf2.register(run.Flags())
 	run.RunE = func(cmd *cobra.Command, args []string) error { return rf2.run(cmd, io) }
-	root.AddCommand(run, newServeLocal(io), newVersion(io))
+	root.AddCommand(run, newReport(io), newBilling(io), newLogs(io), newServeLocal(io), newVersion(io))
 	return root
 }
 
@@ -139,6 +139,7 @@ func newVersion(io IO) *cobra.Command {
 // runFlags are the flags of `run` (also accepted by the bare command).
 type runFlags struct {
 	fs           *pflag.FlagSet
+	cmd          *cobra.Command
 	target       string
 	approaches   string
 	durations    string
@@ -154,6 +155,10 @@ type runFlags struct {
 	batchTimeout time.Duration
 	devVars      string
 	workersDir   string
+	pushInterval time.Duration
+	thresholds   []string
+	billingFlags
+	bucketFlags
 }
 
 func (f *runFlags) register(fs *pflag.FlagSet) {
@@ -174,6 +179,10 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
 	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under `wrangler dev`")
+	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
+	fs.StringArrayVar(&f.thresholds, "threshold", nil, "CI gate checked after the run, repeatable: e.g. simple.p95<1.2s, savings(simple,1s)>50%; exit 3 when one fails")
+	f.billingFlags.register(fs, d.PollTimeout)
+	f.bucketFlags.register(fs)
 }
 
 // config resolves defaults < .dev.vars < environment < flags.
@@ -195,6 +204,14 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 		return cfg, &config.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is not 'local', 'wrangler' or an http(s) URL", cfg.Target)}
 	}
 	cfg.WorkersDir = f.workersDir
+	if f.pushInterval < 100*time.Millisecond || f.pushInterval > 5*time.Minute {
+		return cfg, &config.UsageError{Flag: "local-push-interval", Msg: "must be within 100ms..5m"}
+	}
+	cfg.LocalPushInterval = f.pushInterval
+	f.bucketFlags.apply(f.cmd, &cfg)
+	if err := f.billingFlags.apply(f.cmd, &cfg); err != nil {
+		return cfg, err
+	}
 	cfg.Approaches = config.SplitList(f.approaches)
 	if len(cfg.Approaches) == 0 {
 		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
@@ -223,22 +240,28 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 }
 
 func (f *runFlags) run(cmd *cobra.Command, io IO) error {
+	f.cmd = cmd
 	cfg, err := f.config(io)
 	if err != nil {
 		return err
 	}
+	ts, err := parseThresholds(f.thresholds)
+	if err != nil {
+		return err
+	}
 	ctx := cmd.Context()
-	_ = isTerminal(io.Stdout) // the TUI (issue 4) takes over here when stdout is a terminal
 	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion())
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	code := headless.Run(ctx, s, headless.Options{Stdout: io.Stdout, Stderr: io.Stderr, Format: cfg.Format})
+	code := headless.Run(ctx, s, headless.Options{Stdout: io.Stdout, Stderr: io.Stderr, Format: cfg.Format,
+		Styled: isTerminal(io.Stdout) && io.Env[config.EnvNoColor] == ""})
 	if code != 0 {
 		return exitError{code}
 	}
-	return nil
+	// Gates are checked on what was written, results kept either way.
+	return gate(io.Stdout, s.Results, ts)
 }
 
 func isTerminal(w io.Writer) bool {
@@ -248,7 +271,7 @@ func isTerminal(w io.Writer) bool {
 
 func newServeLocal(io IO) *cobra.Command {
 	var addr string
-	var hop time.Duration
+	var hop, push time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve-local",
 		Short: "Run the embedded local target standalone (WebSocket protocol + delay upstream)",
@@ -256,13 +279,16 @@ func newServeLocal(io IO) *cobra.Command {
 so other clients (for example Lumenize's Node client) can use it. Its figures are emulated.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			srv, err := localtarget.Start(localtarget.Options{Addr: addr, HopLatency: hop})
+			srv, err := localtarget.Start(localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push})
 			if err != nil {
 				return err
 			}
 			defer srv.Close()
 			ws, _ := runner.WebSocketURL(srv.URL(), "")
-			fmt.Fprintf(io.Stdout, "pfx-tui local target (emulated) listening\n  URL:       %s\n  WebSocket: %s\n  patterns:  %s/patterns\n  upstream:  %s/delay/{ms}\nPress Ctrl-C to stop.\n", srv.URL(), ws, srv.URL(), srv.URL())
+			fmt.Fprintf(io.Stdout, "pfx-tui local target (emulated) listening\n  URL:       %s\n  WebSocket: %s\n  patterns:  %s/patterns\n  upstream:  %s/delay/{ms}\n", srv.URL(), ws, srv.URL(), srv.URL())
+			fmt.Fprintf(io.Stdout, "Logpush emulator (a .log.gz object every %s while there are new records):\n  S3 endpoint: %s (path-style, region auto)\n  bucket:      %s\n  prefix:      %s\n  access key:  %s\n  secret key:  %s   (the emulator's fixed local key, not a credential)\n",
+				push, srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix(), srv.S3AccessKeyID(), srv.S3SecretAccessKey())
+			fmt.Fprintf(io.Stdout, "Scan it with: pfx-tui logs scan --r2-endpoint %s --bucket %s --prefix %s (with CLOUDFLARE_R2_ACCESS_KEY_ID / _SECRET_ACCESS_KEY set to the keys above)\nPress Ctrl-C to stop.\n", srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix())
 			<-cmd.Context().Done()
 			fmt.Fprintf(io.Stderr, "pfx-tui: stopping the local target (%d trace events recorded)\n", srv.Traces().Len())
 			return nil
@@ -270,5 +296,6 @@ so other clients (for example Lumenize's Node client) can use it. Its figures ar
 	}
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "listen address (use 127.0.0.1:0 for a random port)")
 	cmd.Flags().DurationVar(&hop, "hop-latency", 0, "latency added to every internal hop")
+	cmd.Flags().DurationVar(&push, "local-push-interval", config.Defaults().LocalPushInterval, "how often the Logpush emulator writes an object")
 	return cmd
 }

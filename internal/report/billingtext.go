@@ -24,10 +24,11 @@ func roleRank(r string) int {
 	return len(roleOrder)
 }
 
-// MatchedTotals sums matched and known-expected records over every count.
+// MatchedTotals sums matched and known-expected records over every count;
+// records of batches that failed (which expect none) are left out of matched.
 func MatchedTotals(b *billing.Report) (matched, expected int, unknown bool) {
 	for _, c := range b.Counts {
-		matched += c.Matched
+		matched += c.Matched - c.FromFailedBatches
 		if c.Expected >= 0 {
 			expected += c.Expected
 		} else {
@@ -51,6 +52,13 @@ func billingHeadline(r *Results) string {
 	exp := fmt.Sprint(e)
 	if unknown {
 		exp += " (+ approaches with unknown expectations)"
+	}
+	failed := 0
+	for _, c := range b.Counts {
+		failed += c.FromFailedBatches
+	}
+	if failed > 0 {
+		exp += fmt.Sprintf(" (+%d records of failed batches)", failed)
 	}
 	return fmt.Sprintf("billing %s\nmatched %d of %s expected records: %s", src, m, exp, state)
 }
@@ -80,6 +88,8 @@ func BillingSection(r *Results) string {
 			me := fmt.Sprintf("%d/%s", rf.Count, expectedText(cnt.Expected))
 			if cnt.Role == "" {
 				me = fmt.Sprintf("%d/?", rf.Count)
+			} else if cnt.FromFailedBatches > 0 {
+				me += fmt.Sprintf(" (%d from failed batches)", cnt.FromFailedBatches)
 			}
 			harness := ""
 			if billing.IsHarness(rf.Role) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
@@ -37,6 +38,9 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 		}
 	}
+	if r.Billing != nil {
+		writeMarkdownBilling(&b, r)
+	}
 	if notes := Notes(r, an); len(notes) > 0 {
 		fmt.Fprintln(&b, "\n**Notes**")
 		fmt.Fprintln(&b)
@@ -51,4 +55,75 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	fmt.Fprintf(&b, "- Ratios are of means, with uncertainty propagated from the standard errors; `~` marks a difference the Mann–Whitney U test does not find significant at α = 0.05.\n")
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// writeMarkdownBilling adds the billing table (matched/expected, wall and
+// CPU per role) and the cost and break-even summary.
+func writeMarkdownBilling(b *strings.Builder, r *Results) {
+	bl := r.Billing
+	m, e, _ := MatchedTotals(bl)
+	fmt.Fprintln(b, "\n### Billing (Logpush)")
+	fmt.Fprintln(b)
+	src := "Cloudflare Logpush `workers_trace_events`"
+	if r.Emulated || bl.Emulated {
+		src = "the local target's Logpush emulator (**emulated** wall/CPU figures: they show the method, not Cloudflare's bill)"
+	}
+	state := "complete"
+	if !bl.Complete {
+		state = "**incomplete**"
+	}
+	fmt.Fprintf(b, "Records from %s: %d of %d expected matched (%s); %d duplicates, %d unattributed.\n\n", src, m, e, state, bl.Records.Duplicates, bl.Records.Unattributed)
+	counts := map[string]string{}
+	for _, c := range bl.Counts {
+		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = fmt.Sprintf("%d/%s", c.Matched, expectedText(c.Expected))
+	}
+	fmt.Fprintln(b, "| duration | approach | role | matched/expected | wall ms / op | CPU ms / op |")
+	fmt.Fprintln(b, "|---|---|---|--:|--:|--:|")
+	cells := append([]billing.CellFigures(nil), bl.Cells...)
+	sortCells(cells, r.Plan)
+	for _, c := range cells {
+		for _, rf := range c.Roles {
+			if billing.IsHarness(rf.Role) {
+				continue
+			}
+			me := counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, rf.Role)]
+			if me == "" {
+				me = fmt.Sprintf("%d/?", rf.Count)
+			}
+			per := func(sum int64) string {
+				if c.Ops == 0 {
+					return "—"
+				}
+				return fmt.Sprintf("%.1f", float64(sum)/float64(c.Ops))
+			}
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", runner.FormatDuration(c.DurationMs), c.Approach, rf.Role, me, per(rf.WallTimeMs.Sum), per(rf.CPUTimeMs.Sum))
+		}
+	}
+	if len(bl.Costs) == 0 {
+		return
+	}
+	fmt.Fprintf(b, "\n### Cost per million ops\n\nUSD at list prices of %s, before the monthly included allowances.\n\n", bl.Prices.Date)
+	header, rows := CostRows(r)
+	fmt.Fprintf(b, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)))
+	for _, row := range rows {
+		fmt.Fprintf(b, "| %s |\n", strings.Join(row, " | "))
+	}
+	fmt.Fprintln(b, "\n\\* SQLite rows written per op are estimates from the approaches' code.")
+	if len(bl.BreakEvens) > 0 {
+		fmt.Fprintln(b, "\n**Break-even**")
+		fmt.Fprintln(b)
+		for _, be := range bl.BreakEvens {
+			fmt.Fprintf(b, "- %s\n", be.Statement)
+		}
+	}
+	if len(bl.Notes) > 0 {
+		fmt.Fprintln(b, "\n**Billing notes**")
+		fmt.Fprintln(b)
+		for _, n := range bl.Notes {
+			fmt.Fprintf(b, "- %s\n", n)
+		}
+	}
+	for _, w := range bl.Warnings {
+		fmt.Fprintf(b, "- ⚠ %s\n", w)
+	}
 }

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/logpush"
+)
+
+func newLogs(io IO) *cobra.Command {
+	logs := &cobra.Command{
+		Use:   "logs",
+		Short: "Inspect Logpush workers_trace_events files",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return usageErr{fmt.Errorf("logs needs a subcommand: scan")}
+		},
+	}
+	logs.AddCommand(newLogsScan(io))
+	return logs
+}
+
+type scanFlags struct {
+	dir, script, since, until, format string
+	bucketFlags
+}
+
+func newLogsScan(io IO) *cobra.Command {
+	f := &scanFlags{}
+	cmd := &cobra.Command{
+		Use:   "scan",
+		Short: "Summarise Logpush files from a folder (--dir) or a bucket prefix (--bucket/--prefix)",
+		Long: `scan reads every Logpush object (.log.gz, or plain NDJSON) under --dir, or under --prefix in
+an R2 bucket, and summarises the records per script, entrypoint and event type: counts, records
+without timing fields, wall and CPU time. Malformed lines, wrong field types, truncated files and
+exact duplicates are counted, never silently dropped.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			filter := logpush.Filter{Script: f.script}
+			var err error
+			if filter.Since, err = parseTimeFlag("since", f.since); err != nil {
+				return err
+			}
+			if filter.Until, err = parseTimeFlag("until", f.until); err != nil {
+				return err
+			}
+			if f.format != "text" && f.format != "json" {
+				return &config.UsageError{Flag: "format", Msg: fmt.Sprintf("%q is not one of text, json", f.format)}
+			}
+			scan := logpush.NewScan(filter)
+			failed := 0
+			switch {
+			case f.dir != "" && f.bucketSet(cmd):
+				return &config.UsageError{Flag: "dir", Msg: "give either --dir or --bucket/--prefix, not both"}
+			case f.dir != "":
+				if failed, err = scanDir(scan, f.dir, io); err != nil {
+					return err
+				}
+			default:
+				if failed, err = f.scanBucket(cmd, io, scan, filter); err != nil {
+					return err
+				}
+			}
+			sum := scan.Summary()
+			if f.format == "json" {
+				b, err := json.Marshal(sum)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(io.Stdout, string(b))
+			} else if err := sum.WriteText(io.Stdout); err != nil {
+				return err
+			}
+			if failed > 0 {
+				return fmt.Errorf("%d file(s) could not be read (listed above); the summary covers the others", failed)
+			}
+			return nil
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringVar(&f.dir, "dir", "", "folder to read recursively (*.log.gz, *.log, *.ndjson, *.json)")
+	fs.StringVar(&f.script, "script", "", "only records of this ScriptName")
+	fs.StringVar(&f.since, "since", "", "only records at or after this time (RFC3339, or a duration ago like 2h)")
+	fs.StringVar(&f.until, "until", "", "only records before this time (RFC3339, or a duration ago)")
+	fs.StringVar(&f.format, "format", "text", "text or json")
+	f.bucketFlags.register(fs)
+	return cmd
+}
+
+// parseTimeFlag accepts RFC3339 or a duration meaning "that long ago".
+func parseTimeFlag(name, v string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, v); err == nil {
+		return t, nil
+	}
+	if d, err := time.ParseDuration(v); err == nil && d >= 0 {
+		return time.Now().Add(-d), nil
+	}
+	if t, err := time.Parse("2006-01-02", v); err == nil {
+		return t, nil
+	}
+	return time.Time{}, &config.UsageError{Flag: name, Msg: fmt.Sprintf("%q is neither an RFC3339 time (2026-11-26T10:00:00Z), a date, nor a duration ago (2h)", v)}
+}
+
+// scanDir reads every Logpush-looking file under dir. A file that cannot be
+// read at all is reported on stderr and counted; the others are still read.
+func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
+	st, err := os.Stat(dir)
+	if err != nil {
+		return 0, &config.UsageError{Flag: "dir", Msg: err.Error()}
+	}
+	if !st.IsDir() {
+		return 0, &config.UsageError{Flag: "dir", Msg: dir + " is not a folder"}
+	}
+	var files []string
+	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		n := strings.ToLower(d.Name())
+		if strings.HasSuffix(n, ".log.gz") || strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".ndjson") || strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".gz") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	sort.Strings(files)
+	if len(files) == 0 {
+		return 0, fmt.Errorf("no Logpush files (*.log.gz, *.log, *.ndjson) under %s", dir)
+	}
+	for _, p := range files {
+		fh, err := os.Open(p)
+		if err == nil {
+			rel, _ := filepath.Rel(dir, p)
+			err = scan.AddFile(filepath.ToSlash(rel), fh)
+			fh.Close()
+		}
+		if err != nil {
+			failed++
+			fmt.Fprintf(io.Stderr, "pfx-tui: skipped %s: %v\n", p, err)
+		}
+	}
+	return failed, nil
+}
