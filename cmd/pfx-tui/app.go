@@ -151,6 +151,9 @@ type runFlags struct {
 	out          string
 	format       string
 	noTUI        bool
+	tui          bool
+	yes          bool
+	noColor      bool
 	hopLatency   time.Duration
 	batchTimeout time.Duration
 	devVars      string
@@ -175,6 +178,9 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&f.out, "out", d.Out, "results folder; the file is rewritten after every batch")
 	fs.StringVar(&f.format, "format", d.Format, "report format on stdout: text or json")
 	fs.BoolVar(&f.noTUI, "no-tui", false, "headless: progress on stderr, report on stdout (automatic when stdout is not a terminal)")
+	fs.BoolVar(&f.tui, "tui", false, "force the full-screen TUI")
+	fs.BoolVar(&f.yes, "yes", false, "TUI: skip the setup screen and run the plan given by the flags")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
 	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
@@ -250,13 +256,22 @@ func (f *runFlags) run(cmd *cobra.Command, io IO) error {
 		return err
 	}
 	ctx := cmd.Context()
+	if f.tui && f.noTUI {
+		return &config.UsageError{Flag: "tui", Msg: "--tui and --no-tui contradict each other"}
+	}
+	if f.tui || (!f.noTUI && len(ts) == 0 && isTerminal(io.Stdout) && isTerminalReader(io.Stdin)) {
+		if code := runTUI(ctx, cfg, io, f.yes, f.noColor); code != 0 {
+			return exitError{code}
+		}
+		return nil
+	}
 	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion())
 	if err != nil {
 		return err
 	}
 	defer s.Close()
 	code := headless.Run(ctx, s, headless.Options{Stdout: io.Stdout, Stderr: io.Stderr, Format: cfg.Format,
-		Styled: isTerminal(io.Stdout) && io.Env[config.EnvNoColor] == ""})
+		Styled: isTerminal(io.Stdout) && io.Env[config.EnvNoColor] == "" && !f.noColor})
 	if code != 0 {
 		return exitError{code}
 	}
@@ -266,6 +281,11 @@ func (f *runFlags) run(cmd *cobra.Command, io IO) error {
 
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }
 

@@ -123,6 +123,22 @@ func TestEndToEndHeadlessRun(t *testing.T) {
 			}
 		}
 	}
+	// Billing: the local target's Logpush objects were read back through
+	// the S3 API and every expected record matched.
+	if r.Billing == nil || !r.Billing.Complete || !r.Billing.Emulated {
+		t.Fatalf("billing not attached or incomplete: %+v", r.Billing)
+	}
+	for _, c := range r.Billing.Counts {
+		if c.Matched != c.Expected {
+			t.Errorf("billing %s@%d %s: matched %d of %d", c.Approach, c.DurationMs, c.Role, c.Matched, c.Expected)
+		}
+	}
+	if r.Billing.Files.Files == 0 || len(r.Billing.Costs) != 6 || len(r.Billing.BreakEvens) != 2 {
+		t.Errorf("billing files %d costs %d break-evens %d", r.Billing.Files.Files, len(r.Billing.Costs), len(r.Billing.BreakEvens))
+	}
+	if !strings.Contains(stdout, "cost per million ops") || !regexp.MustCompile(`matched (\d+) of (\d+) expected`).MatchString(stdout) {
+		t.Errorf("no billing in the report:\n%s", stdout)
+	}
 	if len(perCell) != 6 {
 		t.Errorf("cells in file: %v", perCell)
 	}
@@ -263,5 +279,42 @@ func TestEndToEndWranglerTarget(t *testing.T) {
 				t.Errorf("%s: sample %.1f ms below %d ms", b.ID, s.Ms, b.DurationMs)
 			}
 		}
+	}
+}
+
+func TestLogsScanDirExactJSON(t *testing.T) {
+	var o, e bytes.Buffer
+	code := Main(context.Background(), []string{"logs", "scan", "--dir", "../../internal/logpush/testdata/scan", "--format", "json"}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	// Hand-checked in internal/logpush/scan_test.go.
+	want := `{"files":3,"truncatedFiles":1,"lines":13,"records":10,"duplicates":1,"skipped":{"malformed":1,"badType":1},"groups":[{"scriptName":"pfx","entrypoint":"OriginDO","eventType":"alarm","count":2,"missingTiming":0,"wallTimeMs":{"sum":60,"mean":30,"p50":30,"p95":39},"cpuTimeMs":{"sum":6,"mean":3}},{"scriptName":"pfx","entrypoint":"OriginDO","eventType":"fetch","count":4,"missingTiming":0,"wallTimeMs":{"sum":1000,"mean":250,"p50":250,"p95":385},"cpuTimeMs":{"sum":26,"mean":6.5}},{"scriptName":"pfx-executor","entrypoint":"","eventType":"fetch","count":4,"missingTiming":1,"wallTimeMs":{"sum":150,"mean":50,"p50":50,"p95":68},"cpuTimeMs":{"sum":9,"mean":3}}]}` + "\n"
+	if o.String() != want {
+		t.Errorf("got  %s\nwant %s", o.String(), want)
+	}
+}
+
+func TestReportFormatsAndThresholdExit3(t *testing.T) {
+	dir := t.TempDir()
+	_, stderr, code := runBinary(t, dir, "run", "--no-tui", "--approaches", "direct,simple", "--durations", "20ms", "--ops", "3", "--batches", "1", "--warmup", "0", "--billing", "none",
+		"--threshold", "simple.p95<10s")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "results", "*.json"))
+	for _, f := range []string{"text", "markdown", "csv", "json"} {
+		out, errOut, code := runBinary(t, dir, "report", files[0], "--format", f)
+		if code != 0 || len(out) == 0 {
+			t.Errorf("report --format %s: exit %d %s", f, code, errOut)
+		}
+	}
+	out, _, code := runBinary(t, dir, "report", files[0], "--threshold", "simple.p95<1ms", "--threshold", "direct.errors<1")
+	if code != 3 || !strings.Contains(out, "✗ simple.p95<1ms") || !strings.Contains(out, "✓ direct.errors<1") {
+		t.Errorf("failing gate: exit %d\n%s", code, out)
+	}
+	out, _, code = runBinary(t, dir, "report", files[0], files[0])
+	if code != 0 || !strings.Contains(out, "~") {
+		t.Errorf("compare with itself: exit %d\n%s", code, out)
 	}
 }

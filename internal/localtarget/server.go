@@ -164,7 +164,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli()})
+	writeJSON(w, http.StatusOK, protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target"})
 }
 
 func (s *Server) handlePatterns(w http.ResponseWriter, r *http.Request) {

@@ -132,6 +132,9 @@ func UnknownModeError(mode string, available []string) string {
 type Version struct {
 	Version   int   `json:"version"`
 	Timestamp int64 `json:"timestamp"` // server epoch ms
+	// Emulator is set by pfx-tui's local target (our extension), so a client
+	// reaching it by URL (serve-local) still labels its figures emulated.
+	Emulator string `json:"emulator,omitempty"`
 }
 
 // Pattern is one approach a target offers.

@@ -77,7 +77,7 @@ func BillingSection(r *Results) string {
 		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = c
 	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "duration\tapproach\trole\tmatched/expected\twall ms (sum)\twall ms/record\tcpu ms (sum)\tcpu ms/record\tno timing")
+	fmt.Fprintln(tw, "duration\tapproach\trole\tmatched/expected\twall Σ ms\twall/rec\tCPU Σ ms\tCPU/rec\tno timing")
 	cells := append([]billing.CellFigures(nil), b.Cells...)
 	sortCells(cells, r.Plan)
 	for _, c := range cells {
@@ -93,13 +93,14 @@ func BillingSection(r *Results) string {
 			}
 			harness := ""
 			if billing.IsHarness(rf.Role) {
-				harness = " (harness)"
+				harness = "†"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%d\t%.1f\t%d\t%.2f\t%d\n", runner.FormatDuration(c.DurationMs), c.Approach, rf.Role, harness, me,
 				rf.WallTimeMs.Sum, rf.WallTimeMs.Mean, rf.CPUTimeMs.Sum, rf.CPUTimeMs.Mean, rf.MissingTiming)
 		}
 	}
 	tw.Flush()
+	fmt.Fprintln(&sb, "† harness (measurement infrastructure): not part of the approach's cost")
 	// Expected roles with no record at all are not in Cells: list them.
 	for _, c := range b.Counts {
 		if c.Matched == 0 && c.Expected > 0 {
@@ -165,9 +166,9 @@ func CostRows(r *Results) (header []string, rows [][]string) {
 		vs := "—"
 		if c.SavingsFraction != nil && c.Approach != billing.ReferenceApproach {
 			if *c.SavingsFraction >= 0 {
-				vs = fmt.Sprintf("saves %.0f%% ($%.2f)", *c.SavingsFraction*100, *c.SavingsVsDirect)
+				vs = fmt.Sprintf("saves $%.2f (%.0f%%)", *c.SavingsVsDirect, *c.SavingsFraction*100)
 			} else {
-				vs = fmt.Sprintf("costs %.0f%% more ($%.2f)", -*c.SavingsFraction*100, -*c.SavingsVsDirect)
+				vs = fmt.Sprintf("+$%.2f (+%.0f%%)", -*c.SavingsVsDirect, -*c.SavingsFraction*100)
 			}
 		}
 		if len(c.Missing) > 0 {

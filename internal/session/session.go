@@ -83,6 +83,10 @@ func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 		return nil, fmt.Errorf("target %s is not answering: %w", displayTarget(cfg, t.URL), err)
 	}
 	t.Info = info
+	if t.Kind == "url" && info.Version != nil && info.Version.Emulator != "" {
+		// A `pfx-tui serve-local` reached by URL: its figures are emulated too.
+		t.Kind = config.TargetLocal
+	}
 	return t, nil
 }
 

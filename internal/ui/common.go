@@ -1,0 +1,49 @@
+package ui
+
+import (
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/session"
+)
+
+// common is what every screen shares: styles, keys, the clock and what the
+// target is. Screens hold a pointer to it; only the root model writes it.
+type common struct {
+	st   *styles
+	keys keyMap
+	// now is the wall clock, injected so that golden files are stable.
+	now func() time.Time
+
+	targetLabel string // "local target" or the URL
+	emulated    bool
+}
+
+func newCommon(st *styles, now func() time.Time, t *session.Target) *common {
+	c := &common{st: st, keys: defaultKeys(), now: now}
+	if now == nil {
+		c.now = time.Now
+	}
+	if t != nil {
+		c.emulated = t.Emulated()
+		c.targetLabel = t.URL
+		if t.Emulated() {
+			c.targetLabel = "local target"
+		}
+	}
+	return c
+}
+
+// header is a screen's first line: product › screen on the left, the target
+// (flagged EMULATED for the local one) or other facts on the right.
+func (c *common) header(screen, right string, w int) string {
+	left := c.st.App.Render("pfx-tui") + c.st.Subtle.Render(" › ") + c.st.Title.Render(screen)
+	return spread(left, right, w)
+}
+
+// targetTag is the target as the headers show it.
+func (c *common) targetTag() string {
+	if c.emulated {
+		return c.targetLabel + " " + c.st.Emulated.Render("EMULATED")
+	}
+	return c.targetLabel
+}

@@ -1,0 +1,335 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/session"
+	"github.com/pfx-tui/pfx-tui/internal/stats"
+)
+
+// Deterministic fixtures: a fixed clock, a fake local target and generated
+// batch results, so that golden files never change between runs.
+
+var t0 = time.Date(2026, 1, 15, 12, 0, 0, 0, time.UTC)
+
+const testRunID = "a1b2c3"
+
+type fakeClock struct{ t time.Time }
+
+func (c *fakeClock) now() time.Time          { return c.t }
+func (c *fakeClock) set(d time.Duration)     { c.t = t0.Add(d) }
+func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
+
+func testTarget() *session.Target {
+	url := "http://127.0.0.1:8787"
+	return &session.Target{URL: url, Kind: config.TargetLocal, Local: &localtarget.Server{},
+		Info: runner.TargetInfo{URL: url, Patterns: localtarget.Patterns}}
+}
+
+func testConfig() config.Config {
+	cfg := config.Defaults()
+	cfg.Out = "results"
+	return cfg
+}
+
+func testPlan(cfg config.Config) runner.Plan { return planOf(cfg) }
+
+type fakeBilling struct {
+	polls, stops int
+	extended     time.Duration
+}
+
+func (f *fakeBilling) PollNow()               { f.polls++ }
+func (f *fakeBilling) Extend(d time.Duration) { f.extended += d }
+func (f *fakeBilling) Stop()                  { f.stops++ }
+
+// newTestModel is the root model at w×h with colour off and a fixed clock.
+func newTestModel(t *testing.T, w, h int, opts Options) (Model, *fakeClock) {
+	t.Helper()
+	clk := &fakeClock{t: t0}
+	if opts.BillingSource == "" {
+		opts.BillingSource = "none"
+	}
+	m := newModel(context.Background(), testConfig(), opts, testTarget(), newStyles(io.Discard, true), clk.now)
+	m = send(m, tea.WindowSizeMsg{Width: w, Height: h})
+	return m, clk
+}
+
+// send is one Update, ignoring the command.
+func send(m Model, msg tea.Msg) Model {
+	nm, _ := m.Update(msg)
+	return nm.(Model)
+}
+
+// sendCmd is one Update, returning the command.
+func sendCmd(m Model, msg tea.Msg) (Model, tea.Cmd) {
+	nm, cmd := m.Update(msg)
+	return nm.(Model), cmd
+}
+
+func keyMsg(s string) tea.KeyMsg {
+	switch s {
+	case "enter":
+		return tea.KeyMsg{Type: tea.KeyEnter}
+	case "tab":
+		return tea.KeyMsg{Type: tea.KeyTab}
+	case "shift+tab":
+		return tea.KeyMsg{Type: tea.KeyShiftTab}
+	case "up":
+		return tea.KeyMsg{Type: tea.KeyUp}
+	case "down":
+		return tea.KeyMsg{Type: tea.KeyDown}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "space":
+		return tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+	case "pgdown":
+		return tea.KeyMsg{Type: tea.KeyPgDown}
+	case "pgup":
+		return tea.KeyMsg{Type: tea.KeyPgUp}
+	case "backspace":
+		return tea.KeyMsg{Type: tea.KeyBackspace}
+	case "esc":
+		return tea.KeyMsg{Type: tea.KeyEsc}
+	case "ctrl+c":
+		return tea.KeyMsg{Type: tea.KeyCtrlC}
+	}
+	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
+}
+
+func keys(m Model, ks ...string) Model {
+	for _, k := range ks {
+		m = send(m, keyMsg(k))
+	}
+	return m
+}
+
+// typeText sends each rune as a key.
+func typeText(m Model, s string) Model {
+	for _, r := range s {
+		m = send(m, keyMsg(string(r)))
+	}
+	return m
+}
+
+// runMsgs executes cmd (and batches) and returns the messages produced
+// within a short wait; ticks and blocking reads are left behind.
+func runMsgs(cmd tea.Cmd) []tea.Msg {
+	if cmd == nil {
+		return nil
+	}
+	ch := make(chan tea.Msg, 1)
+	go func() { ch <- cmd() }()
+	select {
+	case msg := <-ch:
+		if b, ok := msg.(tea.BatchMsg); ok {
+			var out []tea.Msg
+			for _, c := range b {
+				out = append(out, runMsgs(c)...)
+			}
+			return out
+		}
+		if msg == nil {
+			return nil
+		}
+		return []tea.Msg{msg}
+	case <-time.After(200 * time.Millisecond):
+		return nil
+	}
+}
+
+func hasQuit(msgs []tea.Msg) bool {
+	for _, m := range msgs {
+		if _, ok := m.(tea.QuitMsg); ok {
+			return true
+		}
+	}
+	return false
+}
+
+// overhead per approach in the fake measurements, ms.
+var overhead = map[string]float64{"direct": 1.4, "current": 6.8, "simple": 3.1}
+
+// fakeResult is a deterministic batch result starting at start.
+func fakeResult(spec runner.BatchSpec, start time.Time) runner.BatchResult {
+	res := runner.BatchResult{BatchSpec: spec, Status: runner.StatusOK, Completed: spec.Ops, OpsSeen: spec.Ops,
+		StartedAt: start, TimingStartAt: start.Add(3 * time.Millisecond), Granularity: 1}
+	at := 0.0
+	for i := 1; i <= spec.Ops; i++ {
+		ms := float64(spec.DurationMs) + overhead[spec.Approach] + float64((i*37+spec.Index*11)%23)/10
+		at += ms
+		res.Samples = append(res.Samples, runner.Sample{Op: i, Ops: 1, Ms: ms, AtMs: at})
+	}
+	res.BatchMs = at
+	res.EndedAt = res.TimingStartAt.Add(time.Duration(at * float64(time.Millisecond)))
+	return res
+}
+
+// fakeRun replays the first n batches of the plan (the n+1th started with
+// `inflight` ops done when inflight > 0) through the model, as the runner
+// would send them. failAt marks one batch that times out (-1: none).
+type fakeRun struct {
+	cfg     config.Config
+	plan    runner.Plan
+	specs   []runner.BatchSpec
+	results []runner.BatchResult
+	sess    *session.Session
+	cancels int
+}
+
+func newFakeRun(cfg config.Config) *fakeRun {
+	plan := testPlan(cfg)
+	f := &fakeRun{cfg: cfg, plan: plan, specs: plan.Specs(testRunID)}
+	r := &report.Results{SchemaVersion: report.SchemaVersion, Tool: "pfx-tui test", ID: testRunID, CreatedAt: t0,
+		Status: report.StatusRunning, Emulated: true, Target: report.Target{Kind: config.TargetLocal},
+		Plan: report.PlanInfoOf(plan, "direct"), Batches: []runner.BatchResult{}, PercentileMethod: stats.PercentileMethod}
+	f.sess = &session.Session{Cfg: cfg, Results: r, Path: "results/" + report.FileName(t0, testRunID), Plan: plan}
+	return f
+}
+
+// start attaches the fake run to m (as startRun does with a real runner).
+func (f *fakeRun) start(m Model, billing bool) Model {
+	return m.attach(f.sess, nil, f.specs, nil, func() { f.cancels++ }, billing)
+}
+
+// event sends one runner event, recording it in the fake results as the
+// session would.
+func (f *fakeRun) event(m Model, ev runner.Event) (Model, tea.Cmd) {
+	switch e := ev.(type) {
+	case runner.BatchDone:
+		f.sess.Results.Batches = append(f.sess.Results.Batches, e.Result)
+	case runner.BatchFailed:
+		f.sess.Results.Batches = append(f.sess.Results.Batches, e.Result)
+	case runner.RunDone:
+		switch {
+		case e.Interrupted:
+			f.sess.Results.Status = report.StatusInterrupted
+		case e.Err != nil:
+			f.sess.Results.Status = report.StatusFailed
+		default:
+			f.sess.Results.Status = report.StatusComplete
+		}
+	}
+	return sendCmd(m, runEventMsg{ev: ev})
+}
+
+// play runs batches [from, to) to completion, advancing clk; batch failAt
+// (if in range) times out after 3 of its ops, and batch errAt reports one
+// failed op.
+func (f *fakeRun) play(m Model, clk *fakeClock, from, to, failAt, errAt int) Model {
+	remaining := map[runner.Cell]int{}
+	for _, s := range f.specs {
+		if !s.Warmup {
+			remaining[runner.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
+		}
+	}
+	for _, s := range f.specs[:from] {
+		if !s.Warmup {
+			remaining[runner.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]--
+		}
+	}
+	for i := from; i < to; i++ {
+		spec := f.specs[i]
+		res := fakeResult(spec, clk.now())
+		m, _ = f.event(m, runner.BatchStarted{Spec: spec, Total: len(f.specs), At: clk.now()})
+		ops := spec.Ops
+		if i == failAt {
+			ops = 3
+		}
+		for k := 1; k <= ops; k++ {
+			m, _ = f.event(m, runner.OpProgress{Spec: spec, Completed: k, Total: spec.Ops, SampleMs: res.Samples[k-1].Ms})
+		}
+		clk.t = res.EndedAt
+		if i == failAt {
+			res.Status, res.Failure = runner.StatusTimeout, "no batch-complete within 1m0s"
+			res.Samples, res.OpsSeen, res.Completed, res.BatchMs = res.Samples[:3], 3, 0, 0
+			m, _ = f.event(m, runner.BatchFailed{Result: res, Err: fmt.Errorf("batch %s: %s", res.ID, res.Failure)})
+		} else {
+			if i == errAt {
+				res.Errors, res.Completed = 1, spec.Ops-1
+				res.ErrorMessages = []string{"upstream answered HTTP 502"}
+			}
+			m, _ = f.event(m, runner.BatchDone{Result: res})
+		}
+		f.results = append(f.results, res)
+		if !spec.Warmup {
+			c := runner.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
+			remaining[c]--
+			if remaining[c] == 0 {
+				m, _ = f.event(m, runner.CellDone{Cell: c})
+			}
+		}
+	}
+	return m
+}
+
+// inflight starts batch i and reports ops of it.
+func (f *fakeRun) inflight(m Model, clk *fakeClock, i, ops int) Model {
+	spec := f.specs[i]
+	res := fakeResult(spec, clk.now())
+	m, _ = f.event(m, runner.BatchStarted{Spec: spec, Total: len(f.specs), At: clk.now()})
+	for k := 1; k <= ops; k++ {
+		m, _ = f.event(m, runner.OpProgress{Spec: spec, Completed: k, Total: spec.Ops, SampleMs: res.Samples[k-1].Ms})
+	}
+	clk.t = res.TimingStartAt.Add(time.Duration(res.Samples[ops-1].AtMs * float64(time.Millisecond)))
+	return m
+}
+
+func (f *fakeRun) done(m Model, interrupted bool) (Model, tea.Cmd) {
+	return f.event(m, runner.RunDone{Results: f.results, Interrupted: interrupted})
+}
+
+// pollEvent is a billing poll part-way through.
+func pollEvent(clk *fakeClock, done bool) r2.PollEvent {
+	ev := r2.PollEvent{Deadline: clk.now().Add(4*time.Minute + 32*time.Second), NextPoll: clk.now().Add(12 * time.Second),
+		Polls: 3, FilesSeen: 5, FilesNew: 2, RecordsRead: 118, LastError: "ListObjectsV2: connection reset by peer (will retry)"}
+	for _, d := range []int{100, 500, 1000} {
+		for _, a := range []string{"direct", "current", "simple"} {
+			roles := []string{billing.RoleOrigin, billing.RoleUpstream}
+			switch a {
+			case "current":
+				roles = append(roles, billing.RoleOrchestrator, billing.RoleExecutor)
+			case "simple":
+				roles = append(roles, billing.RoleExecutor)
+			}
+			for i, role := range roles {
+				matched := 10
+				if d == 1000 {
+					matched = (i * 3) % 11
+				}
+				ev.Progress.Counts = append(ev.Progress.Counts, billing.Count{Approach: a, DurationMs: d, Role: role, Matched: matched, Expected: 10})
+			}
+		}
+	}
+	ev.Progress.Warnings = []string{"no records for script pfx-local after 5 minutes: is \"logpush\": true set in wrangler.jsonc, and is the Logpush job stalled (last_complete empty)?"}
+	if done {
+		ev.Done, ev.Reason = true, "complete"
+	}
+	return ev
+}
+
+var startBillingNoop = startBillingWith(nil, &fakeBilling{})
+
+// startBillingWith returns a StartBilling that hands out ch and ctl.
+func startBillingWith(ch chan r2.PollEvent, ctl BillingControls) func(context.Context, *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
+	return func(context.Context, *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
+		if ch == nil {
+			ch = make(chan r2.PollEvent, 1)
+		}
+		return ch, ctl, nil
+	}
+}

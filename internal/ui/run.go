@@ -1,0 +1,410 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/progress"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/stats"
+)
+
+// cellState is what the run screen knows of one approach × duration.
+type cellState struct {
+	batchesDone int
+	failed      int
+	errors      int
+	samples     []float64 // per-op ms of finished batches
+	done        bool      // CellDone received
+}
+
+// runModel is the run screen. It is built only from runner events (never
+// from the session's results, which the event command writes), so nothing
+// here races with the results file.
+type runModel struct {
+	c    *common
+	w, h int
+	bar  progress.Model
+
+	id, path string
+	plan     runner.Plan
+	specs    []runner.BatchSpec
+	totalOps int
+	start    time.Time
+	at       time.Time // the clock as of the last tick or event
+
+	cells    map[runner.Cell]cellState
+	cur      *runner.BatchSpec
+	curOps   int       // ops completed in the current batch
+	live     []float64 // samples of the current batch so far
+	liveSum  stats.Summary
+	recent   []float64 // last op samples, any batch
+	finished int       // batches ended
+	failed   int       // batches that did not end cleanly
+	opsDone  int
+	delay    time.Duration // upstream delay of the ops done (for the ETA)
+
+	log      []logLine
+	stopping bool
+	done     *runner.RunDone
+}
+
+type logLine struct {
+	at   time.Duration // since the run started
+	text string
+	bad  bool
+}
+
+const (
+	maxRecent = 256
+	maxLog    = 200
+)
+
+func newRun(c *common, id, path string, plan runner.Plan, specs []runner.BatchSpec) runModel {
+	m := runModel{c: c, bar: c.st.progressBar(), id: id, path: path, plan: plan, specs: specs,
+		start: c.now(), cells: map[runner.Cell]cellState{}}
+	m.at = m.start
+	for _, s := range specs {
+		m.totalOps += s.Ops
+	}
+	return m
+}
+
+func (m *runModel) SetSize(w, h int) {
+	m.w, m.h = w, h
+	m.bar.Width = max(10, w-14)
+}
+
+func (m runModel) Update(msg tea.Msg) (runModel, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tickMsg:
+		m.at = time.Time(msg)
+	case runEventMsg:
+		m.at = m.c.now()
+		m.observe(msg.ev)
+		if msg.recordErr != nil {
+			m.addLog(m.at, "cannot write the results file: "+msg.recordErr.Error(), true)
+		}
+	case tea.KeyMsg:
+		if key.Matches(msg, m.c.keys.Cancel) && m.done == nil && !m.stopping {
+			m.stopping = true
+			return m, func() tea.Msg { return cancelRunMsg{} }
+		}
+	}
+	return m, nil
+}
+
+func (m *runModel) addLog(at time.Time, text string, bad bool) {
+	m.log = append(m.log, logLine{at: at.Sub(m.start), text: text, bad: bad})
+	if len(m.log) > maxLog {
+		m.log = m.log[len(m.log)-maxLog:]
+	}
+}
+
+func cellName(approach string, durationMs int) string {
+	return approach + " @ " + runner.FormatDuration(durationMs)
+}
+
+func specName(s runner.BatchSpec) string {
+	if s.Warmup {
+		return "warmup " + s.Approach
+	}
+	return cellName(s.Approach, s.DurationMs)
+}
+
+func (m *runModel) observe(ev runner.Event) {
+	switch e := ev.(type) {
+	case runner.BatchStarted:
+		spec := e.Spec
+		m.cur, m.curOps, m.live, m.liveSum = &spec, 0, nil, stats.Summary{}
+		m.updateLive()
+	case runner.OpProgress:
+		if m.cur == nil || e.Spec.Index != m.cur.Index || e.Completed <= m.curOps {
+			return
+		}
+		n := e.Completed - m.curOps
+		m.curOps = e.Completed
+		m.opsDone += n
+		m.delay += time.Duration(n*e.Spec.DurationMs) * time.Millisecond
+		if e.SampleMs > 0 {
+			m.live = append(m.live, e.SampleMs)
+			m.recent = append(m.recent, e.SampleMs)
+			if len(m.recent) > maxRecent {
+				m.recent = m.recent[len(m.recent)-maxRecent:]
+			}
+		}
+		m.updateLive()
+	case runner.BatchDone:
+		m.endBatch(e.Result, nil)
+	case runner.BatchFailed:
+		m.endBatch(e.Result, e.Err)
+	case runner.CellDone:
+		cs := m.cells[e.Cell]
+		cs.done = true
+		m.cells[e.Cell] = cs
+	case runner.RunDone:
+		d := e
+		m.done, m.cur = &d, nil
+		switch {
+		case e.Err != nil:
+			m.addLog(m.at, "run failed: "+e.Err.Error(), true)
+		case e.Interrupted:
+			m.addLog(m.at, fmt.Sprintf("run interrupted: %d batches kept", len(e.Results)), false)
+		default:
+			m.addLog(m.at, fmt.Sprintf("run complete: %d batches", len(e.Results)), false)
+		}
+	}
+}
+
+func (m *runModel) endBatch(res runner.BatchResult, err error) {
+	m.finished++
+	if m.cur != nil && m.cur.Index == res.Index {
+		// Ops never reported by progress frames still count as done for the ETA.
+		if rest := res.Ops - m.curOps; rest > 0 {
+			m.opsDone += rest
+			m.delay += time.Duration(rest*res.DurationMs) * time.Millisecond
+		}
+		m.cur = nil
+	}
+	at := res.EndedAt
+	if at.IsZero() {
+		at = m.at
+	}
+	what := specName(res.BatchSpec)
+	if !res.Warmup {
+		what += fmt.Sprintf(" b%d/%d", res.Batch, m.plan.Batches)
+		c := runner.Cell{Approach: res.Approach, DurationMs: res.DurationMs}
+		cs := m.cells[c]
+		cs.batchesDone++
+		cs.samples = append(cs.samples, res.PerOpMs()...)
+		cs.errors += res.Errors
+		if res.Status != runner.StatusOK {
+			cs.failed++
+			cs.errors += max(0, res.Ops-res.OpsSeen)
+		}
+		m.cells[c] = cs
+	}
+	if err != nil || res.Status != runner.StatusOK {
+		m.failed++
+		msg := res.Failure
+		if err != nil {
+			msg = err.Error()
+		}
+		m.addLog(at, fmt.Sprintf("✗ %s %s: %s", what, res.Status, msg), true)
+		return
+	}
+	line := fmt.Sprintf("✓ %s: %d ops", what, res.Completed)
+	if xs := res.PerOpMs(); len(xs) > 0 {
+		line += ", median " + report.FormatMs(stats.Summarize(xs).Median)
+	}
+	m.addLog(at, line, false)
+	if res.Errors > 0 {
+		msg := ""
+		if len(res.ErrorMessages) > 0 {
+			msg = ": " + res.ErrorMessages[0]
+		}
+		m.addLog(at, fmt.Sprintf("✗ %s: %d of %d ops failed%s", what, res.Errors, res.Ops, msg), true)
+	}
+}
+
+// updateLive recomputes the current cell's statistics (finished batches
+// plus the samples of the batch in flight) once per event, not per frame.
+func (m *runModel) updateLive() {
+	if m.cur == nil {
+		return
+	}
+	xs := m.live
+	if !m.cur.Warmup {
+		prev := m.cells[runner.Cell{Approach: m.cur.Approach, DurationMs: m.cur.DurationMs}].samples
+		xs = append(append([]float64(nil), prev...), m.live...)
+	}
+	m.liveSum = stats.Summarize(xs)
+}
+
+// eta is the upstream delay still ahead plus the per-op overhead seen so far.
+func (m runModel) eta() (time.Duration, bool) {
+	rest := m.plan.EstimatedDuration() - m.delay
+	if m.opsDone == 0 {
+		return rest, false
+	}
+	overhead := (m.at.Sub(m.start) - m.delay) / time.Duration(m.opsDone)
+	if overhead < 0 {
+		overhead = 0
+	}
+	return rest + overhead*time.Duration(m.totalOps-m.opsDone), true
+}
+
+func (m runModel) View() string {
+	st := m.c.st
+	w := m.w
+	compact := m.h < 26
+	var lines []string
+	clocks := "elapsed " + clock(m.at.Sub(m.start))
+	if m.done == nil {
+		eta, measured := m.eta()
+		if measured {
+			clocks += " · ETA ~" + clock(eta)
+		} else {
+			clocks += " · ETA ≥ " + clock(eta)
+		}
+	}
+	// The clocks matter more than the target on a narrow terminal.
+	right := m.c.targetTag() + st.Subtle.Render(" · ") + clocks
+	if ansi.StringWidth(right)+len("pfx-tui › run ")+len(m.id)+1 > w {
+		right = clocks
+	}
+	lines = append(lines, m.c.header("run "+m.id, right, w))
+	if !compact {
+		lines = append(lines, "")
+	}
+
+	// The batch in flight.
+	counts := fmt.Sprintf("%d/%d batches done", m.finished, len(m.specs))
+	if m.failed > 0 {
+		counts += st.Bad.Render(fmt.Sprintf(" · %d failed", m.failed))
+	}
+	var status string
+	switch {
+	case m.done != nil && m.done.Err != nil:
+		status = st.Bad.Render("✗ run failed")
+	case m.done != nil && m.done.Interrupted:
+		status = st.Warn.Render("■ run interrupted — results so far are kept")
+	case m.done != nil:
+		status = st.Good.Render("✓ run complete")
+	case m.stopping:
+		status = st.Warn.Render("■ stopping after the current op… (results so far are kept)")
+	case m.cur != nil:
+		status = fmt.Sprintf("batch %d/%d · %s", m.cur.Index+1, len(m.specs), st.Title.Render(specName(*m.cur)))
+		if !m.cur.Warmup {
+			status += st.Subtle.Render(fmt.Sprintf(" (cell batch %d/%d)", m.cur.Batch, m.plan.Batches))
+		} else {
+			status += st.Subtle.Render(" (excluded from statistics)")
+		}
+	default:
+		status = st.Subtle.Render("opening the next batch…")
+	}
+	lines = append(lines, spread(status, counts, w))
+	frac, opsText := 0.0, ""
+	if m.cur != nil && m.cur.Ops > 0 {
+		frac = float64(m.curOps) / float64(m.cur.Ops)
+		opsText = fmt.Sprintf("%d/%d ops", m.curOps, m.cur.Ops)
+	} else if m.done != nil {
+		frac = 1
+	}
+	lines = append(lines, m.bar.ViewAs(frac)+"  "+opsText)
+	lines = append(lines, "")
+
+	// The matrix.
+	lines = append(lines, m.matrix(w)...)
+	lines = append(lines, "")
+
+	// Live figures of the current cell and recent ops.
+	if m.cur != nil {
+		s := m.liveSum
+		label := cellName(m.cur.Approach, m.cur.DurationMs)
+		if m.cur.Warmup {
+			label = "warmup " + m.cur.Approach
+		}
+		live := st.Title.Render(label) + fmt.Sprintf("  n %d", s.N)
+		if s.N > 0 {
+			live += "  median " + report.FormatMs(s.Median) + "  p95 " + report.FormatMs(s.P95)
+		}
+		lines = append(lines, live)
+	} else {
+		lines = append(lines, st.Subtle.Render("no batch in flight"))
+	}
+	spark := "recent ops  "
+	if len(m.recent) > 0 {
+		w0 := max(8, min(64, w-40))
+		shown := m.recent[max(0, len(m.recent)-w0):]
+		lo, hi := shown[0], shown[0]
+		for _, x := range shown {
+			lo, hi = min(lo, x), max(hi, x)
+		}
+		spark += st.Focused.Render(sparkline(shown, w0)) + st.Subtle.Render("  "+report.FormatMs(lo)+" … "+report.FormatMs(hi))
+	} else {
+		spark += st.Subtle.Render("—")
+	}
+	lines = append(lines, spark)
+	if !compact {
+		lines = append(lines, "")
+	}
+
+	// Events fill what is left.
+	room := m.h - len(lines) - 1
+	if room >= 1 {
+		lines = append(lines, st.Section.Render("Events")+st.Subtle.Render("  results → "+m.path))
+		log := m.log
+		if len(log) > room {
+			log = log[len(log)-room:]
+		}
+		for _, l := range log {
+			text := st.Subtle.Render(clock(l.at)) + " " + l.text
+			if l.bad {
+				text = st.Subtle.Render(clock(l.at)) + " " + st.Bad.Render(l.text)
+			}
+			lines = append(lines, text)
+		}
+		if len(m.log) == 0 {
+			lines = append(lines, st.Subtle.Render("waiting for the first batch…"))
+		}
+	}
+	return fit(strings.Join(lines, "\n"), w, m.h)
+}
+
+// matrix renders approach × duration with each cell's state.
+func (m runModel) matrix(w int) []string {
+	st := m.c.st
+	ds := m.plan.DurationsMs()
+	labelW := 8
+	for _, a := range m.plan.Approaches {
+		labelW = max(labelW, len(a)+2)
+	}
+	colW := max(8, (w-labelW)/max(1, len(ds)))
+	head := pad("", labelW)
+	for _, d := range ds {
+		head += pad(runner.FormatDuration(d), colW)
+	}
+	out := []string{st.Header.Render(strings.TrimRight(head, " "))}
+	for _, a := range m.plan.Approaches {
+		row := pad(a, labelW)
+		for _, d := range ds {
+			row += pad(m.cellText(runner.Cell{Approach: a, DurationMs: d}, colW-1), colW)
+		}
+		out = append(out, row)
+	}
+	return out
+}
+
+func (m runModel) cellText(c runner.Cell, w int) string {
+	st := m.c.st
+	cs := m.cells[c]
+	running := m.cur != nil && !m.cur.Warmup && m.cur.Approach == c.Approach && m.cur.DurationMs == c.DurationMs
+	errs := ""
+	if cs.errors > 0 {
+		errs = st.Bad.Render(fmt.Sprintf(" ✗%d", cs.errors))
+	}
+	switch {
+	case running:
+		t := fmt.Sprintf("▶ %d/%d", m.curOps, m.cur.Ops)
+		if m.plan.Batches > 1 {
+			t += fmt.Sprintf(" b%d", m.cur.Batch)
+		}
+		return truncate(st.Focused.Render(t), w)
+	case cs.batchesDone == 0:
+		return st.Subtle.Render("· pending")
+	case len(cs.samples) == 0:
+		return truncate(st.Bad.Render("✗ failed")+errs, w)
+	}
+	med := report.FormatMs(stats.Summarize(cs.samples).Median)
+	if cs.done || cs.batchesDone >= m.plan.Batches {
+		return truncate(st.Good.Render("✓")+" "+med+errs, w)
+	}
+	return truncate(fmt.Sprintf("◐ %s %d/%d", med, cs.batchesDone, m.plan.Batches)+errs, w)
+}

@@ -1,0 +1,162 @@
+// Package ui is the interactive front end (bubbletea): setup → run →
+// billing countdown → results. It consumes the same runner and poller
+// events as the headless front end; the measuring goroutines never wait
+// for it.
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/session"
+)
+
+// Exit codes (as in DESIGN.md).
+const (
+	ExitOK          = 0
+	ExitRuntime     = 1
+	ExitInterrupted = 130
+)
+
+// BillingControls are the billing screen's levers on the poller.
+type BillingControls interface {
+	PollNow()
+	Extend(d time.Duration)
+	Stop()
+}
+
+// Options configure Run. IO is passed in, never taken from os deep inside.
+type Options struct {
+	Input  io.Reader // keys; nil means the terminal bubbletea finds
+	Output io.Writer // the screen; nil means os.Stdout
+	// ErrOutput gets the few lines printed around the program (connecting,
+	// where the results are, errors); nil means Output.
+	ErrOutput io.Writer
+	Tool      string // written into the results file, e.g. "pfx-tui v1.2.0"
+	SkipSetup bool   // --yes: run the configuration as given
+	NoColor   bool   // --no-color or NO_COLOR (termenv also honours NO_COLOR itself)
+	// StartBilling starts polling billing for a finished run. It must return
+	// promptly (poll in its own goroutine); the channel's last event has
+	// Done set. nil turns billing off and skips the billing screen.
+	StartBilling func(ctx context.Context, s *session.Session) (<-chan r2.PollEvent, BillingControls, error)
+	// BillingSource names the source on the setup and billing screens,
+	// e.g. "logpush (local emulator S3)" or "none".
+	BillingSource string
+}
+
+// Run opens the target, runs the interactive program until the user quits
+// and returns the process exit code: 0 ok, 1 runtime error, 130 interrupted
+// (partial results saved).
+func Run(ctx context.Context, cfg config.Config, opts Options) int {
+	if opts.Output == nil {
+		opts.Output = os.Stdout
+	}
+	errOut := opts.ErrOutput
+	if errOut == nil {
+		errOut = opts.Output
+	}
+	where := cfg.Target
+	if cfg.IsLocal() {
+		where = "the local target"
+	}
+	fmt.Fprintf(errOut, "pfx-tui: connecting to %s…\n", where)
+	t, err := session.OpenTarget(ctx, cfg)
+	if err != nil {
+		fmt.Fprintf(errOut, "pfx-tui: %v\n", err)
+		if ctx.Err() != nil {
+			return ExitInterrupted
+		}
+		return ExitRuntime
+	}
+	defer t.Close()
+
+	m := newModel(ctx, cfg, opts, t, newStyles(opts.Output, opts.NoColor), nil)
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	final, runErr := tea.NewProgram(m, popts...).Run()
+	if fm, ok := final.(Model); ok {
+		m = fm
+	}
+	return m.finish(errOut, runErr)
+}
+
+// finish runs after the terminal is restored: it stops and drains a runner
+// or poller the program left running (killed, or a second Ctrl-C), so the
+// results file is complete, then says where the results are.
+func (m Model) finish(w io.Writer, runErr error) int {
+	killed := errors.Is(runErr, tea.ErrProgramKilled) || errors.Is(runErr, tea.ErrInterrupted)
+	if m.rec != nil && m.runDone == nil {
+		m.cancelRun()
+		fmt.Fprintln(w, "pfx-tui: stopping the run after the current op…")
+		for {
+			ev, ok, err := m.rec.next()
+			if !ok {
+				break
+			}
+			if err != nil && m.saveErr == nil {
+				m.saveErr = err
+			}
+			if d, isDone := ev.(runner.RunDone); isDone {
+				m.runDone = &d
+			}
+		}
+		m.interrupted = true
+	}
+	if m.cancelRun != nil {
+		m.cancelRun()
+	}
+	if m.billEvents != nil && !m.billDone {
+		m.stopBilling()
+		deadline := time.After(5 * time.Second)
+	drain:
+		for {
+			select {
+			case ev, ok := <-m.billEvents:
+				if !ok || ev.Done {
+					break drain
+				}
+			case <-deadline:
+				break drain
+			}
+		}
+	}
+	if m.cancelBill != nil {
+		m.cancelBill()
+	}
+	if killed && m.sess == nil {
+		m.interrupted = true
+	}
+	if runErr != nil && !killed {
+		fmt.Fprintf(w, "pfx-tui: %v\n", runErr)
+		return ExitRuntime
+	}
+	if m.fatal != "" {
+		fmt.Fprintf(w, "pfx-tui: %s\n", m.fatal)
+	}
+	if m.saveErr != nil {
+		fmt.Fprintf(w, "pfx-tui: cannot write the results file: %v\n", m.saveErr)
+	}
+	if m.sess != nil {
+		switch code := m.ExitCode(); code {
+		case ExitInterrupted:
+			fmt.Fprintf(w, "pfx-tui: interrupted; finished batches are saved in %s\n", m.sess.Path)
+		default:
+			fmt.Fprintf(w, "pfx-tui: results in %s\n", m.sess.Path)
+		}
+		for _, p := range m.res.exportPaths {
+			fmt.Fprintf(w, "pfx-tui: exported %s\n", p)
+		}
+	}
+	return m.ExitCode()
+}
