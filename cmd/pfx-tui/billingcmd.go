@@ -117,6 +117,7 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	}
 	cfg.Billing, cfg.PollInterval, cfg.PollTimeout = f.source, f.pollInterval, f.pollTimeout
 	cfg.PollIntervalSet = config.Changed(cmd.Flags(), "poll-interval")
+	cfg.PollTimeoutSet = config.Changed(cmd.Flags(), "poll-timeout")
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
 	return nil
 }

@@ -83,6 +83,7 @@ type Config struct {
 	PollInterval      time.Duration `json:"-"`
 	PollIntervalSet   bool          `json:"-"` // the user chose it (else the local target polls faster)
 	PollTimeout       time.Duration `json:"-"`
+	PollTimeoutSet    bool          `json:"-"` // the user chose it (else the local target waits less)
 	LocalPushInterval time.Duration `json:"-"`
 	ScriptName        string        `json:"scriptName,omitempty"`
 	Roles             []string      `json:"roles,omitempty"`

@@ -215,7 +215,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-		plan.Where, pollInterval(s), s.Cfg.PollTimeout)
+		plan.Where, pollInterval(s), pollTimeout(s))
 	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results)
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %v\n", err)
@@ -250,6 +250,13 @@ func pollInterval(s *session.Session) time.Duration {
 		return s.Cfg.LocalPushInterval / 2
 	}
 	return s.Cfg.PollInterval
+}
+
+func pollTimeout(s *session.Session) time.Duration {
+	if s.Target != nil && s.Target.Local != nil && !s.Cfg.PollTimeoutSet {
+		return session.LocalPollTimeout(s.Cfg)
+	}
+	return s.Cfg.PollTimeout
 }
 
 func billingSuspicions(s *session.Session, ev r2.PollEvent) []string {

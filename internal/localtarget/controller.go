@@ -51,7 +51,7 @@ func (c *controller) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 	inv := s.begin(EntrypointController, EventFetch)
 	inv.request(r.Method, r.URL.String())
 	if b := r.URL.Query().Get("batch"); b != "" {
-		inv.tag(b, -1)
+		inv.tag(b, -1, "upgrade")
 	}
 	conn, err := c.upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -132,7 +132,7 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 	if req.DurationMs != nil {
 		durationMs = *req.DurationMs
 	}
-	inv.tag(req.BatchID, -1)
+	inv.tag(req.BatchID, -1, "batch")
 	send := func(f protocol.Frame) bool {
 		var err error
 		inv.await(func() { err = c.send(conn, f) })
@@ -223,7 +223,7 @@ func (c *controller) handleOpDone(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(d.BatchID, d.Op)
+	inv.tag(d.BatchID, d.Op, "opdone")
 	c.mu.Lock()
 	ch := c.waiters[opKey(d.BatchID, d.Op)]
 	c.mu.Unlock()

@@ -54,7 +54,7 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(req.BatchID, req.Op)
+	inv.tag(req.BatchID, req.Op, "op")
 	url := s.upstreamURL(req.BatchID, req.Op, req.DurationMs)
 	switch o.mode {
 	case "direct":
@@ -105,7 +105,7 @@ func (o *origin) alarm(key string) {
 	s.goBackground(func(ctx context.Context) {
 		inv := s.begin(EntrypointOrigin, EventAlarm)
 		defer inv.end()
-		inv.tag(p.batchID, p.op)
+		inv.tag(p.batchID, p.op, "backstop")
 		s.notifyDone(ctx, inv, opDone{BatchID: p.batchID, Op: p.op, Error: errTimeout.Error()})
 	})
 }
@@ -123,7 +123,7 @@ func (s *Server) handleOriginResult(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(res.BatchID, res.Op)
+	inv.tag(res.BatchID, res.Op, "result")
 	p := o.take(opKey(res.BatchID, res.Op))
 	if p == nil {
 		// The backstop already fired (or a duplicate delivery): drop it.
@@ -163,7 +163,7 @@ func (o *orchestrator) handleEnqueue(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(job.BatchID, job.Op)
+	inv.tag(job.BatchID, job.Op, "enqueue")
 	o.mu.Lock()
 	o.queue = append(o.queue, job)
 	o.mu.Unlock()
@@ -184,7 +184,7 @@ func (o *orchestrator) dispatch(ctx context.Context) {
 	inv := s.begin(EntrypointOrchestrator, EventAlarm)
 	defer inv.end()
 	for _, job := range jobs {
-		inv.tag(job.BatchID, job.Op)
+		inv.tag(job.BatchID, job.Op, "dispatch")
 		job.ReportTo = s.base + "/_do/orchestrator/delivered"
 		if _, err := s.hop(ctx, inv, http.MethodPost, s.base+"/_do/executor/fetch", job, nil); err != nil {
 			inv.exception("Error", "dispatch: "+err.Error())
@@ -204,7 +204,7 @@ func (o *orchestrator) handleDelivered(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(d.BatchID, d.Op)
+	inv.tag(d.BatchID, d.Op, "delivered")
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -219,7 +219,7 @@ func (s *Server) handleExecutorFetch(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	inv.tag(job.BatchID, job.Op)
+	inv.tag(job.BatchID, job.Op, "fetch")
 	w.WriteHeader(http.StatusAccepted)
 	s.goBackground(func(ctx context.Context) {
 		defer inv.end()

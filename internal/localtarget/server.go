@@ -180,7 +180,7 @@ func (s *Server) handleDelay(w http.ResponseWriter, r *http.Request) {
 	defer inv.end()
 	if b := r.URL.Query().Get("batch"); b != "" {
 		op, _ := strconv.Atoi(r.URL.Query().Get("op"))
-		inv.tag(b, op)
+		inv.tag(b, op, "upstream")
 	}
 	ms, err := strconv.Atoi(r.PathValue("ms"))
 	if err != nil || ms < 0 || ms > protocol.MaxDelayMs {

@@ -109,7 +109,11 @@ func (inv *invocation) log(args ...any) {
 	inv.mu.Unlock()
 }
 
-func (inv *invocation) tag(batchID string, op int) { inv.log("pfx", batchID, op) }
+// tag writes the billing tag. The step names the invocation within the op
+// (op, result, enqueue, …): without it two invocations of one role in the
+// same millisecond (an origin's op and result with 0 ms upstream) would be
+// byte-identical records, and Logpush deduplication would count them once.
+func (inv *invocation) tag(batchID string, op int, step string) { inv.log("pfx", batchID, op, step) }
 
 func (inv *invocation) exception(name, msg string) {
 	inv.mu.Lock()

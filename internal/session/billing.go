@@ -174,7 +174,13 @@ func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report
 		// The emulator pushes every LocalPushInterval: poll twice as often.
 		interval = cfg.LocalPushInterval / 2
 	}
-	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: cfg.PollTimeout, From: from, To: to})
+	timeout := cfg.PollTimeout
+	if t != nil && t.Local != nil && !cfg.PollTimeoutSet {
+		// The emulator has pushed every record within one push interval of
+		// the run's end: waiting minutes for a missing one would only hide it.
+		timeout = LocalPollTimeout(cfg)
+	}
+	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: timeout, From: from, To: to})
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(ctx, ch)
 	return &Billing{Events: ch, Poller: p, Collector: col, Client: client, emulated: res.Emulated, source: BillingLogpush}, nil
@@ -213,4 +219,10 @@ func roundS(d time.Duration) time.Duration {
 		return 0
 	}
 	return d.Round(time.Second)
+}
+
+// LocalPollTimeout is how long billing waits on the local target: three push
+// intervals and a margin.
+func LocalPollTimeout(cfg config.Config) time.Duration {
+	return 3*cfg.LocalPushInterval + 15*time.Second
 }

@@ -56,7 +56,7 @@ export class PerformanceController extends DurableObject<Env> {
   override async fetch(request: Request): Promise<Response> {
     const url = new URL(request.url);
     const urlBatch = url.searchParams.get("batch") ?? undefined;
-    if (urlBatch) tag(urlBatch, -1);
+    if (urlBatch) tag(urlBatch, -1, "upgrade");
     if (request.headers.get("Upgrade")?.toLowerCase() !== "websocket") {
       return new Response("PerformanceController: use a WebSocket\n", { status: 426 });
     }
@@ -76,11 +76,11 @@ export class PerformanceController extends DurableObject<Env> {
     try {
       req = decodeRunBatch(text);
     } catch (e) {
-      if (att.urlBatch) tag(att.urlBatch, -1);
+      if (att.urlBatch) tag(att.urlBatch, -1, "bad-request");
       this.send(ws, { type: "error", error: errorMessage(e) });
       return;
     }
-    tag(req.batchId, -1);
+    tag(req.batchId, -1, "batch");
     ws.serializeAttachment({ ...att, batchId: req.batchId } satisfies Attachment);
     if (!isMode(req.mode)) {
       this.send(ws, { type: "error", error: unknownModeError(req.mode) });
@@ -178,7 +178,7 @@ export class PerformanceController extends DurableObject<Env> {
 
   /** RPC from the origin: op `op` of `batchId` finished (result reached the origin, or its backstop fired). */
   async opDone(d: OpDone): Promise<void> {
-    tag(d.batchId, d.op);
+    tag(d.batchId, d.op, "opdone");
     const w = this.waiters.get(`${d.batchId}/${d.op}`);
     if (!w) {
       console.log("opDone for an op nobody waits for (late or after the guard)", d.batchId, d.op);
@@ -207,7 +207,7 @@ export class PerformanceController extends DurableObject<Env> {
   private tagSocket(ws: WebSocket): void {
     const att = ws.deserializeAttachment() as Attachment | null;
     const id = att?.batchId ?? att?.urlBatch;
-    if (id) tag(id, -1);
+    if (id) tag(id, -1, "socket");
   }
 
   /** Sends a frame; false when the socket is gone (the batch then stops). */

@@ -22,7 +22,7 @@ import { fetchErrorText, fetchUpstream } from "./upstream";
 export class FetchExecutor extends WorkerEntrypoint<Env> {
   /** simple and current: ack now, fetch and deliver in the background. */
   async executeFetch(job: FetchJob): Promise<void> {
-    tag(job.batchId, job.op);
+    tag(job.batchId, job.op, "fetch");
     this.ctx.waitUntil(runJob(this.env, job));
   }
 
@@ -42,7 +42,7 @@ export class ExecutorTarget extends RpcTarget {
   }
 
   execute(job: FetchJob): void {
-    tag(job.batchId, job.op);
+    tag(job.batchId, job.op, "rpctarget");
     this.ctx.waitUntil(runJob(this.env, job));
   }
 }

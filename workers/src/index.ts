@@ -83,7 +83,7 @@ export default {
 
     if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
       const batch = url.searchParams.get("batch");
-      if (batch) console.log("pfx", batch, -1);
+      if (batch) console.log("pfx", batch, -1, "router");
       // One controller per WebSocket: batches never share state, even when an
       // abandoned socket of an earlier batch is still open.
       const stub = env.CONTROLLER.get(env.CONTROLLER.newUniqueId());

@@ -29,7 +29,7 @@ const REPORT_SLACK_MS = 10_000;
 export class FetchOrchestrator extends DurableObject<Env> {
   /** RPC from an origin: queue the job and ack. */
   async enqueue(job: FetchJob): Promise<void> {
-    tag(job.batchId, job.op);
+    tag(job.batchId, job.op, "enqueue");
     const q: Queued = {
       job,
       dispatched: false,
@@ -48,14 +48,14 @@ export class FetchOrchestrator extends DurableObject<Env> {
       if (!q.dispatched) {
         toDispatch.push(q);
       } else if (q.deadline <= now) {
-        tag(q.job.batchId, q.job.op);
+        tag(q.job.batchId, q.job.op, "expire");
         console.log("no delivery report, dropping", q.job.reqId);
         this.ctx.storage.kv.delete(key);
       }
     }
     if (toDispatch.length === 0) console.log("orchestrator alarm with nothing to dispatch");
     for (const q of toDispatch) {
-      tag(q.job.batchId, q.job.op);
+      tag(q.job.batchId, q.job.op, "dispatch");
       const key = QUEUE_PREFIX + q.job.reqId;
       try {
         await this.env.EXECUTOR.executeFetch({ ...q.job, reportToOrchestrator: true });
@@ -88,7 +88,7 @@ export class FetchOrchestrator extends DurableObject<Env> {
 
   /** RPC from the executor: the result was handed to the origin (or not). */
   async reportDelivery(r: DeliveryReport): Promise<void> {
-    tag(r.batchId, r.op);
+    tag(r.batchId, r.op, "delivered");
     if (!r.delivered) {
       console.error("result not delivered to the origin", r.reqId, r.error ?? "");
     }

@@ -49,7 +49,7 @@ const EXECUTOR_FETCH_GRACE_MS = 1_000;
 export class OriginDO extends DurableObject<Env> {
   /** RPC from the controller: run one op. */
   async startOp(req: OpRequest): Promise<OpStart> {
-    tag(req.batchId, req.op);
+    tag(req.batchId, req.op, "op");
     if (req.mode === "direct") {
       return this.direct(req);
     }
@@ -125,7 +125,7 @@ export class OriginDO extends DurableObject<Env> {
 
   /** RPC from the executor (or the orchestrator on a failed dispatch): the fetch result. */
   async deliverResult(r: FetchResult): Promise<boolean> {
-    tag(r.batchId, r.op);
+    tag(r.batchId, r.op, "result");
     const p = this.take(r.reqId);
     if (!p) {
       // The backstop already fired (or a duplicate delivery): drop it.
@@ -152,7 +152,7 @@ export class OriginDO extends DurableObject<Env> {
       }
     }
     if (expired.length === 0) console.log("origin alarm with nothing expired");
-    for (const p of expired) tag(p.batchId, p.op);
+    for (const p of expired) tag(p.batchId, p.op, "backstop");
     await this.armAlarm();
     for (const p of expired) {
       await this.notify(p, TIMEOUT_ERROR);

@@ -227,9 +227,14 @@ export function errorMessage(e: unknown): string {
   return String(e);
 }
 
-/** The billing tag: every invocation logs it first so Logpush records can be attributed. */
-export function tag(batchId: string, op: number): void {
-  console.log("pfx", batchId, op);
+/**
+ * The billing tag: every invocation logs it first so Logpush records can be
+ * attributed. The step names the invocation within its op (op, result,
+ * enqueue, …) so two invocations of one class in the same millisecond never
+ * produce identical records, which Logpush deduplication would count once.
+ */
+export function tag(batchId: string, op: number, step: string): void {
+  console.log("pfx", batchId, op, step);
 }
 
 /** Name of the origin DO instance of an approach. */

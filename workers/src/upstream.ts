@@ -56,7 +56,7 @@ export async function handleDelay(url: URL, msText: string): Promise<Response> {
   const batch = url.searchParams.get("batch");
   if (batch) {
     const op = Number.parseInt(url.searchParams.get("op") ?? "", 10);
-    tag(batch, Number.isFinite(op) ? op : -1);
+    tag(batch, Number.isFinite(op) ? op : -1, "upstream");
   }
   if (!/^\d+$/.test(msText)) {
     return text(400, `delay must be an integer 0..${MAX_DELAY_MS} ms\n`);

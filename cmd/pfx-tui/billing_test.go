@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+)
+
+// TestBillingCommandAgainstServeLocalBucket: a run against a serve-local
+// target reached by URL, billing off; then `pfx-tui billing FILE` attaches
+// billing from that target's S3 bucket through aws-sdk-go-v2, and wrong
+// credentials give a clear error that names the variables, never the key.
+func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
+	srv, err := localtarget.Start(localtarget.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	dir := t.TempDir()
+	_, stderr, code := runBinary(t, dir, "run", "--no-tui", "--target", srv.URL(), "--approaches", "direct,simple", "--durations", "20ms", "--ops", "3", "--batches", "1", "--warmup", "0", "--billing", "none")
+	if code != 0 {
+		t.Fatalf("run: exit %d %s", code, stderr)
+	}
+	if !strings.Contains(stderr, "billing: none") {
+		t.Errorf("billing off is not said: %s", stderr)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "results", "*.json"))
+	if err := srv.FlushLogpush(); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"billing", files[0], "--r2-endpoint", srv.S3Endpoint(), "--bucket", srv.S3Bucket(), "--prefix", srv.LogpushPrefix(), "--dev-vars", filepath.Join(dir, "none")}
+
+	// Wrong secret: exit 1, names the variables, does not print the key.
+	var o, e bytes.Buffer
+	env := map[string]string{"CLOUDFLARE_R2_ACCESS_KEY_ID": srv.S3AccessKeyID(), "CLOUDFLARE_R2_SECRET_ACCESS_KEY": "wrong-secret-value-123"}
+	code = Main(context.Background(), args, IO{Stdout: &o, Stderr: &e, Env: env})
+	if code != 1 || !strings.Contains(e.String(), "CLOUDFLARE_R2_SECRET_ACCESS_KEY") || strings.Contains(e.String()+o.String(), "wrong-secret-value-123") {
+		t.Errorf("wrong credentials: exit %d\n%s", code, e.String())
+	}
+
+	o.Reset()
+	e.Reset()
+	env["CLOUDFLARE_R2_SECRET_ACCESS_KEY"] = srv.S3SecretAccessKey()
+	code = Main(context.Background(), args, IO{Stdout: &o, Stderr: &e, Env: env})
+	if code != 0 {
+		t.Fatalf("billing: exit %d\n%s", code, e.String())
+	}
+	r, err := report.Load(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Billing == nil || !r.Billing.Complete || !r.Emulated {
+		t.Fatalf("billing not attached: %+v emulated %v", r.Billing, r.Emulated)
+	}
+	for _, c := range r.Billing.Counts {
+		if c.Matched != c.Expected {
+			t.Errorf("%s@%d %s: %d of %d", c.Approach, c.DurationMs, c.Role, c.Matched, c.Expected)
+		}
+	}
+	if !strings.Contains(o.String(), "cost per million ops") {
+		t.Errorf("stdout: %s", o.String())
+	}
+}
