@@ -168,7 +168,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	d := config.Defaults()
 	f.fs = fs
 	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
-	fs.StringVar(&f.approaches, "approaches", strings.Join(d.Approaches, ","), "approaches to compare, comma-separated, as the target names them (/patterns)")
+	fs.StringVar(&f.approaches, "approaches", strings.Join(d.Approaches, ","), "approaches to compare, comma-separated, as the target names them (default: all the target's /patterns offers)")
 	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
 	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
 	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
@@ -219,6 +219,7 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 		return cfg, err
 	}
 	cfg.Approaches = config.SplitList(f.approaches)
+	cfg.AllApproaches = !config.Changed(fs, "approaches")
 	if len(cfg.Approaches) == 0 {
 		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
 	}

@@ -156,7 +156,7 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 				return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
 			}
 			if !cfg.R2Configured() {
-				return &config.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(missingR2(cfg), ", ") + " (env or .dev.vars), or --bucket/--r2-endpoint"}
+				return &config.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars), or --bucket/--r2-endpoint"}
 			}
 			ctx := cmd.Context()
 			b, err := session.StartBilling(ctx, cfg, nil, res)
@@ -201,23 +201,6 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 	return cmd
 }
 
-func missingR2(cfg config.Config) []string {
-	var miss []string
-	if cfg.AccountID == "" && cfg.R2Endpoint == "" {
-		miss = append(miss, config.EnvAccountID)
-	}
-	if cfg.Bucket == "" {
-		miss = append(miss, config.EnvBucket)
-	}
-	if !cfg.AccessKeyID.Set() {
-		miss = append(miss, config.EnvAccessKeyID)
-	}
-	if !cfg.SecretAccessKey.Set() {
-		miss = append(miss, config.EnvSecretAccessKey)
-	}
-	return miss
-}
-
 // scanSink feeds bucket objects to a logs scan.
 type scanSink struct{ scan *logpush.Scan }
 
@@ -236,7 +219,7 @@ func (f *scanFlags) scanBucket(cmd *cobra.Command, io IO, scan *logpush.Scan, fi
 		return 0, &config.UsageError{Flag: "dir", Msg: "give --dir DIR, or --bucket/--prefix (or CLOUDFLARE_R2_BUCKET_NAME) to scan R2"}
 	}
 	if !cfg.R2Configured() {
-		return 0, &config.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(missingR2(cfg), ", ") + " (env or .dev.vars)"}
+		return 0, &config.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars)"}
 	}
 	from, to := filter.Since, filter.Until
 	if to.IsZero() {

@@ -253,7 +253,7 @@ func TestEndToEndWranglerTarget(t *testing.T) {
 	}
 	dir := t.TempDir()
 	stdout, stderr, code := runBinary(t, dir, "run", "--no-tui", "--target", "wrangler", "--workers-dir", filepath.Join(repo, "workers"),
-		"--approaches", "direct,current,simple,rpctarget", "--durations", "100ms", "--ops", "5", "--batches", "1", "--warmup", "1")
+		"--durations", "100ms", "--ops", "5", "--batches", "1", "--warmup", "1") // no --approaches: all the Worker offers
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}

@@ -61,17 +61,20 @@ const TargetLocal = "local"
 
 // Config is everything a command needs.
 type Config struct {
-	Target     string          `json:"target"`
-	Approaches []string        `json:"approaches"`
-	Durations  []time.Duration `json:"-"`
-	Ops        int             `json:"opsPerBatch"`
-	Batches    int             `json:"batchesPerCell"`
-	Warmup     int             `json:"warmupOps"`
-	Order      string          `json:"order"`
-	Seed       int64           `json:"seed"`
-	Out        string          `json:"out"`
-	Format     string          `json:"format"`
-	HopLatency time.Duration   `json:"-"`
+	Target     string   `json:"target"`
+	Approaches []string `json:"approaches"`
+	// AllApproaches: --approaches was not given, so every approach the
+	// target's /patterns offers is compared (Approaches is the fallback).
+	AllApproaches bool            `json:"-"`
+	Durations     []time.Duration `json:"-"`
+	Ops           int             `json:"opsPerBatch"`
+	Batches       int             `json:"batchesPerCell"`
+	Warmup        int             `json:"warmupOps"`
+	Order         string          `json:"order"`
+	Seed          int64           `json:"seed"`
+	Out           string          `json:"out"`
+	Format        string          `json:"format"`
+	HopLatency    time.Duration   `json:"-"`
 	// WorkersDir is the workers/ project that --target wrangler runs.
 	WorkersDir string `json:"workersDir,omitempty"`
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).

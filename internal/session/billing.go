@@ -3,6 +3,7 @@ package session
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
@@ -65,7 +66,8 @@ func r2Where(cfg config.Config) string {
 	return where
 }
 
-func r2Missing(cfg config.Config) string {
+// MissingR2 names the settings still needed to read a real bucket.
+func MissingR2(cfg config.Config) []string {
 	var miss []string
 	if cfg.AccountID == "" && cfg.R2Endpoint == "" {
 		miss = append(miss, config.EnvAccountID)
@@ -79,18 +81,18 @@ func r2Missing(cfg config.Config) string {
 	if !cfg.SecretAccessKey.Set() {
 		miss = append(miss, config.EnvSecretAccessKey)
 	}
-	if len(miss) == 0 {
+	return miss
+}
+
+func r2Missing(cfg config.Config) string {
+	miss := MissingR2(cfg)
+	switch len(miss) {
+	case 0:
 		return "nothing more"
+	case 1:
+		return miss[0]
 	}
-	out := miss[0]
-	for i, m := range miss[1:] {
-		if i == len(miss)-2 {
-			out += " and " + m
-		} else {
-			out += ", " + m
-		}
-	}
-	return out
+	return strings.Join(miss[:len(miss)-1], ", ") + " and " + miss[len(miss)-1]
 }
 
 // R2Config builds the S3 client config: the emulator's bucket for a local

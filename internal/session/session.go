@@ -123,9 +123,21 @@ func Prepare(ctx context.Context, cfg config.Config, tool string) (*Session, err
 	return s, nil
 }
 
+// ResolveApproaches selects every approach the target offers when the user
+// did not name any (--approaches not given), in the target's order.
+func ResolveApproaches(cfg config.Config, t *Target) config.Config {
+	if cfg.AllApproaches {
+		if modes := t.Modes(); len(modes) > 0 {
+			cfg.Approaches = modes
+		}
+	}
+	return cfg
+}
+
 // New checks the plan against what the target offers, builds the runner and
 // writes the initial results file. The target stays the caller's to close.
 func New(t *Target, cfg config.Config, tool string) (*Session, error) {
+	cfg = ResolveApproaches(cfg, t)
 	s := &Session{Cfg: cfg, Target: t}
 	if offered := t.Modes(); len(offered) > 0 {
 		for _, a := range cfg.Approaches {

@@ -78,6 +78,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) int {
 		return ExitRuntime
 	}
 	defer t.Close()
+	cfg = session.ResolveApproaches(cfg, t)
 
 	m := newModel(ctx, cfg, opts, t, newStyles(opts.Output, opts.NoColor), nil)
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
