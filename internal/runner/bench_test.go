@@ -47,3 +47,45 @@ func BenchmarkLocalOpOverhead(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkSlowConsumer checks the live-UI rule: a consumer that takes 5 ms
+// per event (a lagging screen) must not slow the measurement. Progress
+// events coalesce, so median-op-µs should match the fast consumer's.
+func BenchmarkSlowConsumer(b *testing.B) {
+	for _, lag := range []time.Duration{0, 5 * time.Millisecond} {
+		b.Run("lag="+lag.String(), func(b *testing.B) {
+			srv, err := localtarget.Start(localtarget.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			const ops = 50
+			batches := b.N/ops + 1
+			plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: batches, Ops: ops, Order: runner.OrderSequential}
+			r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "lag"})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			var samples []float64
+			dropped := 0
+			for ev := range r.Run(context.Background()) {
+				if lag > 0 {
+					time.Sleep(lag)
+				}
+				switch e := ev.(type) {
+				case runner.BatchDone:
+					samples = append(samples, e.Result.PerOpMs()...)
+				case runner.BatchFailed:
+					b.Fatal(e.Err)
+				}
+			}
+			b.StopTimer()
+			if len(samples) != batches*ops {
+				dropped = batches*ops - len(samples)
+			}
+			b.ReportMetric(stats.Summarize(samples).Median*1000, "median-op-µs")
+			b.ReportMetric(float64(dropped), "lost-samples")
+		})
+	}
+}

@@ -104,12 +104,14 @@ func WebSocketURL(target, batchID string) (string, error) {
 // keeps what was measured. The consumer must read until the channel closes.
 func (r *Runner) Run(ctx context.Context) <-chan Event {
 	ch := make(chan Event, r.opts.EventBuffer)
-	go r.run(ctx, ch)
+	ob := newOutbox()
+	go ob.forward(ch)
+	go r.run(ctx, ob)
 	return ch
 }
 
-func (r *Runner) run(ctx context.Context, ch chan<- Event) {
-	defer close(ch)
+func (r *Runner) run(ctx context.Context, ch *outbox) {
+	defer ch.close()
 	var results []BatchResult
 	remaining := map[Cell]int{}
 	for _, s := range r.specs {
@@ -119,34 +121,34 @@ func (r *Runner) run(ctx context.Context, ch chan<- Event) {
 	}
 	for _, spec := range r.specs {
 		if ctx.Err() != nil {
-			ch <- RunDone{Results: results, Interrupted: true}
+			ch.emit(RunDone{Results: results, Interrupted: true})
 			return
 		}
-		ch <- BatchStarted{Spec: spec, Total: len(r.specs), At: time.Now()}
+		ch.emit(BatchStarted{Spec: spec, Total: len(r.specs), At: time.Now()})
 		res, err := r.runBatch(ctx, spec, ch)
 		if errors.Is(err, errDial) {
-			ch <- RunDone{Results: results, Err: err}
+			ch.emit(RunDone{Results: results, Err: err})
 			return
 		}
 		results = append(results, res)
 		if err != nil {
-			ch <- BatchFailed{Result: res, Err: err}
+			ch.emit(BatchFailed{Result: res, Err: err})
 		} else {
-			ch <- BatchDone{Result: res}
+			ch.emit(BatchDone{Result: res})
 		}
 		if res.Status == StatusInterrupted {
-			ch <- RunDone{Results: results, Interrupted: true}
+			ch.emit(RunDone{Results: results, Interrupted: true})
 			return
 		}
 		if !spec.Warmup {
 			c := Cell{spec.Approach, spec.DurationMs}
 			remaining[c]--
 			if remaining[c] == 0 {
-				ch <- CellDone{Cell: c}
+				ch.emit(CellDone{Cell: c})
 			}
 		}
 	}
-	ch <- RunDone{Results: results, Interrupted: ctx.Err() != nil}
+	ch.emit(RunDone{Results: results, Interrupted: ctx.Err() != nil})
 }
 
 var errDial = errors.New("cannot open a WebSocket to the target")
@@ -157,7 +159,7 @@ type received struct {
 	err  error
 }
 
-func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch chan<- Event) (BatchResult, error) {
+func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (BatchResult, error) {
 	res := BatchResult{BatchSpec: spec, StartedAt: time.Now().UTC(), Granularity: 1, Samples: []Sample{}, Frames: []FrameStamp{}}
 	start := time.Now()
 	finish := func(status string, err error) (BatchResult, error) {
@@ -276,10 +278,7 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch chan<- Event) 
 					stepCount[step]++
 					lastAt, lastOps = rcv.at, f.Completed
 					res.OpsSeen = lastOps
-					select { // coalesce: a lagging consumer misses nothing it needs
-					case ch <- OpProgress{Spec: spec, Completed: f.Completed, Total: spec.Ops, SampleMs: s.PerOpMs(), Elapsed: rcv.at.Sub(start)}:
-					default:
-					}
+					ch.emit(OpProgress{Spec: spec, Completed: f.Completed, Total: spec.Ops, SampleMs: s.PerOpMs(), Elapsed: rcv.at.Sub(start)})
 				}
 				if stopping && lastOps < spec.Ops {
 					r.closeConn(conn)
