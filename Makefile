@@ -28,6 +28,7 @@ run:
 workers-test:
 	cd workers && npm ci --no-audit --no-fund && npm run typecheck && npm test
 
+# Benchmarks quoted in BENCHMARKS.md (medians of -count runs, side by side).
 bench:
-	$(GO) test -run '^$$' -bench . -benchtime 3x ./internal/logpush/
-	$(GO) test -run '^$$' -bench . -benchtime 500x ./internal/runner/
+	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./internal/logpush/
+	$(GO) test -run '^$$' -bench . -benchtime 1000x -count 5 ./internal/runner/
