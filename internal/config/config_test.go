@@ -47,3 +47,24 @@ func TestSecretsNeverPrint(t *testing.T) {
 		t.Error("secret lost")
 	}
 }
+
+// FuzzReadDevVars: .dev.vars is a user's file; any content gives a map or
+// a line-numbered error, never a panic, and keys never carry the separator.
+func FuzzReadDevVars(f *testing.F) {
+	f.Add("A=1\n# c\nexport B = \"x y\"\nC='z'\n")
+	f.Add("=\n\"\n")
+	f.Fuzz(func(t *testing.T, in string) {
+		vars, err := ReadDevVars(strings.NewReader(in))
+		if err != nil {
+			if !strings.Contains(err.Error(), "line") {
+				t.Fatalf("error without a line number: %v", err)
+			}
+			return
+		}
+		for k := range vars {
+			if strings.Contains(k, "=") {
+				t.Fatalf("key %q holds '='", k)
+			}
+		}
+	})
+}

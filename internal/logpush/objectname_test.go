@@ -116,3 +116,18 @@ func TestDateFoldersBetween(t *testing.T) {
 		})
 	}
 }
+
+// FuzzParseObjectKey: bucket listings can hold any key.
+func FuzzParseObjectKey(f *testing.F) {
+	f.Add("workers/20261126/20261126T101500Z_20261126T101530Z_9af500e2.log.gz")
+	f.Add("20261126/x.log.gz")
+	f.Fuzz(func(t *testing.T, key string) {
+		n, err := ParseObjectKey(key)
+		if err != nil {
+			return
+		}
+		if n.End.Before(n.Start) || len(n.Hex) == 0 {
+			t.Fatalf("accepted %q as %+v", key, n)
+		}
+	})
+}

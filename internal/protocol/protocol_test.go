@@ -3,6 +3,7 @@ package protocol
 import (
 	"encoding/json"
 	"reflect"
+	"strings"
 	"testing"
 )
 
@@ -98,6 +99,33 @@ func FuzzDecodeFrame(f *testing.F) {
 		fr, err := DecodeFrame(data)
 		if err == nil && fr.Type == "" {
 			t.Fatal("accepted a frame without type")
+		}
+	})
+}
+
+// FuzzDecodeRunBatch: the emulator decodes whatever a client sends.
+func FuzzDecodeRunBatch(f *testing.F) {
+	f.Add([]byte(`{"action":"run-batch","mode":"direct","count":30,"durationMs":500,"batchId":"x"}`))
+	f.Add([]byte(`{"action":"run-batch","mode":"direct","count":-1}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := DecodeRunBatch(data)
+		if err != nil {
+			return
+		}
+		if r.Action != ActionRunBatch || r.Count < 1 || (r.DurationMs != nil && (*r.DurationMs < 0 || *r.DurationMs > MaxDelayMs)) {
+			t.Fatalf("accepted an invalid request: %+v", r)
+		}
+	})
+}
+
+// FuzzParseBatchTag: log messages come from the outside (Logpush files).
+func FuzzParseBatchTag(f *testing.F) {
+	f.Add("pfx ab12-003 7 op")
+	f.Add("pfx")
+	f.Fuzz(func(t *testing.T, msg string) {
+		id, _, ok := ParseBatchTag(msg)
+		if ok && (id == "" || strings.ContainsAny(id, " \t\n")) {
+			t.Fatalf("bad batch id %q from %q", id, msg)
 		}
 	})
 }

@@ -191,3 +191,25 @@ func TestThresholds(t *testing.T) {
 		t.Errorf("block: %s", b.String())
 	}
 }
+
+// FuzzParseThreshold: gates come from command lines and CI files.
+func FuzzParseThreshold(f *testing.F) {
+	for _, s := range []string{"simple.p95<1.2s", "savings(simple,1s)>50%", "breakeven(simple)<500ms", "simple.ratio@1s<=1.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, expr string) {
+		th, err := ParseThreshold(expr)
+		if err != nil {
+			return
+		}
+		switch th.Op {
+		case "<", "<=", ">", ">=":
+		default:
+			t.Fatalf("accepted operator %q in %q", th.Op, expr)
+		}
+		if th.Approach == "" {
+			t.Fatalf("no approach in %q", expr)
+		}
+		_ = EvaluateThresholds(fixture("f", 0), []Threshold{th}, nil)
+	})
+}
