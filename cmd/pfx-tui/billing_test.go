@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -64,5 +65,25 @@ func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
 	}
 	if !strings.Contains(o.String(), "cost per million ops") {
 		t.Errorf("stdout: %s", o.String())
+	}
+
+	// Without --billing none, a run against serve-local by URL bills itself
+	// from the bucket its /version names, and writes no key to the file.
+	dir2 := t.TempDir()
+	_, stderr, code = runBinary(t, dir2, "run", "--no-tui", "--target", srv.URL(), "--approaches", "direct", "--durations", "20ms", "--ops", "2", "--batches", "1", "--warmup", "0")
+	if code != 0 {
+		t.Fatalf("run with billing: exit %d %s", code, stderr)
+	}
+	files2, _ := filepath.Glob(filepath.Join(dir2, "results", "*.json"))
+	r2res, err := report.Load(files2[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r2res.Billing == nil || !r2res.Billing.Complete {
+		t.Errorf("serve-local run not billed: %s", stderr)
+	}
+	raw, _ := os.ReadFile(files2[0])
+	if strings.Contains(string(raw), srv.S3SecretAccessKey()) {
+		t.Error("the results file holds the emulator's secret key")
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/headless"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
@@ -89,7 +90,7 @@ func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	d := config.Defaults()
 	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, none")
 	fs.DurationVar(&f.pollInterval, "poll-interval", d.PollInterval, "time between Logpush polls (each list is an R2 Class A operation)")
-	fs.DurationVar(&f.pollTimeout, "poll-timeout", defTimeout, "how long to wait for every expected Logpush record")
+	fs.DurationVar(&f.pollTimeout, "poll-timeout", defTimeout, "how long to wait for every expected Logpush record (0: poll once)")
 	fs.StringVar(&f.script, "script", "", "ScriptName of the Worker whose records count (default: any; pfx-local on the local target)")
 	fs.StringArrayVar(&f.roles, "role", nil, "map a class to a role, repeatable: Class=origin|orchestrator|executor|controller|upstream|entry")
 	fs.StringVar(&f.pricing, "pricing", "", "JSON file overriding the dated price table (a partial file changes only its fields)")
@@ -152,14 +153,26 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 			if len(res.Batches) == 0 {
 				return fmt.Errorf("%s has no batches to bill", args[0])
 			}
+			var target *session.Target
 			if res.Target.Kind == config.TargetLocal && cfg.R2Endpoint == "" {
-				return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
-			}
-			if !cfg.R2Configured() {
+				v := res.Target.Version
+				if v == nil || v.Logpush == nil || !strings.HasPrefix(res.Target.URL, "http://127.") {
+					return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
+				}
+				// A serve-local target: its bucket is where /version said,
+				// with the emulator's fixed local keys.
+				info := res.Target.TargetInfo
+				vv := *v
+				bucket := *v.Logpush
+				bucket.AccessKeyID, bucket.SecretAccessKey = localtarget.S3LocalAccessKeyID, localtarget.S3LocalSecretAccessKey
+				vv.Logpush = &bucket
+				info.Version = &vv
+				target = &session.Target{Kind: config.TargetLocal, URL: res.Target.URL, Info: info}
+			} else if !cfg.R2Configured() {
 				return &config.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars), or --bucket/--r2-endpoint"}
 			}
 			ctx := cmd.Context()
-			b, err := session.StartBilling(ctx, cfg, nil, res)
+			b, err := session.StartBilling(ctx, cfg, target, res)
 			if err != nil {
 				return err
 			}

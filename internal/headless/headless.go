@@ -215,7 +215,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-		plan.Where, pollInterval(s), pollTimeout(s))
+		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
 	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results)
 	if err != nil {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %v\n", err)
@@ -243,20 +243,6 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		}
 	}
 	return nil
-}
-
-func pollInterval(s *session.Session) time.Duration {
-	if s.Target != nil && s.Target.Local != nil && !s.Cfg.PollIntervalSet {
-		return s.Cfg.LocalPushInterval / 2
-	}
-	return s.Cfg.PollInterval
-}
-
-func pollTimeout(s *session.Session) time.Duration {
-	if s.Target != nil && s.Target.Local != nil && !s.Cfg.PollTimeoutSet {
-		return session.LocalPollTimeout(s.Cfg)
-	}
-	return s.Cfg.PollTimeout
 }
 
 func billingSuspicions(s *session.Session, ev r2.PollEvent) []string {

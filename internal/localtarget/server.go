@@ -164,7 +164,11 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target"})
+	v := protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target"}
+	if s.s3 != nil {
+		v.Logpush = &protocol.EmulatorBucket{Endpoint: s.S3Endpoint(), Bucket: s.S3Bucket(), Prefix: s.LogpushPrefix(), AccessKeyID: s.S3AccessKeyID(), SecretAccessKey: s.S3SecretAccessKey()}
+	}
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Server) handlePatterns(w http.ResponseWriter, r *http.Request) {

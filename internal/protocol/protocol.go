@@ -135,6 +135,19 @@ type Version struct {
 	// Emulator is set by pfx-tui's local target (our extension), so a client
 	// reaching it by URL (serve-local) still labels its figures emulated.
 	Emulator string `json:"emulator,omitempty"`
+	// Logpush tells a client where the emulator's Logpush bucket is, so a
+	// run against `pfx-tui serve-local` by URL can bill too. The keys are
+	// the emulator's fixed local keys, not credentials.
+	Logpush *EmulatorBucket `json:"logpush,omitempty"`
+}
+
+// EmulatorBucket is the local target's embedded S3 bucket of Logpush objects.
+type EmulatorBucket struct {
+	Endpoint        string `json:"endpoint"`
+	Bucket          string `json:"bucket"`
+	Prefix          string `json:"prefix"`
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
 }
 
 // Pattern is one approach a target offers.

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
@@ -32,12 +33,13 @@ type BillingPlan struct {
 // deployed target, and nothing for wrangler dev (local workerd reports no
 // wall or CPU time) unless R2 is configured and --billing logpush asked.
 func PlanBilling(cfg config.Config, t *Target) BillingPlan {
+	emu := emulatorBucket(t)
 	switch cfg.Billing {
 	case BillingNone:
 		return BillingPlan{Source: BillingNone, Why: "--billing none"}
 	case BillingLogpush:
-		if t != nil && t.Local != nil {
-			return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + t.Local.S3Endpoint() + "/" + t.Local.S3Bucket() + "/" + t.Local.LogpushPrefix()}
+		if emu != nil {
+			return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + emu.Endpoint + "/" + emu.Bucket + "/" + emu.Prefix}
 		}
 		if !cfg.R2Configured() {
 			return BillingPlan{Source: BillingNone, Why: "--billing logpush needs " + r2Missing(cfg)}
@@ -45,8 +47,8 @@ func PlanBilling(cfg config.Config, t *Target) BillingPlan {
 		return BillingPlan{Source: BillingLogpush, Where: r2Where(cfg)}
 	}
 	switch {
-	case t != nil && t.Local != nil:
-		return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + t.Local.S3Endpoint() + "/" + t.Local.S3Bucket() + "/" + t.Local.LogpushPrefix()}
+	case emu != nil:
+		return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + emu.Endpoint + "/" + emu.Bucket + "/" + emu.Prefix}
 	case t != nil && t.Kind == TargetWrangler:
 		return BillingPlan{Source: BillingNone, Why: "wrangler dev runs local workerd, which reports no wall or CPU time (use --billing logpush with R2 to read a deployed Worker's logs)"}
 	case cfg.R2Configured():
@@ -95,12 +97,29 @@ func r2Missing(cfg config.Config) string {
 	return strings.Join(miss[:len(miss)-1], ", ") + " and " + miss[len(miss)-1]
 }
 
+// emulatorBucket is the local target's Logpush bucket, whether the emulator
+// runs in this process or is a `serve-local` reached by URL (its /version
+// says where its bucket is).
+func emulatorBucket(t *Target) *protocol.EmulatorBucket {
+	if t == nil {
+		return nil
+	}
+	if t.Local != nil {
+		return &protocol.EmulatorBucket{Endpoint: t.Local.S3Endpoint(), Bucket: t.Local.S3Bucket(), Prefix: t.Local.LogpushPrefix(),
+			AccessKeyID: t.Local.S3AccessKeyID(), SecretAccessKey: t.Local.S3SecretAccessKey()}
+	}
+	if t.Kind == config.TargetLocal && t.Info.Version != nil {
+		return t.Info.Version.Logpush
+	}
+	return nil
+}
+
 // R2Config builds the S3 client config: the emulator's bucket for a local
 // target, else R2 (or --r2-endpoint) from the config.
 func R2Config(cfg config.Config, t *Target) r2.Config {
-	if t != nil && t.Local != nil {
-		return r2.Config{Endpoint: t.Local.S3Endpoint(), Bucket: t.Local.S3Bucket(), Prefix: t.Local.LogpushPrefix(),
-			AccessKeyID: t.Local.S3AccessKeyID(), SecretAccessKey: t.Local.S3SecretAccessKey(), PathStyle: true}
+	if emu := emulatorBucket(t); emu != nil {
+		return r2.Config{Endpoint: emu.Endpoint, Bucket: emu.Bucket, Prefix: emu.Prefix,
+			AccessKeyID: emu.AccessKeyID, SecretAccessKey: emu.SecretAccessKey, PathStyle: true}
 	}
 	c := r2.FromConfig(cfg)
 	c.Endpoint, c.Jurisdiction, c.Prefix, c.PathStyle = cfg.R2Endpoint, cfg.Jurisdiction, cfg.Prefix, cfg.PathStyle
@@ -171,16 +190,9 @@ func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report
 	}
 	col := billing.NewCollector(res.Batches, opts)
 	from, to := RunWindow(res.Batches)
-	interval := cfg.PollInterval
-	if t != nil && t.Local != nil && !cfg.PollIntervalSet {
-		// The emulator pushes every LocalPushInterval: poll twice as often.
-		interval = cfg.LocalPushInterval / 2
-	}
-	timeout := cfg.PollTimeout
-	if t != nil && t.Local != nil && !cfg.PollTimeoutSet {
-		// The emulator has pushed every record within one push interval of
-		// the run's end: waiting minutes for a missing one would only hide it.
-		timeout = LocalPollTimeout(cfg)
+	interval, timeout := PollInterval(cfg, t), PollTimeout(cfg, t)
+	if timeout == 0 {
+		timeout = time.Nanosecond // --poll-timeout 0: exactly one poll
 	}
 	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: timeout, From: from, To: to})
 	ch := make(chan r2.PollEvent, 16)
@@ -227,4 +239,23 @@ func roundS(d time.Duration) time.Duration {
 // intervals and a margin.
 func LocalPollTimeout(cfg config.Config) time.Duration {
 	return 3*cfg.LocalPushInterval + 15*time.Second
+}
+
+// PollInterval is the billing poll interval: the emulator pushes every
+// LocalPushInterval, so it is polled twice as often unless the user chose.
+func PollInterval(cfg config.Config, t *Target) time.Duration {
+	if emulatorBucket(t) != nil && !cfg.PollIntervalSet {
+		return cfg.LocalPushInterval / 2
+	}
+	return cfg.PollInterval
+}
+
+// PollTimeout is how long billing waits: on the emulator, which has pushed
+// every record within one push interval of the run's end, waiting minutes
+// for a missing one would only hide it.
+func PollTimeout(cfg config.Config, t *Target) time.Duration {
+	if emulatorBucket(t) != nil && !cfg.PollTimeoutSet {
+		return LocalPollTimeout(cfg)
+	}
+	return cfg.PollTimeout
 }

@@ -165,7 +165,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		CreatedAt:        now,
 		Status:           report.StatusRunning,
 		Emulated:         t.Emulated(),
-		Target:           report.Target{Kind: t.Kind, TargetInfo: t.Info},
+		Target:           report.Target{Kind: t.Kind, TargetInfo: withoutKeys(t.Info)},
 		Plan:             report.PlanInfoOf(s.Plan, reference),
 		Config:           cfg,
 		Batches:          []runner.BatchResult{},
@@ -217,4 +217,17 @@ func (s *Session) Close() {
 	if s.owned {
 		s.Target.Close()
 	}
+}
+
+// withoutKeys drops the emulator's bucket keys from what the results file
+// records: they are fixed local keys, but no key of any kind is written.
+func withoutKeys(info runner.TargetInfo) runner.TargetInfo {
+	if info.Version != nil && info.Version.Logpush != nil {
+		v := *info.Version
+		b := *v.Logpush
+		b.AccessKeyID, b.SecretAccessKey = "", ""
+		v.Logpush = &b
+		info.Version = &v
+	}
+	return info
 }
