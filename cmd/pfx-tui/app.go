@@ -168,7 +168,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	d := config.Defaults()
 	f.fs = fs
 	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
-	fs.StringVar(&f.approaches, "approaches", strings.Join(d.Approaches, ","), "approaches to compare, comma-separated, as the target names them (default: all the target's /patterns offers)")
+	fs.StringVar(&f.approaches, "approaches", "", "approaches to compare, comma-separated, as the target names them in /patterns (default: every one it offers; "+strings.Join(d.Approaches, ",")+" for a target without /patterns)")
 	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
 	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
 	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
@@ -184,7 +184,7 @@ func (f *runFlags) register(fs *pflag.FlagSet) {
 	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
-	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under `wrangler dev`")
+	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
 	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "CI gate checked after the run, repeatable: e.g. simple.p95<1.2s, savings(simple,1s)>50%; exit 3 when one fails")
 	f.billingFlags.register(fs, d.PollTimeout)
@@ -218,8 +218,10 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 	if err := f.billingFlags.apply(f.cmd, &cfg); err != nil {
 		return cfg, err
 	}
-	cfg.Approaches = config.SplitList(f.approaches)
 	cfg.AllApproaches = !config.Changed(fs, "approaches")
+	if !cfg.AllApproaches {
+		cfg.Approaches = config.SplitList(f.approaches)
+	} // else the defaults stand until the target's /patterns replace them
 	if len(cfg.Approaches) == 0 {
 		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
 	}
@@ -277,7 +279,7 @@ func (f *runFlags) run(cmd *cobra.Command, io IO) error {
 		return exitError{code}
 	}
 	// Gates are checked on what was written, results kept either way.
-	return gate(io.Stdout, s.Results, ts)
+	return gate(gateWriter(io, cfg.Format), s.Results, ts)
 }
 
 func isTerminal(w io.Writer) bool {

@@ -156,7 +156,7 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 			var target *session.Target
 			if res.Target.Kind == config.TargetLocal && cfg.R2Endpoint == "" {
 				v := res.Target.Version
-				if v == nil || v.Logpush == nil || !strings.HasPrefix(res.Target.URL, "http://127.") {
+				if res.Target.Embedded || v == nil || v.Logpush == nil {
 					return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
 				}
 				// A serve-local target: its bucket is where /version said,
@@ -195,6 +195,7 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 			}
 			switch {
 			case ctx.Err() != nil:
+				fmt.Fprintf(io.Stderr, "pfx-tui: interrupted; the records read so far are attached to %s (billing incomplete)\n", args[0])
 				return exitError{headless.ExitInterrupted}
 			case last.Reason == r2.ReasonError:
 				return fmt.Errorf("billing stopped: %s", last.LastError)
@@ -252,7 +253,8 @@ func (f *scanFlags) scanBucket(cmd *cobra.Command, io IO, scan *logpush.Scan, fi
 	if err != nil {
 		return 0, err
 	}
-	fmt.Fprintf(io.Stderr, "pfx-tui: %s: %d objects read (%d list and %d get operations)\n", client.Endpoint(), res.New, client.Ops().ClassA, client.Ops().ClassB)
+	fmt.Fprintf(io.Stderr, "pfx-tui: %s: %s read (%s, %s)\n", client.Endpoint(), report.Count(res.New, "object", "objects"),
+		report.Count(int(client.Ops().ClassA), "list operation", "list operations"), report.Count(int(client.Ops().ClassB), "get operation", "get operations"))
 	if res.Ignored > 0 {
 		fmt.Fprintf(io.Stderr, "pfx-tui: %d keys are not Logpush object names and were not read\n", res.Ignored)
 	}

@@ -123,6 +123,7 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 		return 0, &config.UsageError{Flag: "dir", Msg: dir + " is not a folder"}
 	}
 	var files []string
+	other := 0
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -131,11 +132,16 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 			return nil
 		}
 		n := strings.ToLower(d.Name())
-		if strings.HasSuffix(n, ".log.gz") || strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".ndjson") || strings.HasSuffix(n, ".json") || strings.HasSuffix(n, ".gz") {
+		if strings.HasSuffix(n, ".log.gz") || strings.HasSuffix(n, ".ndjson.gz") || strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".ndjson") {
 			files = append(files, p)
+		} else {
+			other++
 		}
 		return nil
 	})
+	if other > 0 {
+		fmt.Fprintf(io.Stderr, "pfx-tui: %d files under %s are not Logpush objects (*.log.gz, *.log, *.ndjson) and were not read\n", other, dir)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -145,6 +151,12 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 	}
 	for _, p := range files {
 		fh, err := os.Open(p)
+		if err == nil && strings.HasSuffix(strings.ToLower(p), ".gz") {
+			err = checkGzip(fh)
+			if err != nil {
+				fh.Close()
+			}
+		}
 		if err == nil {
 			rel, _ := filepath.Rel(dir, p)
 			err = scan.AddFile(filepath.ToSlash(rel), fh)
@@ -156,4 +168,20 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 		}
 	}
 	return failed, nil
+}
+
+// checkGzip refuses a .gz file that is empty or not gzip at all (Scan would
+// read it as plain text and count its bytes as malformed lines), then
+// rewinds it.
+func checkGzip(f *os.File) error {
+	var magic [2]byte
+	n, _ := f.Read(magic[:])
+	switch {
+	case n == 0:
+		return fmt.Errorf("empty file: a Logpush object is never empty (an interrupted upload?)")
+	case n < 2 || magic[0] != 0x1f || magic[1] != 0x8b:
+		return fmt.Errorf("named .gz but not gzip data")
+	}
+	_, err := f.Seek(0, 0)
+	return err
 }

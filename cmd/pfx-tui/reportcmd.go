@@ -46,7 +46,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 			if err := renderFormat(io.Stdout, base, format, samples); err != nil {
 				return err
 			}
-			return gate(io.Stdout, base, ts)
+			return gate(gateWriter(io, format), base, ts)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
@@ -79,6 +79,15 @@ func parseThresholds(exprs []string) ([]report.Threshold, error) {
 		out = append(out, t)
 	}
 	return out, nil
+}
+
+// gateWriter keeps machine formats on stdout clean: the ✓/✗ block goes to
+// stderr unless the report is text.
+func gateWriter(io IO, format string) io.Writer {
+	if format == "text" {
+		return io.Stdout
+	}
+	return io.Stderr
 }
 
 // gate evaluates thresholds and turns a failure into exit code 3.

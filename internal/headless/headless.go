@@ -79,6 +79,8 @@ loop:
 		fmt.Fprintf(o.Stderr, "pfx-tui: run failed: %v\n", done.Err)
 	case done.Interrupted:
 		fmt.Fprintf(o.Stderr, "pfx-tui: interrupted; %d batches measured are kept in %s\n", len(done.Results), s.Path)
+	case ctx.Err() != nil:
+		fmt.Fprintf(o.Stderr, "pfx-tui: interrupted during billing; every batch and the billing records read so far are kept in %s\n", s.Path)
 	default:
 		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
 	}
@@ -211,7 +213,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return nil
 	}
 	if done.Interrupted || ctx.Err() != nil || len(done.Results) == 0 {
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped; attach it later with: pfx-tui billing %s\n", s.Path)
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped (interrupted); %s\n", s.Results.RefreshHint(s.Path))
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
@@ -237,7 +239,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing stopped: %s\n", last.LastError)
 		return fmt.Errorf("billing: %s", last.LastError)
 	default:
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); refresh later with: pfx-tui billing %s\n", last.Reason, s.Path)
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); %s\n", last.Reason, s.Results.RefreshHint(s.Path))
 		for _, w := range billingSuspicions(s, last) {
 			fmt.Fprintf(o.Stderr, "  ! %s\n", w)
 		}

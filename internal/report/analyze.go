@@ -14,6 +14,10 @@ type CellStats struct {
 	// FailedBatches those that did not end with batch-complete.
 	Batches       int `json:"batches"`
 	FailedBatches int `json:"failedBatches"`
+	// InterruptedBatches were stopped by the user; their unrun ops are
+	// NotRun, not errors.
+	InterruptedBatches int `json:"interruptedBatches,omitempty"`
+	NotRun             int `json:"notRun,omitempty"`
 	// Errors counts failed ops reported by the server plus ops lost in
 	// failed batches (never reported as samples).
 	Errors int `json:"errors"`
@@ -63,7 +67,13 @@ func Analyze(r *Results) Analysis {
 					continue
 				}
 				cs.Batches++
-				if b.Status != runner.StatusOK {
+				switch b.Status {
+				case runner.StatusOK:
+				case runner.StatusInterrupted:
+					// The user stopped it: the ops it did not reach are not errors.
+					cs.InterruptedBatches++
+					cs.NotRun += b.Ops - b.OpsSeen
+				default:
 					cs.FailedBatches++
 					// Ops the server never reported finishing are errors too.
 					cs.Errors += b.Ops - b.OpsSeen

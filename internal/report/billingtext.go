@@ -47,7 +47,7 @@ func billingHeadline(r *Results) string {
 	}
 	state := "complete"
 	if !b.Complete {
-		state = "INCOMPLETE — figures cover the records matched so far; run `pfx-tui billing FILE` later"
+		state = "INCOMPLETE — figures cover the records matched so far; " + r.RefreshHint("")
 	}
 	exp := fmt.Sprint(e)
 	if unknown {
@@ -115,6 +115,9 @@ func BillingSection(r *Results) string {
 		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming)
 	for _, w := range b.Warnings {
 		fmt.Fprintf(&sb, "  ! %s\n", w)
+	}
+	if r.Target.Kind == "local" {
+		fmt.Fprintln(&sb, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
 	}
 	return sb.String()
 }

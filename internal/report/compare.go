@@ -67,11 +67,17 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 		} else {
 			change = fmt.Sprintf("~ (%+.1f%%)", d.DeltaPct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\tp=%.3f\t%d/%d\n", runner.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, d.P, d.BaseN, d.NewN)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", runner.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
 	}
 	tw.Flush()
 	if len(deltas) == 0 {
 		fmt.Fprintln(&b, "the two runs have no cell in common")
+	}
+	if only := onlyIn(base, next); len(only) > 0 {
+		fmt.Fprintf(&b, "only in base (not compared): %s\n", strings.Join(only, ", "))
+	}
+	if only := onlyIn(next, base); len(only) > 0 {
+		fmt.Fprintf(&b, "only in new (not compared): %s\n", strings.Join(only, ", "))
 	}
 	fmt.Fprintln(&b, "\n\"~\": no significant difference (Mann–Whitney U, α = 0.05); change = difference of medians")
 	_, err := io.WriteString(w, b.String())
@@ -83,4 +89,31 @@ func sourceLabel(r *Results) string {
 		return "local target, emulated"
 	}
 	return r.Target.URL
+}
+
+// onlyIn lists the cells a measured that b did not, so none is silently left out.
+func onlyIn(a, b *Results) []string {
+	var out []string
+	bCells := map[string]bool{}
+	for _, d := range b.Plan.DurationsMs {
+		for _, ap := range b.Plan.Approaches {
+			bCells[fmt.Sprintf("%s@%d", ap, d)] = true
+		}
+	}
+	for _, d := range a.Plan.DurationsMs {
+		for _, ap := range a.Plan.Approaches {
+			if !bCells[fmt.Sprintf("%s@%d", ap, d)] {
+				out = append(out, ap+" @ "+runner.FormatDuration(d))
+			}
+		}
+	}
+	return out
+}
+
+// FormatP prints a p-value without claiming p = 0.
+func FormatP(p float64) string {
+	if p < 0.001 {
+		return "p<0.001"
+	}
+	return fmt.Sprintf("p=%.3f", p)
 }

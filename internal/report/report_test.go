@@ -213,3 +213,32 @@ func FuzzParseThreshold(f *testing.F) {
 		_ = EvaluateThresholds(fixture("f", 0), []Threshold{th}, nil)
 	})
 }
+
+func TestInterruptedBatchIsNotErrors(t *testing.T) {
+	r := fixture("int", 0)
+	last := &r.Batches[len(r.Batches)-1] // simple @ 1s batch 2, dropped after 3 of 5
+	last.Status, last.Failure = runner.StatusInterrupted, "interrupted after 3 of 5 ops"
+	c, _ := Analyze(r).Cell("simple", 1000)
+	if c.Errors != 1 || c.FailedBatches != 0 || c.InterruptedBatches != 1 || c.NotRun != 2 {
+		t.Errorf("errors %d failed %d interrupted %d notRun %d", c.Errors, c.FailedBatches, c.InterruptedBatches, c.NotRun)
+	}
+	var b bytes.Buffer
+	if err := WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "interrupted by the user after 3 of 5 ops") {
+		t.Errorf("no interruption note:\n%s", b.String())
+	}
+}
+
+func TestCompareNamesCellsOnlyInOneRun(t *testing.T) {
+	base, next := fixture("a", 0), fixture("b", 0)
+	next.Plan.Approaches = append(next.Plan.Approaches, "current")
+	var b bytes.Buffer
+	if err := WriteCompare(&b, base, next); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "only in new (not compared): current @ 100ms, current @ 1s") {
+		t.Errorf("cells only in the new run are not named:\n%s", b.String())
+	}
+}

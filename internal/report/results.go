@@ -50,6 +50,9 @@ type Results struct {
 // Target describes what was measured.
 type Target struct {
 	Kind string `json:"kind"` // local | url | wrangler
+	// Embedded: the emulator ran inside the pfx-tui process that wrote the
+	// file, so its Logpush bucket is gone and billing cannot be refreshed.
+	Embedded bool `json:"embedded,omitempty"`
 	runner.TargetInfo
 }
 
@@ -63,6 +66,17 @@ type PlanInfo struct {
 	Order       string   `json:"order"`
 	Seed        int64    `json:"seed"`
 	Reference   string   `json:"reference"`
+}
+
+// RefreshHint says how to complete billing later, or why it cannot be.
+func (r *Results) RefreshHint(path string) string {
+	if r.Target.Embedded {
+		return "the embedded local target's bucket ended with the run, so this is final: rerun to bill again"
+	}
+	if path == "" {
+		path = "FILE"
+	}
+	return "refresh later with: pfx-tui billing " + path
 }
 
 // PlanInfoOf records a runner plan.

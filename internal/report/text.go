@@ -38,8 +38,17 @@ func Headline(r *Results) string {
 	if r.Status != StatusComplete {
 		status = " [" + r.Status + "]"
 	}
-	return fmt.Sprintf("pfx-tui run %s%s: %d approaches × %d durations, %d batches × %d ops per cell (%s)",
-		r.ID, status, len(r.Plan.Approaches), len(r.Plan.DurationsMs), r.Plan.Batches, r.Plan.Ops, where)
+	return fmt.Sprintf("pfx-tui run %s%s: %s × %s, %s × %s per cell (%s)",
+		r.ID, status, Count(len(r.Plan.Approaches), "approach", "approaches"), Count(len(r.Plan.DurationsMs), "duration", "durations"),
+		Count(r.Plan.Batches, "batch", "batches"), Count(r.Plan.Ops, "op", "ops"), where)
+}
+
+// Count writes "1 batch" / "2 batches".
+func Count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 // LatencyHeader is the latency table's header row.
@@ -135,6 +144,9 @@ var extraSections []func(*Results) string
 // and outliers: everything a reader must know to trust the table.
 func Notes(r *Results, an Analysis) []string {
 	notes := failureNotes(r)
+	if off := r.Target.ClockOffsetMs; off > 60000 || off < -60000 {
+		notes = append(notes, fmt.Sprintf("the target's clock differs from this machine's by %.0f s (estimated at /version); billing attribution by time window corrects for it, but check both clocks", off/1000))
+	}
 	var few []string
 	for _, w := range an.Warnings {
 		// One line for every cell with too few samples, not one per cell.
@@ -184,7 +196,9 @@ func ratioText(c CellStats, ref string) string {
 func failureNotes(r *Results) []string {
 	var out []string
 	for _, b := range r.Batches {
-		if b.Status != runner.StatusOK {
+		if b.Status == runner.StatusInterrupted {
+			out = append(out, fmt.Sprintf("batch %s (%s @ %s): interrupted by the user after %d of %d ops (the rest were not run; not counted as errors)", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.OpsSeen, b.Ops))
+		} else if b.Status != runner.StatusOK {
 			out = append(out, fmt.Sprintf("batch %s (%s @ %s): %s — %s", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.Status, b.Failure))
 		}
 		for _, m := range b.ErrorMessages {

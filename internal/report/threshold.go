@@ -35,7 +35,7 @@ type ThresholdResult struct {
 
 var (
 	metricExpr = regexp.MustCompile(`^([A-Za-z0-9_-]+)\.([a-z0-9]+)(?:@([0-9.]+[a-z]*))?\s*(<=|>=|<|>)\s*([0-9.]+)\s*(ms|s|%)?$`)
-	funcExpr   = regexp.MustCompile(`^(savings|breakeven)\(\s*([A-Za-z0-9_-]+)\s*(?:,\s*([0-9.]+[a-z]*)\s*)?\)\s*(<=|>=|<|>)\s*([0-9.]+)\s*(ms|s|%)?$`)
+	funcExpr   = regexp.MustCompile(`^(savings|breakeven)\(\s*([A-Za-z0-9_-]+)\s*(?:,\s*([0-9.]+[a-z]*)\s*)?\)\s*(<=|>=|<|>)\s*(-?[0-9.]+)\s*(ms|s|%)?$`)
 	metrics    = map[string]bool{"mean": true, "median": true, "p90": true, "p95": true, "p99": true, "min": true, "max": true, "errors": true, "ratio": true}
 )
 

@@ -165,7 +165,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		CreatedAt:        now,
 		Status:           report.StatusRunning,
 		Emulated:         t.Emulated(),
-		Target:           report.Target{Kind: t.Kind, TargetInfo: withoutKeys(t.Info)},
+		Target:           report.Target{Kind: t.Kind, Embedded: t.Local != nil, TargetInfo: withoutKeys(t.Info)},
 		Plan:             report.PlanInfoOf(s.Plan, reference),
 		Config:           cfg,
 		Batches:          []runner.BatchResult{},

@@ -291,6 +291,7 @@ func (m setupModel) durations() ([]time.Duration, error) {
 func (m setupModel) config() (config.Config, error) {
 	cfg := m.base
 	cfg.Approaches = nil
+	cfg.AllApproaches = false // what the screen shows ticked is what runs
 	for _, it := range m.items {
 		if it.on {
 			cfg.Approaches = append(cfg.Approaches, it.mode)
