@@ -313,6 +313,12 @@ func TestReportFormatsAndThresholdExit3(t *testing.T) {
 	if code != 3 || !strings.Contains(out, "✗ simple.p95<1ms") || !strings.Contains(out, "✓ direct.errors<1") {
 		t.Errorf("failing gate: exit %d\n%s", code, out)
 	}
+	// A gate with a machine format keeps stdout parseable: the block goes to stderr.
+	out, errOut, code := runBinary(t, dir, "report", files[0], "--format", "json", "--threshold", "simple.p95<1ms")
+	var parsed map[string]any
+	if code != 3 || json.Unmarshal([]byte(out), &parsed) != nil || !strings.Contains(errOut, "✗ simple.p95<1ms") {
+		t.Errorf("json + threshold: exit %d, stdout parses: %v, stderr:\n%s", code, json.Unmarshal([]byte(out), &parsed) == nil, errOut)
+	}
 	out, _, code = runBinary(t, dir, "report", files[0], files[0])
 	if code != 0 || !strings.Contains(out, "~") {
 		t.Errorf("compare with itself: exit %d\n%s", code, out)

@@ -490,3 +490,21 @@ func TestRunesArriveTogether(t *testing.T) {
 		t.Fatalf("custom = %q", m.setup.custom)
 	}
 }
+
+// With --approaches not given (every approach the target offers), what the
+// setup screen shows ticked is what runs: dropping one must stick.
+func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	m.setup.base.AllApproaches = true
+	m = keys(m, "j", "space") // drop current
+	cfg, err := m.setup.config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.AllApproaches || slices.Contains(cfg.Approaches, "current") {
+		t.Fatalf("approaches %v, all=%v", cfg.Approaches, cfg.AllApproaches)
+	}
+	if got := session.ResolveApproaches(cfg, &session.Target{}); slices.Contains(got.Approaches, "current") {
+		t.Fatalf("the session would run current again: %v", got.Approaches)
+	}
+}
