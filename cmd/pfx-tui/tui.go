@@ -14,32 +14,22 @@ import (
 func runTUI(ctx context.Context, cfg config.Config, io IO, skipSetup, noColor bool) int {
 	opts := ui.Options{Input: io.Stdin, Output: io.Stdout, ErrOutput: io.Stderr, Tool: "pfx-tui " + toolVersion(), SkipSetup: skipSetup,
 		NoColor: noColor || io.Env[config.EnvNoColor] != ""}
-	source, on := tuiBillingSource(cfg)
-	opts.BillingSource = source
-	if on {
-		opts.StartBilling = startTUIBilling
-	}
+	opts.StartBilling = startTUIBilling
+	opts.BillingFor = func(t *session.Target) (string, bool) { return tuiBillingSource(cfg, t) }
 	if f, ok := io.Stdin.(*os.File); !ok || f == nil {
 		opts.Input = nil
 	}
 	return ui.Run(ctx, cfg, opts)
 }
 
-// tuiBillingSource says, before the target is open, what billing will read.
-func tuiBillingSource(cfg config.Config) (string, bool) {
-	if cfg.Billing == session.BillingNone {
-		return "none (--billing none)", false
-	}
-	if cfg.IsLocal() {
-		return "logpush (local emulator S3, emulated)", true
-	}
-	kind := "url"
-	if cfg.Target == session.TargetWrangler {
-		kind = session.TargetWrangler
-	}
-	p := session.PlanBilling(cfg, &session.Target{Kind: kind})
+// tuiBillingSource says what billing will read, once the target is open.
+func tuiBillingSource(cfg config.Config, t *session.Target) (string, bool) {
+	p := session.PlanBilling(cfg, t)
 	if p.Source != session.BillingLogpush {
 		return "none — " + p.Why, false
+	}
+	if t.Emulated() {
+		return "logpush (" + p.Where + ", emulated)", true
 	}
 	return "logpush (" + p.Where + ")", true
 }

@@ -51,6 +51,10 @@ type Options struct {
 	// BillingSource names the source on the setup and billing screens,
 	// e.g. "logpush (local emulator S3)" or "none".
 	BillingSource string
+	// BillingFor, when set, decides the source once the target is open
+	// (a serve-local reached by URL says where its bucket is only then):
+	// it replaces BillingSource, and off turns StartBilling off.
+	BillingFor func(t *session.Target) (source string, on bool)
 }
 
 // Run opens the target, runs the interactive program until the user quits
@@ -79,6 +83,13 @@ func Run(ctx context.Context, cfg config.Config, opts Options) int {
 	}
 	defer t.Close()
 	cfg = session.ResolveApproaches(cfg, t)
+	if opts.BillingFor != nil {
+		src, on := opts.BillingFor(t)
+		opts.BillingSource = src
+		if !on {
+			opts.StartBilling = nil
+		}
+	}
 
 	m := newModel(ctx, cfg, opts, t, newStyles(opts.Output, opts.NoColor), nil)
 	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
