@@ -139,6 +139,11 @@ func (m setupModel) Update(msg tea.Msg) (setupModel, tea.Cmd) {
 		return m, nil
 	}
 	k := m.c.keys
+	// A refusal shown after enter is about the plan as it was: any edit
+	// clears it (the live ✗ line keeps saying what is still wrong).
+	if !key.Matches(km, k.Start) {
+		m.message = ""
+	}
 	// Text entry first: digits into a number, duration characters into the
 	// custom field. Letters that are keys (j, k, h, l, q, ?) never are text.
 	if km.Type == tea.KeyBackspace {
