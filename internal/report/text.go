@@ -3,6 +3,7 @@ package report
 import (
 	"fmt"
 	"io"
+	"math"
 	"strings"
 	"text/tabwriter"
 
@@ -188,7 +189,11 @@ func ratioText(c CellStats, ref string) string {
 			mark = " " + mark
 		}
 	}
-	return fmt.Sprintf("%.3f ± %.3f%s", c.Ratio, c.RatioSigma, mark)
+	// Enough decimals that σ shows two significant digits (3 to 5).
+	dec := 3
+	for sig := c.RatioSigma; dec < 5 && sig > 0 && sig < 0.01/math.Pow(10, float64(dec-3)); dec++ {
+	}
+	return fmt.Sprintf("%.*f ± %.*f%s", dec, c.Ratio, dec, c.RatioSigma, mark)
 }
 
 // failureNotes lists every batch that did not end cleanly and every distinct
