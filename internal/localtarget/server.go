@@ -250,9 +250,9 @@ func (s *Server) upstreamURL(batchID string, op, ms int) string {
 	return fmt.Sprintf("%s%s%d?batch=%s&op=%d", s.base, protocol.PathDelay, ms, batchID, op)
 }
 
-// hop sends one internal request, after the configured hop latency, and
-// decodes a JSON answer into out (when not nil). It is awaited time for inv.
-func (s *Server) hop(ctx context.Context, inv *invocation, method, url string, in, out any) (status int, err error) {
+// send is one HTTP exchange over loopback after the configured hop latency,
+// the body read whole; its duration is awaited (not CPU) time for inv.
+func (s *Server) send(ctx context.Context, inv *invocation, method, url string, in any) (status int, data []byte, err error) {
 	inv.await(func() {
 		if s.opts.HopLatency > 0 {
 			select {
@@ -286,50 +286,33 @@ func (s *Server) hop(ctx context.Context, inv *invocation, method, url string, i
 		}
 		defer resp.Body.Close()
 		status = resp.StatusCode
-		data, e := io.ReadAll(resp.Body)
-		if e != nil {
-			err = e
-			return
-		}
-		if status >= 300 {
-			err = fmt.Errorf("%s %s: HTTP %d: %s", method, pathOf(url), status, strings.TrimSpace(string(data)))
-			return
-		}
-		if out != nil && len(data) > 0 {
-			err = json.Unmarshal(data, out)
-		}
+		data, err = io.ReadAll(resp.Body)
 	})
-	return status, err
+	return status, data, err
+}
+
+// hop sends one internal request between roles and decodes a JSON answer
+// into out (when not nil).
+func (s *Server) hop(ctx context.Context, inv *invocation, method, url string, in, out any) (int, error) {
+	status, data, err := s.send(ctx, inv, method, url, in)
+	switch {
+	case err != nil:
+		return status, err
+	case status >= 300:
+		return status, fmt.Errorf("%s %s: HTTP %d: %s", method, pathOf(url), status, strings.TrimSpace(string(data)))
+	case out != nil && len(data) > 0:
+		return status, json.Unmarshal(data, out)
+	}
+	return status, nil
 }
 
 // upstreamFetch fetches the delay upstream and consumes the body.
-func (s *Server) upstreamFetch(ctx context.Context, inv *invocation, url string) (status int, body string, err error) {
-	inv.await(func() {
-		if s.opts.HopLatency > 0 {
-			time.Sleep(s.opts.HopLatency)
-		}
-		req, e := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if e != nil {
-			err = e
-			return
-		}
-		resp, e := s.client.Do(req)
-		if e != nil {
-			err = e
-			return
-		}
-		defer resp.Body.Close()
-		status = resp.StatusCode
-		b, e := io.ReadAll(resp.Body)
-		body = string(b)
-		if e != nil {
-			err = e
-		}
-	})
+func (s *Server) upstreamFetch(ctx context.Context, inv *invocation, url string) (int, string, error) {
+	status, data, err := s.send(ctx, inv, http.MethodGet, url, nil)
 	if err == nil && status >= 400 {
 		err = fmt.Errorf("upstream answered HTTP %d", status)
 	}
-	return status, body, err
+	return status, string(data), err
 }
 
 func pathOf(u string) string {
