@@ -317,7 +317,7 @@ func TestAccessDeniedNamesTheEnvVariablesNotTheSecret(t *testing.T) {
 		code string
 	}{
 		{"wrong access key", func(c *r2.Config) {
-			c.AccessKeyID = "AKIAWRONGWRONGWRONG1"
+			c.AccessKeyID = "wrong-access-key-id-0001"
 			c.SecretAccessKey = "wrong-secret-value-0123456789"
 		}, "AccessDenied"},
 		{"wrong secret", func(c *r2.Config) { c.SecretAccessKey = "wrong-secret-value-0123456789" }, "SignatureDoesNotMatch"},
