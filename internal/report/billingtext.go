@@ -57,10 +57,11 @@ func billingHeadline(r *Results) string {
 	for _, c := range b.Counts {
 		failed += c.FromFailedBatches
 	}
+	extra := ""
 	if failed > 0 {
-		exp += fmt.Sprintf(" (+%d records of failed batches)", failed)
+		extra = fmt.Sprintf(" (+%d of failed batches)", failed)
 	}
-	return fmt.Sprintf("billing %s\nmatched %d of %s expected records: %s", src, m, exp, state)
+	return fmt.Sprintf("billing %s\nmatched %d of %s expected records%s: %s", src, m, exp, extra, state)
 }
 
 // BillingSection renders matched/expected and wall/CPU per cell and role;
@@ -85,11 +86,11 @@ func BillingSection(r *Results) string {
 		sort.SliceStable(roles, func(i, j int) bool { return roleRank(roles[i].Role) < roleRank(roles[j].Role) })
 		for _, rf := range roles {
 			cnt := counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, rf.Role)]
-			me := fmt.Sprintf("%d/%s", rf.Count, expectedText(cnt.Expected))
+			me := fmt.Sprintf("%d/%s", rf.Count-cnt.FromFailedBatches, expectedText(cnt.Expected))
 			if cnt.Role == "" {
 				me = fmt.Sprintf("%d/?", rf.Count)
 			} else if cnt.FromFailedBatches > 0 {
-				me += fmt.Sprintf(" (%d from failed batches)", cnt.FromFailedBatches)
+				me += fmt.Sprintf(" (+%d of failed batches)", cnt.FromFailedBatches)
 			}
 			harness := ""
 			if billing.IsHarness(rf.Role) {

@@ -20,8 +20,9 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	if r.Emulated {
 		src = "the pfx-tui local target (**emulated** — not Cloudflare figures)"
 	}
-	fmt.Fprintf(&b, "Run on %s, %s UTC, status **%s**. %d batches × %d ops per cell, %d warmup ops per approach, order `%s`.\n\n",
-		src, r.CreatedAt.UTC().Format("2006-01-02 15:04"), r.Status, r.Plan.Batches, r.Plan.Ops, r.Plan.Warmup, r.Plan.Order)
+	fmt.Fprintf(&b, "Run on %s, %s UTC, status **%s**. %s × %s per cell, %s per approach, order `%s`.\n\n",
+		src, r.CreatedAt.UTC().Format("2006-01-02 15:04"), r.Status, Count(r.Plan.Batches, "batch", "batches"), Count(r.Plan.Ops, "op", "ops"),
+		Count(r.Plan.Warmup, "warmup op", "warmup ops"), r.Plan.Order)
 	fmt.Fprintln(&b, "### Latency per op (client-side)")
 	fmt.Fprintln(&b)
 	fmt.Fprintf(&b, "| duration | approach | n | mean ± σ | median | p95 | min … max | errors | vs %s |\n", an.Reference)
@@ -75,7 +76,11 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 	fmt.Fprintf(b, "Records from %s: %d of %d expected matched (%s); %d duplicates, %d unattributed.\n\n", src, m, e, state, bl.Records.Duplicates, bl.Records.Unattributed)
 	counts := map[string]string{}
 	for _, c := range bl.Counts {
-		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = fmt.Sprintf("%d/%s", c.Matched, expectedText(c.Expected))
+		me := fmt.Sprintf("%d/%s", c.Matched-c.FromFailedBatches, expectedText(c.Expected))
+		if c.FromFailedBatches > 0 {
+			me += fmt.Sprintf(" (+%d of failed batches)", c.FromFailedBatches)
+		}
+		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = me
 	}
 	fmt.Fprintln(b, "| duration | approach | role | matched/expected | wall ms / op | CPU ms / op |")
 	fmt.Fprintln(b, "|---|---|---|--:|--:|--:|")
@@ -104,7 +109,7 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 	}
 	fmt.Fprintf(b, "\n### Cost per million ops\n\nUSD at list prices of %s, before the monthly included allowances.\n\n", bl.Prices.Date)
 	header, rows := CostRows(r)
-	fmt.Fprintf(b, "| %s |\n|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)))
+	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-2))
 	for _, row := range rows {
 		fmt.Fprintf(b, "| %s |\n", strings.Join(row, " | "))
 	}
