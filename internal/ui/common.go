@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"strings"
 	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -37,7 +40,23 @@ func newCommon(st *styles, now func() time.Time, t *session.Target) *common {
 // (flagged EMULATED for the local one) or other facts on the right.
 func (c *common) header(screen, right string, w int) string {
 	left := c.st.App.Render("pfx-tui") + c.st.Subtle.Render(" › ") + c.st.Title.Render(screen)
-	return spread(left, right, w)
+	if ansi.StringWidth(left)+1+ansi.StringWidth(right) <= w || !c.emulated {
+		return spread(left, right, w)
+	}
+	// Too narrow for everything: the EMULATED flag is the one fact that must
+	// stay, so it leads what is left of the right side.
+	badge := c.st.Emulated.Render("EMULATED")
+	room := w - ansi.StringWidth(left) - 1
+	if room < ansi.StringWidth(badge) {
+		left = truncate(left, w-ansi.StringWidth(badge)-1)
+		room = ansi.StringWidth(badge)
+	}
+	rest := strings.TrimSpace(strings.Replace(right, badge, "", 1))
+	r := badge
+	if rest != "" && room > ansi.StringWidth(badge)+2 {
+		r = truncate(badge+" "+rest, room)
+	}
+	return spread(left, r, w)
 }
 
 // targetTag is the target as the headers show it.

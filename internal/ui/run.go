@@ -254,10 +254,14 @@ func (m runModel) View() string {
 			clocks += " · ETA ≥ " + clock(eta)
 		}
 	}
-	// The clocks matter more than the target on a narrow terminal.
+	// On a narrow terminal the clocks matter more than the target's name,
+	// but an emulated target keeps its EMULATED flag (header sees to it).
 	right := m.c.targetTag() + st.Subtle.Render(" · ") + clocks
 	if ansi.StringWidth(right)+len("pfx-tui › run ")+len(m.id)+1 > w {
 		right = clocks
+		if m.c.emulated {
+			right = st.Emulated.Render("EMULATED") + " " + clocks
+		}
 	}
 	lines = append(lines, m.c.header("run "+m.id, right, w))
 	if !compact {
