@@ -164,6 +164,11 @@ func Notes(r *Results, an Analysis) []string {
 	if len(few) > 0 {
 		notes = append(notes, fmt.Sprintf("too few samples (under %d per cell) for reliable p95/p99 and intervals: %s; raise --ops or --batches", stats.MinSamples, strings.Join(few, ", ")))
 	}
+	for _, b := range r.Batches {
+		if b.SamplesApprox {
+			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): the server counts progress in successful ops only and %d failed, so some samples include failed ops' time", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.Errors))
+		}
+	}
 	for _, c := range an.Cells {
 		if c.Granularity > 1 {
 			notes = append(notes, fmt.Sprintf("%s @ %s: the server reports progress every %d ops, so a sample is the mean of %d ops", c.Approach, runner.FormatDuration(c.DurationMs), c.Granularity, c.Granularity))

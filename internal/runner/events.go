@@ -97,10 +97,14 @@ type BatchResult struct {
 	BatchMs       float64   `json:"batchMs"` // timing-start → batch-complete; 0 when incomplete
 	// TimingFallback is set when the server sent no timing-start and
 	// batch-started was used instead (older ExperimentController).
-	TimingFallback bool         `json:"timingFallback,omitempty"`
-	Granularity    int          `json:"granularity"` // ops per progress frame (most common step)
-	Samples        []Sample     `json:"samples"`
-	Frames         []FrameStamp `json:"frames"`
+	TimingFallback bool `json:"timingFallback,omitempty"`
+	Granularity    int  `json:"granularity"` // ops per progress frame (most common step)
+	// SamplesApprox: a server that reports progress every k *successful* ops
+	// (Lumenize's sequential runner) had errors in this batch, so a sample
+	// may also cover the time of failed ops it does not count.
+	SamplesApprox bool         `json:"samplesApprox,omitempty"`
+	Samples       []Sample     `json:"samples"`
+	Frames        []FrameStamp `json:"frames"`
 }
 
 // PerOpMs lists the per-op latencies of the batch's samples.

@@ -306,10 +306,8 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 					res.OpsSeen = lastOps + n
 				}
 				res.Granularity = commonStep(stepCount)
+				res.SamplesApprox = res.Granularity > 1 && f.Errors > 0
 				r.closeConn(conn)
-				if stopping {
-					res.Status = StatusOK
-				}
 				return finish(StatusOK, nil)
 			case protocol.TypeError:
 				r.closeConn(conn)

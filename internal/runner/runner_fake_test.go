@@ -161,3 +161,30 @@ func TestErrorFrameFromServer(t *testing.T) {
 		t.Errorf("batch: %s %q", b.Status, b.Failure)
 	}
 }
+
+// Lumenize's sequential runner sends progress every 5 *successful* ops and
+// leaves failures out of it: a batch with errors gets approximate samples.
+func TestEveryFiveSuccessesWithErrorsMarksSamplesApprox(t *testing.T) {
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
+		send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
+		send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
+		ok := 0
+		for op := 0; op < req.Count; op++ {
+			time.Sleep(2 * time.Millisecond)
+			if op == 3 {
+				continue // this op failed: not counted
+			}
+			ok++
+			if ok%5 == 0 {
+				send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: ok})
+			}
+		}
+		send(conn, protocol.Frame{Type: protocol.TypeTimingEnd, Mode: req.Mode})
+		send(conn, protocol.Frame{Type: protocol.TypeBatchComplete, Mode: req.Mode, Completed: ok, Errors: 1, ErrorMessages: []string{"Op 3: boom"}})
+	}}
+	done := runPlan(t, f.start(t), 1, 11, 5*time.Second)
+	b := done.Results[0]
+	if b.Status != runner.StatusOK || b.Granularity != 5 || !b.SamplesApprox || b.Errors != 1 || b.OpsSeen != 11 {
+		t.Errorf("batch: status %s granularity %d approx %v errors %d opsSeen %d", b.Status, b.Granularity, b.SamplesApprox, b.Errors, b.OpsSeen)
+	}
+}
