@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
 // Filter narrows a Scan to what the user asked about. Zero fields do not
@@ -221,16 +223,17 @@ func (s *Scan) Summary() Summary {
 		OutsideFilter:  s.outside,
 	}
 	for k, g := range s.groups {
-		wall := slices.Clone(g.wall)
-		slices.Sort(wall)
+		wall := make([]float64, len(g.wall))
 		var ws WallStats
-		for _, v := range wall {
+		for i, v := range g.wall {
 			ws.Sum += v
+			wall[i] = float64(v)
 		}
+		slices.Sort(wall)
 		if len(wall) > 0 {
 			ws.Mean = round3(float64(ws.Sum) / float64(len(wall)))
-			ws.P50 = round3(percentile(wall, 0.50))
-			ws.P95 = round3(percentile(wall, 0.95))
+			ws.P50 = round3(stats.Percentile(wall, 0.50))
+			ws.P95 = round3(stats.Percentile(wall, 0.95))
 		}
 		cs := CPUStats{Sum: g.cpuSum}
 		if g.cpuN > 0 {
@@ -249,16 +252,6 @@ func (s *Scan) Summary() Summary {
 		)
 	})
 	return sum
-}
-
-// percentile is the R-7 quantile of sorted (non-empty): h = (n-1)p,
-// interpolated between the values at floor(h) and ceil(h).
-func percentile(sorted []int64, p float64) float64 {
-	h := float64(len(sorted)-1) * p
-	lo := int(math.Floor(h))
-	hi := int(math.Ceil(h))
-	a, b := float64(sorted[lo]), float64(sorted[hi])
-	return a + (h-float64(lo))*(b-a)
 }
 
 func round3(x float64) float64 { return math.Round(x*1000) / 1000 }

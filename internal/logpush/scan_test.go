@@ -312,30 +312,6 @@ func TestScanPlainAndEmpty(t *testing.T) {
 	}
 }
 
-func TestPercentile(t *testing.T) {
-	// numpy.percentile(x, q) with the default method "linear".
-	tests := []struct {
-		x    []int64
-		p    float64
-		want float64
-	}{
-		{[]int64{7}, 0.5, 7},
-		{[]int64{7}, 0.95, 7},
-		{[]int64{1, 2}, 0.5, 1.5},
-		{[]int64{1, 2, 3, 4, 5}, 0.5, 3},
-		{[]int64{1, 2, 3, 4, 5}, 0.95, 4.8},
-		{[]int64{10, 20, 30, 40, 50, 60, 70, 80, 90, 100}, 0.95, 95.5},
-		{[]int64{1, 1, 1, 100}, 0.5, 1},
-		{[]int64{0, 100}, 0, 0},
-		{[]int64{0, 100}, 1, 100},
-	}
-	for _, tt := range tests {
-		if got := round3(percentile(tt.x, tt.p)); got != tt.want {
-			t.Errorf("percentile(%v, %v) = %v, want %v", tt.x, tt.p, got, tt.want)
-		}
-	}
-}
-
 // AddFile may be called from parallel downloads; the figures are the same.
 func TestScanConcurrent(t *testing.T) {
 	s := NewScan(Filter{})
