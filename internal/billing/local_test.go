@@ -28,12 +28,7 @@ func runLocal(t *testing.T, plan runner.Plan) ([]runner.BatchResult, []logpush.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	var done runner.RunDone
-	for ev := range r.Run(context.Background()) {
-		if d, ok := ev.(runner.RunDone); ok {
-			done = d
-		}
-	}
+	done := runner.Wait(r.Run(context.Background()))
 	if done.Err != nil || done.Interrupted {
 		t.Fatalf("run: %+v", done)
 	}

@@ -103,12 +103,7 @@ func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var done runner.RunDone
-	for ev := range r.Run(context.Background()) {
-		if d, ok := ev.(runner.RunDone); ok {
-			done = d
-		}
-	}
+	done := runner.Wait(r.Run(context.Background()))
 	if done.Err != nil || len(done.Results) != 1 || done.Results[0].Status != runner.StatusOK {
 		t.Fatalf("run: %+v", done)
 	}

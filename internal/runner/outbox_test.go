@@ -46,3 +46,14 @@ func TestOutboxKeepsEveryResultAndCoalescesProgress(t *testing.T) {
 		}
 	}
 }
+
+func TestWaitReturnsTheRunOutcome(t *testing.T) {
+	ch := make(chan Event, 3)
+	ch <- BatchStarted{}
+	ch <- BatchDone{Result: BatchResult{BatchSpec: BatchSpec{ID: "x"}}}
+	ch <- RunDone{Results: []BatchResult{{BatchSpec: BatchSpec{ID: "x"}}}, Interrupted: true}
+	close(ch)
+	if d := Wait(ch); !d.Interrupted || len(d.Results) != 1 || d.Results[0].ID != "x" {
+		t.Fatalf("Wait = %+v", d)
+	}
+}

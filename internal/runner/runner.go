@@ -151,6 +151,18 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 	ch.emit(RunDone{Results: results, Interrupted: ctx.Err() != nil})
 }
 
+// Wait reads a run's events to the end and returns its outcome, for callers
+// that need the results but not the progress.
+func Wait(events <-chan Event) RunDone {
+	var done RunDone
+	for ev := range events {
+		if d, ok := ev.(RunDone); ok {
+			done = d
+		}
+	}
+	return done
+}
+
 var errDial = errors.New("cannot open a WebSocket to the target")
 
 type received struct {
