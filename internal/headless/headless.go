@@ -179,7 +179,7 @@ func (p *progress) line() {
 		failed = fmt.Sprintf(", %d failed", p.failed)
 	}
 	fmt.Fprintf(p.w, "[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s\n", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
-		fmtClock(time.Since(p.start)), fmtClock(p.eta()))
+		report.FormatClock(time.Since(p.start)), report.FormatClock(p.eta()))
 }
 
 // eta is the upstream delay still ahead: a lower bound, like the plan's estimate.
@@ -196,11 +196,6 @@ func (p *progress) eta() time.Duration {
 		rest += time.Duration(ops) * time.Duration(s.DurationMs) * time.Millisecond
 	}
 	return rest
-}
-
-func fmtClock(d time.Duration) string {
-	d = d.Round(time.Second)
-	return fmt.Sprintf("%d:%02d", int(d.Minutes()), int(d.Seconds())%60)
 }
 
 // runBilling polls for the run's Logpush records when a billing source is

@@ -242,3 +242,11 @@ func TestCompareNamesCellsOnlyInOneRun(t *testing.T) {
 		t.Errorf("cells only in the new run are not named:\n%s", b.String())
 	}
 }
+
+func TestFormatClock(t *testing.T) {
+	for d, want := range map[time.Duration]string{-time.Second: "0:00", 0: "0:00", 59499 * time.Millisecond: "0:59", 61 * time.Second: "1:01", time.Hour + 5*time.Minute + 7*time.Second: "1:05:07"} {
+		if got := FormatClock(d); got != want {
+			t.Errorf("FormatClock(%s) = %q, want %q", d, got, want)
+		}
+	}
+}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
@@ -96,7 +97,7 @@ func (m billingModel) View() string {
 		return fit(strings.Join(lines, "\n"), w, m.h)
 	}
 	ev := m.ev
-	left := "deadline in " + st.Title.Render(clock(m.until(ev.Deadline)))
+	left := "deadline in " + st.Title.Render(report.FormatClock(m.until(ev.Deadline)))
 	if ev.Done {
 		left = st.Good.Render("polling finished") + st.Subtle.Render(" ("+ev.Reason+")")
 	}

@@ -118,19 +118,6 @@ func wrap(text string, w int) []string {
 	return out
 }
 
-// clock prints a duration as m:ss (h:mm:ss past an hour).
-func clock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d", m, s)
-}
-
 // humanDuration prints an estimate: 45s, 3m20s, 1h05m.
 func humanDuration(d time.Duration) string {
 	d = d.Round(time.Second)
