@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"golang.org/x/term"
@@ -63,7 +65,7 @@ func Main(ctx context.Context, args []string, io IO) int {
 		return ee.code
 	}
 	var ue *config.UsageError
-	var pe *runner.PlanError
+	var pe *experiment.PlanError
 	if errors.As(err, &ue) || errors.As(err, &pe) || isCobraUsage(err) {
 		fmt.Fprintf(io.Stderr, "pfx-tui: %v\nRun 'pfx-tui --help' for usage.\n", err)
 		return headless.ExitUsage
@@ -225,7 +227,7 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 	if len(cfg.Approaches) == 0 {
 		return cfg, &config.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
 	}
-	ds, err := runner.ParseDurations(f.durations)
+	ds, err := experiment.ParseDurations(f.durations)
 	if err != nil {
 		return cfg, &config.UsageError{Flag: "durations", Msg: err.Error()}
 	}
@@ -241,7 +243,7 @@ func (f *runFlags) config(io IO) (config.Config, error) {
 	if cfg.BatchTimeout < 0 {
 		return cfg, &config.UsageError{Flag: "batch-timeout", Msg: "must not be negative"}
 	}
-	plan := runner.Plan{Approaches: cfg.Approaches, Durations: cfg.Durations, Batches: cfg.Batches, Ops: cfg.Ops, Warmup: cfg.Warmup, Order: cfg.Order, Seed: cfg.Seed}
+	plan := cfg.Plan
 	if err := plan.Validate(); err != nil {
 		return cfg, err
 	}

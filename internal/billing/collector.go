@@ -10,8 +10,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // DefaultGuard widens every batch window for window attribution: it covers
@@ -33,7 +34,7 @@ type Options struct {
 	// Expectations say how many records a batch produces; nil means
 	// LocalExpectations. An empty non-nil map means none is known.
 	Expectations Expectations
-	// ClockOffsetMs is server − client (runner.TargetInfo.ClockOffsetMs):
+	// ClockOffsetMs is server − client (experiment.TargetInfo.ClockOffsetMs):
 	// EventTimestampMs is the server's clock, batch windows the client's.
 	ClockOffsetMs float64
 	// Guard widens batch windows; zero means DefaultGuard, negative none.
@@ -98,7 +99,7 @@ type batchState struct {
 
 // NewCollector prepares attribution for a run's batches (warmup included:
 // their records are recognised, then reported apart).
-func NewCollector(batches []runner.BatchResult, opts Options) *Collector {
+func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
 	c := &Collector{
 		opts:         opts,
 		roles:        opts.Roles,
@@ -134,7 +135,7 @@ func NewCollector(batches []runner.BatchResult, opts Options) *Collector {
 			id:     b.ID,
 			cell:   cellKey{b.Approach, b.DurationMs},
 			warmup: b.Warmup,
-			ok:     b.Status == runner.StatusOK,
+			ok:     b.Status == experiment.StatusOK,
 			status: b.Status,
 			ops:    b.Ops,
 			roles:  map[string]*roleAcc{},

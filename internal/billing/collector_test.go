@@ -11,8 +11,9 @@ import (
 	"testing/iotest"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // T0 is 2026-11-26T10:15:00Z in epoch ms; test windows are offsets from it.
@@ -20,14 +21,14 @@ const T0 = int64(1795688100000)
 
 func at(ms int64) time.Time { return time.UnixMilli(T0 + ms).UTC() }
 
-func batch(id, approach string, durationMs, ops int, startMs, endMs int64) runner.BatchResult {
-	return runner.BatchResult{
-		BatchSpec: runner.BatchSpec{ID: id, Approach: approach, DurationMs: durationMs, Ops: ops},
-		Status:    runner.StatusOK, StartedAt: at(startMs), EndedAt: at(endMs),
+func batch(id, approach string, durationMs, ops int, startMs, endMs int64) experiment.BatchResult {
+	return experiment.BatchResult{
+		BatchSpec: experiment.BatchSpec{ID: id, Approach: approach, DurationMs: durationMs, Ops: ops},
+		Status:    experiment.StatusOK, StartedAt: at(startMs), EndedAt: at(endMs),
 	}
 }
 
-func warmup(b runner.BatchResult) runner.BatchResult { b.Warmup = true; return b }
+func warmup(b experiment.BatchResult) experiment.BatchResult { b.Warmup = true; return b }
 
 // rec builds a record of a role at T0+ms (server clock), with timing.
 func rec(entrypoint string, ms int64, wall, cpu int64) logpush.Record {
@@ -73,7 +74,7 @@ func roleCount(f []CellFigures, approach string, role string) int {
 func TestAttributionByTag(t *testing.T) {
 	// Two batches whose windows are far apart in time from the records:
 	// tags decide, not time.
-	batches := []runner.BatchResult{
+	batches := []experiment.BatchResult{
 		batch("r1-000", "direct", 100, 1, 0, 1000),
 		batch("r1-001", "simple", 100, 1, 2000, 3000),
 	}
@@ -132,7 +133,7 @@ func hasWarning(ws []string, sub string) bool {
 //	B simple  [2100, 3000]  guarded [  100, 5000]  centre 2550
 //	C direct  [9000, 9500]  guarded [ 7000,11500]  centre 9250
 func TestAttributionByWindow(t *testing.T) {
-	batches := []runner.BatchResult{
+	batches := []experiment.BatchResult{
 		batch("A", "direct", 100, 1, 1000, 2000),
 		batch("B", "simple", 100, 1, 2100, 3000),
 		batch("C", "direct", 100, 1, 9000, 9500),
@@ -190,7 +191,7 @@ func TestAttributionSharedMillisecond(t *testing.T) {
 	a.EndedAt = a.EndedAt.Add(300 * time.Microsecond)
 	b := batch("B", "direct", 100, 1, 2000, 2500)
 	b.StartedAt = b.StartedAt.Add(400 * time.Microsecond)
-	c := NewCollector([]runner.BatchResult{a, b}, Options{})
+	c := NewCollector([]experiment.BatchResult{a, b}, Options{})
 	idx, amb := c.window(rec("OriginDO", 2000, 1, 1), RoleOrigin)
 	if idx != 1 || !amb {
 		t.Fatalf("got batch %d ambiguous %v, want B (1), true", idx, amb)
@@ -200,7 +201,7 @@ func TestAttributionSharedMillisecond(t *testing.T) {
 // The server clock runs 10 s ahead (ClockOffsetMs = +10 000): a record
 // stamped T0+11 500 happened at client T0+1 500, inside A.
 func TestAttributionClockOffset(t *testing.T) {
-	batches := []runner.BatchResult{batch("A", "direct", 100, 1, 1000, 2000)}
+	batches := []experiment.BatchResult{batch("A", "direct", 100, 1, 1000, 2000)}
 	for _, tt := range []struct {
 		offset float64
 		guard  time.Duration
@@ -245,7 +246,7 @@ func mustJSON(t *testing.T, r logpush.Record) string {
 
 // Logpush delivers at least once: the same record in two objects counts once.
 func TestDuplicatesAndFileProblems(t *testing.T) {
-	batches := []runner.BatchResult{batch("r-000", "direct", 100, 2, 0, 1000)}
+	batches := []experiment.BatchResult{batch("r-000", "direct", 100, 2, 0, 1000)}
 	c := NewCollector(batches, Options{ScriptName: "pfx"})
 	r0 := tagged(rec("OriginDO", 100, 100, 2), "r-000", 0)
 	r1 := tagged(rec("OriginDO", 500, 120, 3), "r-000", 1)
@@ -310,7 +311,7 @@ func TestDuplicatesAndFileProblems(t *testing.T) {
 // Warmup records are attributed (not unattributed) but kept out of the
 // cells, the counts and completeness.
 func TestWarmupSeparation(t *testing.T) {
-	batches := []runner.BatchResult{
+	batches := []experiment.BatchResult{
 		warmup(batch("w-000", "direct", 100, 2, 0, 500)),
 		batch("w-001", "direct", 100, 1, 600, 1000),
 	}
@@ -344,7 +345,7 @@ func TestWarmupSeparation(t *testing.T) {
 }
 
 func TestCompleteness(t *testing.T) {
-	batches := []runner.BatchResult{
+	batches := []experiment.BatchResult{
 		batch("c-000", "direct", 100, 2, 0, 1000),
 		batch("c-001", "proxyfetch", 100, 2, 1000, 2000), // a Lumenize approach
 	}
@@ -398,8 +399,8 @@ func TestCompleteness(t *testing.T) {
 // A batch that did not finish expects nothing; its records are counted.
 func TestFailedBatch(t *testing.T) {
 	b := batch("f-000", "direct", 100, 10, 0, 1000)
-	b.Status, b.OpsSeen = runner.StatusTimeout, 3
-	c := NewCollector([]runner.BatchResult{b, batch("f-001", "direct", 100, 1, 2000, 3000)}, Options{})
+	b.Status, b.OpsSeen = experiment.StatusTimeout, 3
+	c := NewCollector([]experiment.BatchResult{b, batch("f-001", "direct", 100, 1, 2000, 3000)}, Options{})
 	c.AddRecord(tagged(rec("OriginDO", 10, 100, 1), "f-000", 0))
 	c.AddRecord(tagged(rec("OriginDO", 2100, 100, 1), "f-001", 0))
 	p := c.Progress()
@@ -420,7 +421,7 @@ func TestFailedBatch(t *testing.T) {
 }
 
 func TestWarningsScriptsAndRoles(t *testing.T) {
-	batches := []runner.BatchResult{batch("s-000", "direct", 100, 1, 0, 1000)}
+	batches := []experiment.BatchResult{batch("s-000", "direct", 100, 1, 0, 1000)}
 	c := NewCollector(batches, Options{ScriptName: "pfx-prod"})
 	c.AddRecord(rec("OriginDO", 100, 1, 1)) // script "pfx"
 	c.AddRecord(rec("OriginDO", 200, 1, 1))
@@ -495,7 +496,7 @@ func TestSuspicions(t *testing.T) {
 
 // Parallel downloads feed one collector.
 func TestCollectorConcurrent(t *testing.T) {
-	batches := []runner.BatchResult{batch("p-000", "direct", 100, 100, 0, 10_000)}
+	batches := []experiment.BatchResult{batch("p-000", "direct", 100, 100, 0, 10_000)}
 	c := NewCollector(batches, Options{})
 	done := make(chan struct{})
 	for g := range 4 {

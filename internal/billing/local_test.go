@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
@@ -17,7 +19,7 @@ import (
 
 // runLocal drives a real emulator through the runner and returns the
 // batches and every trace record once background invocations have ended.
-func runLocal(t *testing.T, plan runner.Plan) ([]runner.BatchResult, []logpush.Record) {
+func runLocal(t *testing.T, plan experiment.Plan) ([]experiment.BatchResult, []logpush.Record) {
 	t.Helper()
 	srv, err := localtarget.Start(localtarget.Options{})
 	if err != nil {
@@ -33,7 +35,7 @@ func runLocal(t *testing.T, plan runner.Plan) ([]runner.BatchResult, []logpush.R
 		t.Fatalf("run: %+v", done)
 	}
 	for _, b := range done.Results {
-		if b.Status != runner.StatusOK || b.Errors != 0 {
+		if b.Status != experiment.StatusOK || b.Errors != 0 {
 			t.Fatalf("batch %s: %s %v", b.ID, b.Status, b.ErrorMessages)
 		}
 	}
@@ -77,10 +79,10 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 		t.Skip("runs the emulator")
 	}
 	const ops = 3
-	plan := runner.Plan{
+	plan := experiment.Plan{
 		Approaches: []string{"direct", "current", "simple"},
 		Durations:  []time.Duration{20 * time.Millisecond, 60 * time.Millisecond},
-		Batches:    1, Ops: ops, Warmup: 2, Order: runner.OrderInterleave,
+		Batches:    1, Ops: ops, Warmup: 2, Order: experiment.OrderInterleave,
 	}
 	batches, recs := runLocal(t, plan)
 	exp := billing.LocalExpectations()

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // SuspicionDelay is how long after the run Suspicions waits before it
@@ -42,7 +42,7 @@ func (c *Collector) warnings(aggs []*cellAgg, rows []Count) []string {
 	var surplus []string
 	for _, r := range rows {
 		if n := r.Matched - r.FromFailedBatches; r.Expected >= 0 && n > r.Expected {
-			surplus = append(surplus, fmt.Sprintf("%s %s %s (%d of %d)", r.Approach, runner.FormatDuration(r.DurationMs), r.Role, n, r.Expected))
+			surplus = append(surplus, fmt.Sprintf("%s %s %s (%d of %d)", r.Approach, experiment.FormatDuration(r.DurationMs), r.Role, n, r.Expected))
 		}
 	}
 	if len(surplus) > 0 {
@@ -154,7 +154,7 @@ func Suspicions(p Progress, sinceRunEnd time.Duration, filesSeen int) []string {
 			got += min(c.Matched-c.FromFailedBatches, c.Expected)
 			want += c.Expected
 			if c.Short() {
-				short = append(short, fmt.Sprintf("%s %s %s (%d of %d)", c.Approach, runner.FormatDuration(c.DurationMs), c.Role, c.Matched-c.FromFailedBatches, c.Expected))
+				short = append(short, fmt.Sprintf("%s %s %s (%d of %d)", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Matched-c.FromFailedBatches, c.Expected))
 			}
 		}
 		if len(short) > 0 {

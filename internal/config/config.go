@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/spf13/pflag"
 )
 
@@ -61,20 +62,15 @@ const TargetLocal = "local"
 
 // Config is everything a command needs.
 type Config struct {
-	Target     string   `json:"target"`
-	Approaches []string `json:"approaches"`
+	Target string `json:"target"`
+	// Plan is the experiment's shape; every front end runs exactly this.
+	experiment.Plan
 	// AllApproaches: --approaches was not given, so every approach the
 	// target's /patterns offers is compared (Approaches is the fallback).
-	AllApproaches bool            `json:"-"`
-	Durations     []time.Duration `json:"-"`
-	Ops           int             `json:"opsPerBatch"`
-	Batches       int             `json:"batchesPerCell"`
-	Warmup        int             `json:"warmupOps"`
-	Order         string          `json:"order"`
-	Seed          int64           `json:"seed"`
-	Out           string          `json:"out"`
-	Format        string          `json:"format"`
-	HopLatency    time.Duration   `json:"-"`
+	AllApproaches bool          `json:"-"`
+	Out           string        `json:"out"`
+	Format        string        `json:"format"`
+	HopLatency    time.Duration `json:"-"`
 	// WorkersDir is the workers/ project that --target wrangler runs.
 	WorkersDir string `json:"workersDir,omitempty"`
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
@@ -110,14 +106,16 @@ type Config struct {
 // Defaults make the bare command a useful one-minute demo on the local target.
 func Defaults() Config {
 	return Config{
-		Target:     TargetLocal,
-		Approaches: []string{"direct", "current", "simple"},
-		Durations:  []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second},
-		Ops:        5,
-		Batches:    2,
-		Warmup:     2,
-		Order:      "interleave",
-		Seed:       1,
+		Target: TargetLocal,
+		Plan: experiment.Plan{
+			Approaches: []string{"direct", "current", "simple"},
+			Durations:  []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second},
+			Ops:        5,
+			Batches:    2,
+			Warmup:     2,
+			Order:      experiment.OrderInterleave,
+			Seed:       1,
+		},
 		Out:        "results",
 		Format:     "text",
 		WorkersDir: "workers",
@@ -138,15 +136,6 @@ func (c Config) R2Configured() bool {
 
 // IsLocal reports whether the embedded emulator is the target.
 func (c Config) IsLocal() bool { return c.Target == TargetLocal || c.Target == "" }
-
-// DurationsMs is the durations in milliseconds.
-func (c Config) DurationsMs() []int {
-	out := make([]int, len(c.Durations))
-	for i, d := range c.Durations {
-		out[i] = int(d / time.Millisecond)
-	}
-	return out
-}
 
 // ReadDevVars parses a wrangler-style .dev.vars file: KEY=VALUE lines, '#'
 // comments, optional single or double quotes, optional `export `.

@@ -9,6 +9,8 @@ import (
 	"io"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
@@ -115,12 +117,12 @@ func Render(w io.Writer, r *report.Results, format string) error {
 	return fmt.Errorf("unknown format %q (want text or json)", format)
 }
 
-func allFailed(rs []runner.BatchResult) bool {
+func allFailed(rs []experiment.BatchResult) bool {
 	if len(rs) == 0 {
 		return false
 	}
 	for _, b := range rs {
-		if b.Status == runner.StatusOK {
+		if b.Status == experiment.StatusOK {
 			return false
 		}
 	}
@@ -131,9 +133,9 @@ func allFailed(rs []runner.BatchResult) bool {
 type progress struct {
 	w        io.Writer
 	start    time.Time
-	plan     runner.Plan
-	specs    []runner.BatchSpec
-	current  *runner.BatchSpec
+	plan     experiment.Plan
+	specs    []experiment.BatchSpec
+	current  *experiment.BatchSpec
 	ops      int
 	lastMs   float64
 	finished int
@@ -151,12 +153,12 @@ func (p *progress) observe(ev runner.Event) {
 	case runner.BatchDone:
 		p.finished++
 		if e.Result.Errors > 0 {
-			fmt.Fprintf(p.w, "  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, runner.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
+			fmt.Fprintf(p.w, "  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
 		}
 	case runner.BatchFailed:
 		p.finished++
 		p.failed++
-		fmt.Fprintf(p.w, "  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, runner.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
+		fmt.Fprintf(p.w, "  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
 	}
 }
 
@@ -166,7 +168,7 @@ func (p *progress) line() {
 	}
 	p.dirty = false
 	c := p.current
-	what := fmt.Sprintf("%s @ %s batch %d/%d", c.Approach, runner.FormatDuration(c.DurationMs), c.Batch, p.plan.Batches)
+	what := fmt.Sprintf("%s @ %s batch %d/%d", c.Approach, experiment.FormatDuration(c.DurationMs), c.Batch, p.plan.Batches)
 	if c.Warmup {
 		what = fmt.Sprintf("%s warmup", c.Approach)
 	}

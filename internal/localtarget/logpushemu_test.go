@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
@@ -95,16 +97,16 @@ func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
 	t.Cleanup(func() { _ = srv.Close() })
 	from := time.Now()
 
-	plan := runner.Plan{
+	plan := experiment.Plan{
 		Approaches: []string{"current"}, Durations: []time.Duration{20 * time.Millisecond},
-		Batches: 1, Ops: 3, Order: runner.OrderSequential,
+		Batches: 1, Ops: 3, Order: experiment.OrderSequential,
 	}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "lp1"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := runner.Wait(r.Run(context.Background()))
-	if done.Err != nil || len(done.Results) != 1 || done.Results[0].Status != runner.StatusOK {
+	if done.Err != nil || len(done.Results) != 1 || done.Results[0].Status != experiment.StatusOK {
 		t.Fatalf("run: %+v", done)
 	}
 	before := srv.Traces().Len()

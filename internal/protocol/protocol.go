@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // Frame types sent by the server, in the order a healthy batch sends them.
@@ -128,34 +130,12 @@ func UnknownModeError(mode string, available []string) string {
 	return fmt.Sprintf("Unknown mode: %s. Available: %s", mode, strings.Join(available, ", "))
 }
 
-// Version is the body of GET /version.
-type Version struct {
-	Version   int   `json:"version"`
-	Timestamp int64 `json:"timestamp"` // server epoch ms
-	// Emulator is set by pfx-tui's local target (our extension), so a client
-	// reaching it by URL (serve-local) still labels its figures emulated.
-	Emulator string `json:"emulator,omitempty"`
-	// Logpush tells a client where the emulator's Logpush bucket is, so a
-	// run against `pfx-tui serve-local` by URL can bill too. The keys are
-	// the emulator's fixed local keys, not credentials.
-	Logpush *EmulatorBucket `json:"logpush,omitempty"`
-}
-
-// EmulatorBucket is the local target's embedded S3 bucket of Logpush objects.
-type EmulatorBucket struct {
-	Endpoint        string `json:"endpoint"`
-	Bucket          string `json:"bucket"`
-	Prefix          string `json:"prefix"`
-	AccessKeyID     string `json:"accessKeyId"`
-	SecretAccessKey string `json:"secretAccessKey"`
-}
-
-// Pattern is one approach a target offers.
-type Pattern struct {
-	Mode        string `json:"mode"`
-	Name        string `json:"name"`
-	Description string `json:"description"`
-}
+// The /version and /patterns bodies are the shared vocabulary's types.
+type (
+	Version        = experiment.TargetVersion
+	EmulatorBucket = experiment.EmulatorBucket
+	Pattern        = experiment.Pattern
+)
 
 // Patterns is the body of GET /patterns.
 type Patterns struct {
@@ -163,13 +143,7 @@ type Patterns struct {
 }
 
 // Modes lists the patterns' wire names in the target's order.
-func (p Patterns) Modes() []string {
-	out := make([]string, len(p.Patterns))
-	for i, x := range p.Patterns {
-		out[i] = x.Mode
-	}
-	return out
-}
+func (p Patterns) Modes() []string { return experiment.Modes(p.Patterns) }
 
 // BatchTag is the log line every invocation of a batch writes so Logpush
 // records can be attributed exactly: "pfx <batchId> <op>".

@@ -1,7 +1,7 @@
 package report
 
 import (
-	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -58,7 +58,7 @@ func Analyze(r *Results) Analysis {
 		ref = "direct"
 	}
 	an := Analysis{Reference: ref}
-	perBatch := map[runner.Cell][][]float64{}
+	perBatch := map[experiment.Cell][][]float64{}
 	for _, d := range r.Plan.DurationsMs {
 		for _, a := range r.Plan.Approaches {
 			cs := CellStats{Approach: a, DurationMs: d, Granularity: 1}
@@ -68,8 +68,8 @@ func Analyze(r *Results) Analysis {
 				}
 				cs.Batches++
 				switch b.Status {
-				case runner.StatusOK:
-				case runner.StatusInterrupted:
+				case experiment.StatusOK:
+				case experiment.StatusInterrupted:
 					// The user stopped it: the ops it did not reach are not errors.
 					cs.InterruptedBatches++
 					cs.NotRun += b.Ops - b.OpsSeen
@@ -81,7 +81,7 @@ func Analyze(r *Results) Analysis {
 				cs.Errors += b.Errors
 				xs := b.PerOpMs()
 				cs.Samples = append(cs.Samples, xs...)
-				perBatch[runner.Cell{Approach: a, DurationMs: d}] = append(perBatch[runner.Cell{Approach: a, DurationMs: d}], xs)
+				perBatch[experiment.Cell{Approach: a, DurationMs: d}] = append(perBatch[experiment.Cell{Approach: a, DurationMs: d}], xs)
 				for _, s := range b.Samples {
 					if s.Ops > cs.Granularity {
 						cs.Granularity = s.Ops
@@ -104,8 +104,8 @@ func Analyze(r *Results) Analysis {
 		}
 	}
 	for _, c := range an.Cells {
-		for _, w := range stats.Warnings(perBatch[runner.Cell{Approach: c.Approach, DurationMs: c.DurationMs}]) {
-			an.Warnings = append(an.Warnings, c.Approach+" @ "+runner.FormatDuration(c.DurationMs)+": "+w)
+		for _, w := range stats.Warnings(perBatch[experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs}]) {
+			an.Warnings = append(an.Warnings, c.Approach+" @ "+experiment.FormatDuration(c.DurationMs)+": "+w)
 		}
 	}
 	return an

@@ -6,8 +6,9 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 func init() { extraSections = append(extraSections, BillingSection, CostSection) }
@@ -96,7 +97,7 @@ func BillingSection(r *Results) string {
 			if billing.IsHarness(rf.Role) {
 				harness = "†"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%d\t%.1f\t%d\t%.2f\t%d\n", runner.FormatDuration(c.DurationMs), c.Approach, rf.Role, harness, me,
+			fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%d\t%.1f\t%d\t%.2f\t%d\n", experiment.FormatDuration(c.DurationMs), c.Approach, rf.Role, harness, me,
 				rf.WallTimeMs.Sum, rf.WallTimeMs.Mean, rf.CPUTimeMs.Sum, rf.CPUTimeMs.Mean, rf.MissingTiming)
 		}
 	}
@@ -105,7 +106,7 @@ func BillingSection(r *Results) string {
 	// Expected roles with no record at all are not in Cells: list them.
 	for _, c := range b.Counts {
 		if c.Matched == 0 && c.Expected > 0 {
-			fmt.Fprintf(&sb, "  missing: %s @ %s %s: 0 of %d records\n", c.Approach, runner.FormatDuration(c.DurationMs), c.Role, c.Expected)
+			fmt.Fprintf(&sb, "  missing: %s @ %s %s: 0 of %d records\n", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Expected)
 		}
 	}
 	rc := b.Records
@@ -178,7 +179,7 @@ func CostRows(r *Results) (header []string, rows [][]string) {
 		if len(c.Missing) > 0 {
 			vs = "missing: " + strings.Join(c.Missing, ", ")
 		}
-		rows = append(rows, []string{runner.FormatDuration(c.DurationMs), c.Approach, money(d.DODuration), money(d.DORequests), money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), vs})
+		rows = append(rows, []string{experiment.FormatDuration(c.DurationMs), c.Approach, money(d.DODuration), money(d.DORequests), money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), vs})
 	}
 	return header, rows
 }

@@ -6,7 +6,8 @@ import (
 	"strings"
 	"text/tabwriter"
 
-	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -67,7 +68,7 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 		} else {
 			change = fmt.Sprintf("~ (%+.1f%%)", d.DeltaPct)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", runner.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
 	}
 	tw.Flush()
 	if len(deltas) == 0 {
@@ -103,7 +104,7 @@ func onlyIn(a, b *Results) []string {
 	for _, d := range a.Plan.DurationsMs {
 		for _, ap := range a.Plan.Approaches {
 			if !bCells[fmt.Sprintf("%s@%d", ap, d)] {
-				out = append(out, ap+" @ "+runner.FormatDuration(d))
+				out = append(out, ap+" @ "+experiment.FormatDuration(d))
 			}
 		}
 	}

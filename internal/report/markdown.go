@@ -5,8 +5,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -32,10 +33,10 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			c, _ := an.Cell(a, d)
 			s := c.Summary
 			if s.N == 0 {
-				fmt.Fprintf(&b, "| %s | %s | 0 | — | — | — | — | %d | — |\n", runner.FormatDuration(d), a, c.Errors)
+				fmt.Fprintf(&b, "| %s | %s | 0 | — | — | — | — | %d | — |\n", experiment.FormatDuration(d), a, c.Errors)
 				continue
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %s ± %s | %s | %s | %s … %s | %d | %s |\n", runner.FormatDuration(d), a, s.N,
+			fmt.Fprintf(&b, "| %s | %s | %d | %s ± %s | %s | %s | %s … %s | %d | %s |\n", experiment.FormatDuration(d), a, s.N,
 				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 		}
 	}
@@ -101,7 +102,7 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 				}
 				return fmt.Sprintf("%.1f", float64(sum)/float64(c.Ops))
 			}
-			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", runner.FormatDuration(c.DurationMs), c.Approach, rf.Role, me, per(rf.WallTimeMs.Sum), per(rf.CPUTimeMs.Sum))
+			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", experiment.FormatDuration(c.DurationMs), c.Approach, rf.Role, me, per(rf.WallTimeMs.Sum), per(rf.CPUTimeMs.Sum))
 		}
 	}
 	if len(bl.Costs) == 0 {

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -20,7 +20,7 @@ func fixture(id string, shift float64) *Results {
 	r := &Results{
 		SchemaVersion: SchemaVersion, Tool: "pfx-tui test", ID: id,
 		CreatedAt: time.Date(2026, 11, 26, 10, 15, 0, 0, time.UTC), Status: StatusComplete, Emulated: true,
-		Target:           Target{Kind: "local", TargetInfo: runner.TargetInfo{URL: "http://127.0.0.1:1"}},
+		Target:           Target{Kind: "local", TargetInfo: experiment.TargetInfo{URL: "http://127.0.0.1:1"}},
 		Plan:             PlanInfo{Approaches: []string{"direct", "simple"}, DurationsMs: []int{100, 1000}, Batches: 2, Ops: 5, Warmup: 1, Order: "interleave", Reference: "direct"},
 		PercentileMethod: "R-7",
 	}
@@ -32,12 +32,12 @@ func fixture(id string, shift float64) *Results {
 	}
 	n := 0
 	add := func(a string, d int, batch int, xs []float64, status string, errs int) {
-		b := runner.BatchResult{BatchSpec: runner.BatchSpec{ID: id + "-" + string(rune('a'+n)), Index: n, Approach: a, DurationMs: d, Batch: batch, Ops: 5},
+		b := experiment.BatchResult{BatchSpec: experiment.BatchSpec{ID: id + "-" + string(rune('a'+n)), Index: n, Approach: a, DurationMs: d, Batch: batch, Ops: 5},
 			Status: status, Completed: len(xs) - errs, Errors: errs, OpsSeen: len(xs), Granularity: 1}
 		for i, x := range xs {
-			b.Samples = append(b.Samples, runner.Sample{Op: i + 1, Ops: 1, Ms: x + shift, AtMs: float64(i+1) * (x + shift)})
+			b.Samples = append(b.Samples, experiment.Sample{Op: i + 1, Ops: 1, Ms: x + shift, AtMs: float64(i+1) * (x + shift)})
 		}
-		if status != runner.StatusOK {
+		if status != experiment.StatusOK {
 			b.Failure = "connection dropped after 3 of 5 ops: unexpected EOF"
 		}
 		if errs > 0 {
@@ -46,18 +46,18 @@ func fixture(id string, shift float64) *Results {
 		r.Batches = append(r.Batches, b)
 		n++
 	}
-	add("direct", 100, 0, []float64{120}, runner.StatusOK, 0)
+	add("direct", 100, 0, []float64{120}, experiment.StatusOK, 0)
 	r.Batches[0].Warmup = true
 	for _, d := range []int{100, 1000} {
 		for _, a := range []string{"direct", "simple"} {
 			xs := base[a+"/"+itoa(d)]
 			if a == "simple" && d == 1000 {
-				add(a, d, 1, xs[:5], runner.StatusOK, 1)
-				add(a, d, 2, xs[5:], runner.StatusDropped, 0)
+				add(a, d, 1, xs[:5], experiment.StatusOK, 1)
+				add(a, d, 2, xs[5:], experiment.StatusDropped, 0)
 				continue
 			}
-			add(a, d, 1, xs[:5], runner.StatusOK, 0)
-			add(a, d, 2, xs[5:], runner.StatusOK, 0)
+			add(a, d, 1, xs[:5], experiment.StatusOK, 0)
+			add(a, d, 2, xs[5:], experiment.StatusOK, 0)
 		}
 	}
 	return r
@@ -217,7 +217,7 @@ func FuzzParseThreshold(f *testing.F) {
 func TestInterruptedBatchIsNotErrors(t *testing.T) {
 	r := fixture("int", 0)
 	last := &r.Batches[len(r.Batches)-1] // simple @ 1s batch 2, dropped after 3 of 5
-	last.Status, last.Failure = runner.StatusInterrupted, "interrupted after 3 of 5 ops"
+	last.Status, last.Failure = experiment.StatusInterrupted, "interrupted after 3 of 5 ops"
 	c, _ := Analyze(r).Cell("simple", 1000)
 	if c.Errors != 1 || c.FailedBatches != 0 || c.InterruptedBatches != 1 || c.NotRun != 2 {
 		t.Errorf("errors %d failed %d interrupted %d notRun %d", c.Errors, c.FailedBatches, c.InterruptedBatches, c.NotRun)

@@ -9,8 +9,9 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // SchemaVersion is bumped when a field changes meaning or is removed.
@@ -36,11 +37,11 @@ type Results struct {
 	Error         string    `json:"error,omitempty"`
 	// Emulated is true when the figures come from the embedded local target,
 	// not from Cloudflare.
-	Emulated bool                 `json:"emulated"`
-	Target   Target               `json:"target"`
-	Plan     PlanInfo             `json:"plan"`
-	Config   any                  `json:"config"`
-	Batches  []runner.BatchResult `json:"batches"`
+	Emulated bool                     `json:"emulated"`
+	Target   Target                   `json:"target"`
+	Plan     PlanInfo                 `json:"plan"`
+	Config   any                      `json:"config"`
+	Batches  []experiment.BatchResult `json:"batches"`
 	// Billing is attached after the run (or later by `pfx-tui billing`).
 	Billing *billing.Report `json:"billing,omitempty"`
 	// PercentileMethod names how p90/p95/p99 are computed.
@@ -53,7 +54,7 @@ type Target struct {
 	// Embedded: the emulator ran inside the pfx-tui process that wrote the
 	// file, so its Logpush bucket is gone and billing cannot be refreshed.
 	Embedded bool `json:"embedded,omitempty"`
-	runner.TargetInfo
+	experiment.TargetInfo
 }
 
 // PlanInfo is the plan as run.
@@ -80,7 +81,7 @@ func (r *Results) RefreshHint(path string) string {
 }
 
 // PlanInfoOf records a runner plan.
-func PlanInfoOf(p runner.Plan, reference string) PlanInfo {
+func PlanInfoOf(p experiment.Plan, reference string) PlanInfo {
 	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference}
 }
 

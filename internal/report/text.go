@@ -8,10 +8,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
 
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -110,7 +111,7 @@ func writeText(w io.Writer, r *Results, styled bool) error {
 		fmt.Fprintf(&b, "run error: %s\n", r.Error)
 	}
 	for _, d := range r.Plan.DurationsMs {
-		fmt.Fprintf(&b, "\nduration %s — client-side latency per op\n", runner.FormatDuration(d))
+		fmt.Fprintf(&b, "\nduration %s — client-side latency per op\n", experiment.FormatDuration(d))
 		rows := LatencyRows(r, an, d)
 		if styled {
 			t := table.New().Border(lipgloss.RoundedBorder()).Headers(LatencyHeader(an.Reference)...).Rows(rows...).
@@ -180,15 +181,15 @@ func Notes(r *Results, an Analysis) []string {
 	}
 	for _, b := range r.Batches {
 		if b.SamplesApprox {
-			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): the server counts progress in successful ops only and %d failed, so some samples include failed ops' time", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.Errors))
+			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): the server counts progress in successful ops only and %d failed, so some samples include failed ops' time", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.Errors))
 		}
 	}
 	for _, c := range an.Cells {
 		if c.Granularity > 1 {
-			notes = append(notes, fmt.Sprintf("%s @ %s: the server reports progress every %d ops, so a sample is the mean of %d ops", c.Approach, runner.FormatDuration(c.DurationMs), c.Granularity, c.Granularity))
+			notes = append(notes, fmt.Sprintf("%s @ %s: the server reports progress every %d ops, so a sample is the mean of %d ops", c.Approach, experiment.FormatDuration(c.DurationMs), c.Granularity, c.Granularity))
 		}
 		if n := len(c.Summary.Outliers); n > 0 {
-			notes = append(notes, fmt.Sprintf("%s @ %s: %d outlier(s) by the MAD rule (kept in every figure)", c.Approach, runner.FormatDuration(c.DurationMs), n))
+			notes = append(notes, fmt.Sprintf("%s @ %s: %d outlier(s) by the MAD rule (kept in every figure)", c.Approach, experiment.FormatDuration(c.DurationMs), n))
 		}
 	}
 	return notes
@@ -220,13 +221,13 @@ func ratioText(c CellStats, ref string) string {
 func failureNotes(r *Results) []string {
 	var out []string
 	for _, b := range r.Batches {
-		if b.Status == runner.StatusInterrupted {
-			out = append(out, fmt.Sprintf("batch %s (%s @ %s): interrupted by the user after %d of %d ops (the rest were not run; not counted as errors)", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.OpsSeen, b.Ops))
-		} else if b.Status != runner.StatusOK {
-			out = append(out, fmt.Sprintf("batch %s (%s @ %s): %s — %s", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), b.Status, b.Failure))
+		if b.Status == experiment.StatusInterrupted {
+			out = append(out, fmt.Sprintf("batch %s (%s @ %s): interrupted by the user after %d of %d ops (the rest were not run; not counted as errors)", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.OpsSeen, b.Ops))
+		} else if b.Status != experiment.StatusOK {
+			out = append(out, fmt.Sprintf("batch %s (%s @ %s): %s — %s", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.Status, b.Failure))
 		}
 		for _, m := range b.ErrorMessages {
-			out = append(out, fmt.Sprintf("batch %s (%s @ %s): %s", b.ID, b.Approach, runner.FormatDuration(b.DurationMs), m))
+			out = append(out, fmt.Sprintf("batch %s (%s @ %s): %s", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), m))
 		}
 		if b.Errors > len(b.ErrorMessages) && len(b.ErrorMessages) > 0 {
 			out = append(out, fmt.Sprintf("batch %s: %d more errors not itemised by the server", b.ID, b.Errors-len(b.ErrorMessages)))

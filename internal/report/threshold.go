@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // Threshold is one CI gate, parsed from an expression such as
@@ -44,7 +44,7 @@ func ParseThreshold(expr string) (Threshold, error) {
 	e := strings.TrimSpace(expr)
 	t := Threshold{Expr: e, DurationMs: -1}
 	parseDur := func(s string) (int, error) {
-		ds, err := runner.ParseDurations(s)
+		ds, err := experiment.ParseDurations(s)
 		if err != nil || len(ds) != 1 {
 			return 0, fmt.Errorf("threshold %q: bad duration %q", expr, s)
 		}
@@ -122,7 +122,7 @@ func EvaluateThresholds(r *Results, ts []Threshold, costs CostLookup) []Threshol
 				c, ok := an.Cell(t.Approach, d)
 				if !ok || (c.Summary.N == 0 && t.Metric != "errors") {
 					res.OK = false
-					actuals = append(actuals, fmt.Sprintf("%s: no samples", runner.FormatDuration(d)))
+					actuals = append(actuals, fmt.Sprintf("%s: no samples", experiment.FormatDuration(d)))
 					continue
 				}
 				v := metricValue(c, t.Metric)
@@ -132,7 +132,7 @@ func EvaluateThresholds(r *Results, ts []Threshold, costs CostLookup) []Threshol
 				if !pass {
 					mark = " ✗"
 				}
-				actuals = append(actuals, fmt.Sprintf("%s: %s%s", runner.FormatDuration(d), formatMetric(t.Metric, v), mark))
+				actuals = append(actuals, fmt.Sprintf("%s: %s%s", experiment.FormatDuration(d), formatMetric(t.Metric, v), mark))
 			}
 			res.Actual = strings.Join(actuals, ", ")
 		case "savings":
@@ -142,12 +142,12 @@ func EvaluateThresholds(r *Results, ts []Threshold, costs CostLookup) []Threshol
 				v, ok := lookupSavings(costs, t.Approach, d)
 				if !ok {
 					res.OK = false
-					actuals = append(actuals, fmt.Sprintf("%s: no billing data", runner.FormatDuration(d)))
+					actuals = append(actuals, fmt.Sprintf("%s: no billing data", experiment.FormatDuration(d)))
 					continue
 				}
 				pass := compare(v, t.Op, t.Value)
 				res.OK = res.OK && pass
-				actuals = append(actuals, fmt.Sprintf("%s: %.1f%%", runner.FormatDuration(d), v*100))
+				actuals = append(actuals, fmt.Sprintf("%s: %.1f%%", experiment.FormatDuration(d), v*100))
 			}
 			res.Actual = strings.Join(actuals, ", ")
 		case "breakeven":

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
@@ -24,7 +25,7 @@ func BenchmarkLocalOpOverhead(b *testing.B) {
 			defer srv.Close()
 			const ops = 50
 			batches := b.N/ops + 1
-			plan := runner.Plan{Approaches: []string{mode}, Durations: []time.Duration{0}, Batches: batches, Ops: ops, Order: runner.OrderSequential}
+			plan := experiment.Plan{Approaches: []string{mode}, Durations: []time.Duration{0}, Batches: batches, Ops: ops, Order: experiment.OrderSequential}
 			r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "bench"})
 			if err != nil {
 				b.Fatal(err)
@@ -61,7 +62,7 @@ func BenchmarkSlowConsumer(b *testing.B) {
 			defer srv.Close()
 			const ops = 50
 			batches := b.N/ops + 1
-			plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: batches, Ops: ops, Order: runner.OrderSequential}
+			plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: batches, Ops: ops, Order: experiment.OrderSequential}
 			r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "lag"})
 			if err != nil {
 				b.Fatal(err)

@@ -1,13 +1,17 @@
 package runner
 
-import "time"
+import (
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+)
 
 // Event is anything the runner reports. Front ends switch on the concrete type.
 type Event interface{ event() }
 
 // BatchStarted: a batch's WebSocket is being opened.
 type BatchStarted struct {
-	Spec  BatchSpec
+	Spec  experiment.BatchSpec
 	Total int // batches in the run, warmup included
 	At    time.Time
 }
@@ -15,7 +19,7 @@ type BatchStarted struct {
 // OpProgress: a progress frame arrived. These are coalesced when the
 // consumer lags (each one carries cumulative figures, so none is needed).
 type OpProgress struct {
-	Spec      BatchSpec
+	Spec      experiment.BatchSpec
 	Completed int
 	Total     int
 	SampleMs  float64 // latest per-op sample (already divided by the ops it covers)
@@ -23,21 +27,21 @@ type OpProgress struct {
 }
 
 // BatchDone: the batch ended with batch-complete.
-type BatchDone struct{ Result BatchResult }
+type BatchDone struct{ Result experiment.BatchResult }
 
 // BatchFailed: the batch ended any other way (error frame, timeout, dropped
 // connection, interruption). Result holds what was measured before.
 type BatchFailed struct {
-	Result BatchResult
+	Result experiment.BatchResult
 	Err    error
 }
 
 // CellDone: every batch of one cell has ended.
-type CellDone struct{ Cell Cell }
+type CellDone struct{ Cell experiment.Cell }
 
 // RunDone is the last event; the channel is closed after it.
 type RunDone struct {
-	Results     []BatchResult
+	Results     []experiment.BatchResult
 	Interrupted bool
 	Err         error // a run-level failure (e.g. the target is unreachable)
 }
@@ -48,70 +52,3 @@ func (BatchDone) event()    {}
 func (BatchFailed) event()  {}
 func (CellDone) event()     {}
 func (RunDone) event()      {}
-
-// Batch status values.
-const (
-	StatusOK          = "ok"
-	StatusError       = "error"       // the server sent an error frame
-	StatusTimeout     = "timeout"     // no batch-complete before the batch timeout
-	StatusDropped     = "dropped"     // the connection broke mid-batch
-	StatusInterrupted = "interrupted" // the user cancelled; ops so far kept
-)
-
-// Sample is one latency sample: the gap between two progress receipts. Ops
-// is how many ops it covers (1 with our targets, 5 with Lumenize's).
-type Sample struct {
-	Op   int     `json:"op"`   // ops completed when the frame arrived
-	Ops  int     `json:"ops"`  // ops this sample covers
-	Ms   float64 `json:"ms"`   // gap in milliseconds
-	AtMs float64 `json:"atMs"` // receipt, ms since the batch's timing start
-}
-
-// PerOpMs is the sample's per-op latency.
-func (s Sample) PerOpMs() float64 {
-	if s.Ops <= 1 {
-		return s.Ms
-	}
-	return s.Ms / float64(s.Ops)
-}
-
-// FrameStamp is one received frame and when (monotonic, ms since dial start).
-type FrameStamp struct {
-	Type      string  `json:"type"`
-	AtMs      float64 `json:"atMs"`
-	Completed int     `json:"completed,omitempty"`
-}
-
-// BatchResult is everything measured for one batch.
-type BatchResult struct {
-	BatchSpec
-	Status        string    `json:"status"`
-	Failure       string    `json:"failure,omitempty"`
-	Completed     int       `json:"completed"` // ops reported ok by batch-complete
-	Errors        int       `json:"errors"`    // ops reported failed by batch-complete
-	ErrorMessages []string  `json:"errorMessages,omitempty"`
-	OpsSeen       int       `json:"opsSeen"` // ops finished per the last progress frame
-	StartedAt     time.Time `json:"startedAt"`
-	TimingStartAt time.Time `json:"timingStartAt,omitempty"`
-	EndedAt       time.Time `json:"endedAt"`
-	BatchMs       float64   `json:"batchMs"` // timing-start → batch-complete; 0 when incomplete
-	// TimingFallback is set when the server sent no timing-start and
-	// batch-started was used instead (older ExperimentController).
-	TimingFallback bool `json:"timingFallback,omitempty"`
-	Granularity    int  `json:"granularity"` // ops per progress frame (most common step)
-	// SamplesApprox: a server that reports progress every k *successful* ops
-	// (Lumenize's sequential runner) had errors in this batch, so a sample
-	// may also cover the time of failed ops it does not count.
-	SamplesApprox bool         `json:"samplesApprox,omitempty"`
-	Samples       []Sample     `json:"samples"`
-	Frames        []FrameStamp `json:"frames"`
-}
-
-// PerOpMs lists the per-op latencies of the batch's samples.
-func (b BatchResult) PerOpMs() []float64 {
-	out := make([]float64, len(b.Samples))
-	for i, s := range b.Samples {
-		out[i] = s.PerOpMs()
-	}
-	return out
-}

@@ -3,20 +3,22 @@ package runner
 import (
 	"strconv"
 	"testing"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 func TestOutboxKeepsEveryResultAndCoalescesProgress(t *testing.T) {
 	ob := newOutbox()
-	a, b := BatchSpec{ID: "a"}, BatchSpec{ID: "b"}
+	a, b := experiment.BatchSpec{ID: "a"}, experiment.BatchSpec{ID: "b"}
 	// The consumer is not reading yet: emit must not block.
 	ob.emit(BatchStarted{Spec: a})
 	for i := 1; i <= 100; i++ {
 		ob.emit(OpProgress{Spec: a, Completed: i})
 	}
-	ob.emit(BatchDone{Result: BatchResult{BatchSpec: a}})
+	ob.emit(BatchDone{Result: experiment.BatchResult{BatchSpec: a}})
 	ob.emit(OpProgress{Spec: b, Completed: 1})
 	ob.emit(OpProgress{Spec: b, Completed: 2})
-	ob.emit(BatchFailed{Result: BatchResult{BatchSpec: b}})
+	ob.emit(BatchFailed{Result: experiment.BatchResult{BatchSpec: b}})
 	ob.emit(RunDone{})
 	ob.close()
 	ch := make(chan Event)
@@ -50,8 +52,8 @@ func TestOutboxKeepsEveryResultAndCoalescesProgress(t *testing.T) {
 func TestWaitReturnsTheRunOutcome(t *testing.T) {
 	ch := make(chan Event, 3)
 	ch <- BatchStarted{}
-	ch <- BatchDone{Result: BatchResult{BatchSpec: BatchSpec{ID: "x"}}}
-	ch <- RunDone{Results: []BatchResult{{BatchSpec: BatchSpec{ID: "x"}}}, Interrupted: true}
+	ch <- BatchDone{Result: experiment.BatchResult{BatchSpec: experiment.BatchSpec{ID: "x"}}}
+	ch <- RunDone{Results: []experiment.BatchResult{{BatchSpec: experiment.BatchSpec{ID: "x"}}}, Interrupted: true}
 	close(ch)
 	if d := Wait(ch); !d.Interrupted || len(d.Results) != 1 || d.Results[0].ID != "x" {
 		t.Fatalf("Wait = %+v", d)

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/gorilla/websocket"
 
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
@@ -21,7 +23,7 @@ import (
 // Options configure a Runner.
 type Options struct {
 	Target string // base URL, http(s)://host[:port]
-	Plan   Plan
+	Plan   experiment.Plan
 	RunID  string
 	// BatchTimeout overrides the per-batch timeout; zero means
 	// max(60 s, 3 × count × duration + 10 s).
@@ -40,7 +42,7 @@ type Options struct {
 type Runner struct {
 	opts   Options
 	dialer *websocket.Dialer
-	specs  []BatchSpec
+	specs  []experiment.BatchSpec
 }
 
 // New checks the options and expands the plan.
@@ -66,7 +68,7 @@ func New(opts Options) (*Runner, error) {
 }
 
 // Specs are the batches in run order.
-func (r *Runner) Specs() []BatchSpec { return r.specs }
+func (r *Runner) Specs() []experiment.BatchSpec { return r.specs }
 
 // DefaultBatchTimeout is max(60 s, 3 × count × duration + 10 s).
 func DefaultBatchTimeout(count, durationMs int) time.Duration {
@@ -112,11 +114,11 @@ func (r *Runner) Run(ctx context.Context) <-chan Event {
 
 func (r *Runner) run(ctx context.Context, ch *outbox) {
 	defer ch.close()
-	var results []BatchResult
-	remaining := map[Cell]int{}
+	var results []experiment.BatchResult
+	remaining := map[experiment.Cell]int{}
 	for _, s := range r.specs {
 		if !s.Warmup {
-			remaining[Cell{s.Approach, s.DurationMs}]++
+			remaining[experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
 		}
 	}
 	for _, spec := range r.specs {
@@ -136,12 +138,12 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 		} else {
 			ch.emit(BatchDone{Result: res})
 		}
-		if res.Status == StatusInterrupted {
+		if res.Status == experiment.StatusInterrupted {
 			ch.emit(RunDone{Results: results, Interrupted: true})
 			return
 		}
 		if !spec.Warmup {
-			c := Cell{spec.Approach, spec.DurationMs}
+			c := experiment.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
 			remaining[c]--
 			if remaining[c] == 0 {
 				ch.emit(CellDone{Cell: c})
@@ -171,10 +173,10 @@ type received struct {
 	err  error
 }
 
-func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (BatchResult, error) {
-	res := BatchResult{BatchSpec: spec, StartedAt: time.Now().UTC(), Granularity: 1, Samples: []Sample{}, Frames: []FrameStamp{}}
+func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *outbox) (experiment.BatchResult, error) {
+	res := experiment.BatchResult{BatchSpec: spec, StartedAt: time.Now().UTC(), Granularity: 1, Samples: []experiment.Sample{}, Frames: []experiment.FrameStamp{}}
 	start := time.Now()
-	finish := func(status string, err error) (BatchResult, error) {
+	finish := func(status string, err error) (experiment.BatchResult, error) {
 		res.Status = status
 		res.EndedAt = time.Now().UTC()
 		if err != nil {
@@ -186,9 +188,9 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 	conn, err := r.dial(ctx, wsURL)
 	if err != nil {
 		if ctx.Err() != nil {
-			return finish(StatusInterrupted, fmt.Errorf("interrupted before the batch started"))
+			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted before the batch started"))
 		}
-		return finish(StatusDropped, err)
+		return finish(experiment.StatusDropped, err)
 	}
 	defer conn.Close()
 
@@ -221,7 +223,7 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(req); err != nil {
-		return finish(StatusDropped, fmt.Errorf("sending run-batch: %w", err))
+		return finish(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err))
 	}
 
 	var (
@@ -248,26 +250,26 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 			stopTimer = time.After(grace)
 		case <-stopTimer:
 			r.closeConn(conn)
-			return finish(StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
+			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
 		case <-deadline.C:
 			r.closeConn(conn)
-			return finish(StatusTimeout, fmt.Errorf("no batch-complete within %s (%d of %d ops seen); the server may have gone silent", timeout, lastOps, spec.Ops))
+			return finish(experiment.StatusTimeout, fmt.Errorf("no batch-complete within %s (%d of %d ops seen); the server may have gone silent", timeout, lastOps, spec.Ops))
 		case rcv, ok := <-frames:
 			if !ok {
-				return finish(StatusDropped, fmt.Errorf("connection closed after %d of %d ops", lastOps, spec.Ops))
+				return finish(experiment.StatusDropped, fmt.Errorf("connection closed after %d of %d ops", lastOps, spec.Ops))
 			}
 			if rcv.err != nil {
 				if stopping {
-					return finish(StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
+					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
 				}
-				return finish(StatusDropped, fmt.Errorf("connection dropped after %d of %d ops: %v", lastOps, spec.Ops, rcv.err))
+				return finish(experiment.StatusDropped, fmt.Errorf("connection dropped after %d of %d ops: %v", lastOps, spec.Ops, rcv.err))
 			}
 			f, err := protocol.DecodeFrame(rcv.data)
 			if err != nil {
-				res.Frames = append(res.Frames, FrameStamp{Type: "invalid", AtMs: ms(rcv.at)})
+				res.Frames = append(res.Frames, experiment.FrameStamp{Type: "invalid", AtMs: ms(rcv.at)})
 				continue
 			}
-			res.Frames = append(res.Frames, FrameStamp{Type: f.Type, AtMs: ms(rcv.at), Completed: f.Completed})
+			res.Frames = append(res.Frames, experiment.FrameStamp{Type: f.Type, AtMs: ms(rcv.at), Completed: f.Completed})
 			switch f.Type {
 			case protocol.TypeBatchStarted:
 				// Fallback timing start until timing-start arrives.
@@ -285,7 +287,7 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 				}
 				step := f.Completed - lastOps
 				if step > 0 {
-					s := Sample{Op: f.Completed, Ops: step, Ms: since(lastAt, rcv.at), AtMs: since(timingStart, rcv.at)}
+					s := experiment.Sample{Op: f.Completed, Ops: step, Ms: since(lastAt, rcv.at), AtMs: since(timingStart, rcv.at)}
 					res.Samples = append(res.Samples, s)
 					stepCount[step]++
 					lastAt, lastOps = rcv.at, f.Completed
@@ -295,7 +297,7 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 				if stopping && lastOps < spec.Ops {
 					r.closeConn(conn)
 					res.Granularity = commonStep(stepCount)
-					return finish(StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
+					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
 				}
 			case protocol.TypeTimingEnd:
 			case protocol.TypeBatchComplete:
@@ -309,22 +311,22 @@ func (r *Runner) runBatch(ctx context.Context, spec BatchSpec, ch *outbox) (Batc
 				if len(res.Samples) == 0 && spec.Ops > 0 {
 					// No progress frames (a parallel approach on a Lumenize server):
 					// the batch time is one sample covering every op.
-					res.Samples = append(res.Samples, Sample{Op: spec.Ops, Ops: spec.Ops, Ms: res.BatchMs, AtMs: res.BatchMs})
+					res.Samples = append(res.Samples, experiment.Sample{Op: spec.Ops, Ops: spec.Ops, Ms: res.BatchMs, AtMs: res.BatchMs})
 					stepCount[spec.Ops]++
 				} else if lastOps < f.Completed+f.Errors && f.Completed+f.Errors <= spec.Ops {
 					// Ops finished after the last progress frame (every-k servers).
 					n := f.Completed + f.Errors - lastOps
-					res.Samples = append(res.Samples, Sample{Op: lastOps + n, Ops: n, Ms: since(lastAt, rcv.at), AtMs: res.BatchMs})
+					res.Samples = append(res.Samples, experiment.Sample{Op: lastOps + n, Ops: n, Ms: since(lastAt, rcv.at), AtMs: res.BatchMs})
 					res.OpsSeen = lastOps + n
 				}
 				res.Granularity = commonStep(stepCount)
 				res.SamplesApprox = res.Granularity > 1 && f.Errors > 0
 				r.closeConn(conn)
-				return finish(StatusOK, nil)
+				return finish(experiment.StatusOK, nil)
 			case protocol.TypeError:
 				r.closeConn(conn)
 				res.Granularity = commonStep(stepCount)
-				return finish(StatusError, fmt.Errorf("server error: %s", f.Error))
+				return finish(experiment.StatusError, fmt.Errorf("server error: %s", f.Error))
 			}
 		}
 	}
@@ -404,19 +406,10 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// TargetInfo is what a target says about itself before a run.
-type TargetInfo struct {
-	URL           string             `json:"url"`
-	Version       *protocol.Version  `json:"version,omitempty"`
-	Patterns      []protocol.Pattern `json:"patterns,omitempty"`
-	ClockOffsetMs float64            `json:"clockOffsetMs"` // server − client, estimated at /version
-	RTTMs         float64            `json:"rttMs"`
-}
-
 // Probe asks the target for /version (health and clock offset) and /patterns.
 // A target without /patterns (older servers) is not an error.
-func Probe(ctx context.Context, target string) (TargetInfo, error) {
-	info := TargetInfo{URL: target}
+func Probe(ctx context.Context, target string) (experiment.TargetInfo, error) {
+	info := experiment.TargetInfo{URL: target}
 	client := &http.Client{Timeout: 15 * time.Second}
 	base := strings.TrimSuffix(target, "/")
 	t0 := time.Now()

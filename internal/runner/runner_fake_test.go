@@ -11,6 +11,7 @@ import (
 
 	"github.com/gorilla/websocket"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
@@ -65,7 +66,7 @@ func healthy(conn *websocket.Conn, req protocol.RunBatch, every int, d time.Dura
 
 func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) runner.RunDone {
 	t.Helper()
-	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{10 * time.Millisecond}, Batches: batches, Ops: ops, Order: runner.OrderSequential}
+	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{10 * time.Millisecond}, Batches: batches, Ops: ops, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: timeout, CloseTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -90,10 +91,10 @@ func TestSilentAfterTimingStartTimesOutAndOthersGoOn(t *testing.T) {
 		t.Fatalf("results = %d", len(done.Results))
 	}
 	b := done.Results[0]
-	if b.Status != runner.StatusTimeout || !strings.Contains(b.Failure, "1 of 3 ops") || len(b.Samples) != 1 {
+	if b.Status != experiment.StatusTimeout || !strings.Contains(b.Failure, "1 of 3 ops") || len(b.Samples) != 1 {
 		t.Errorf("silent batch: %s %q samples=%d", b.Status, b.Failure, len(b.Samples))
 	}
-	if done.Results[1].Status != runner.StatusOK {
+	if done.Results[1].Status != experiment.StatusOK {
 		t.Errorf("second batch: %+v", done.Results[1])
 	}
 }
@@ -108,7 +109,7 @@ func TestDroppedConnectionMidBatch(t *testing.T) {
 	}}
 	done := runPlan(t, f.start(t), 1, 5, 5*time.Second)
 	b := done.Results[0]
-	if b.Status != runner.StatusDropped || !strings.Contains(b.Failure, "2 of 5 ops") || len(b.Samples) != 2 {
+	if b.Status != experiment.StatusDropped || !strings.Contains(b.Failure, "2 of 5 ops") || len(b.Samples) != 2 {
 		t.Errorf("dropped batch: %s %q samples=%d", b.Status, b.Failure, len(b.Samples))
 	}
 }
@@ -125,7 +126,7 @@ func TestServerThatNeverAnswersCloseFrame(t *testing.T) {
 		t.Errorf("two batches took %s: the runner waited for a close that never comes", el)
 	}
 	for _, b := range done.Results {
-		if b.Status != runner.StatusOK {
+		if b.Status != experiment.StatusOK {
 			t.Errorf("batch %s: %s %s", b.ID, b.Status, b.Failure)
 		}
 	}
@@ -137,7 +138,7 @@ func TestMissingTimingStartAndEveryFiveProgress(t *testing.T) {
 	}}
 	done := runPlan(t, f.start(t), 1, 12, 5*time.Second)
 	b := done.Results[0]
-	if b.Status != runner.StatusOK || !b.TimingFallback {
+	if b.Status != experiment.StatusOK || !b.TimingFallback {
 		t.Fatalf("batch: %s fallback=%v", b.Status, b.TimingFallback)
 	}
 	if b.Granularity != 5 {
@@ -157,7 +158,7 @@ func TestErrorFrameFromServer(t *testing.T) {
 		send(conn, protocol.Frame{Type: protocol.TypeError, Error: "Unknown mode: direct. Available: proxyfetch"})
 	}}
 	done := runPlan(t, f.start(t), 1, 1, 5*time.Second)
-	if b := done.Results[0]; b.Status != runner.StatusError || !strings.Contains(b.Failure, "Available: proxyfetch") {
+	if b := done.Results[0]; b.Status != experiment.StatusError || !strings.Contains(b.Failure, "Available: proxyfetch") {
 		t.Errorf("batch: %s %q", b.Status, b.Failure)
 	}
 }
@@ -184,7 +185,16 @@ func TestEveryFiveSuccessesWithErrorsMarksSamplesApprox(t *testing.T) {
 	}}
 	done := runPlan(t, f.start(t), 1, 11, 5*time.Second)
 	b := done.Results[0]
-	if b.Status != runner.StatusOK || b.Granularity != 5 || !b.SamplesApprox || b.Errors != 1 || b.OpsSeen != 11 {
+	if b.Status != experiment.StatusOK || b.Granularity != 5 || !b.SamplesApprox || b.Errors != 1 || b.OpsSeen != 11 {
 		t.Errorf("batch: status %s granularity %d approx %v errors %d opsSeen %d", b.Status, b.Granularity, b.SamplesApprox, b.Errors, b.OpsSeen)
+	}
+}
+
+func TestDefaultBatchTimeout(t *testing.T) {
+	if got := runner.DefaultBatchTimeout(5, 100); got != 60*time.Second {
+		t.Errorf("small: %s", got)
+	}
+	if got := runner.DefaultBatchTimeout(30, 10000); got != 910*time.Second {
+		t.Errorf("large: %s", got)
 	}
 }

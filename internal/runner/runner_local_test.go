@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
@@ -35,10 +36,10 @@ func collect(t *testing.T, ch <-chan runner.Event) (runner.RunDone, []runner.Eve
 
 func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 	srv := startLocal(t)
-	plan := runner.Plan{
+	plan := experiment.Plan{
 		Approaches: []string{"direct", "current", "simple"},
 		Durations:  []time.Duration{50 * time.Millisecond},
-		Batches:    2, Ops: 3, Warmup: 1, Order: runner.OrderInterleave,
+		Batches:    2, Ops: 3, Warmup: 1, Order: experiment.OrderInterleave,
 	}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t1"})
 	if err != nil {
@@ -61,7 +62,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 		t.Errorf("CellDone events = %d, want 3", cellsDone)
 	}
 	for _, b := range done.Results {
-		if b.Status != runner.StatusOK || b.Errors != 0 {
+		if b.Status != experiment.StatusOK || b.Errors != 0 {
 			t.Fatalf("batch %s: status %s errors %d %v %s", b.ID, b.Status, b.Errors, b.ErrorMessages, b.Failure)
 		}
 		if len(b.Samples) != b.Ops {
@@ -82,7 +83,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 
 func TestRunnerUnknownMode(t *testing.T) {
 	srv := startLocal(t)
-	plan := runner.Plan{Approaches: []string{"bogus", "direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 2, Order: runner.OrderSequential}
+	plan := experiment.Plan{Approaches: []string{"bogus", "direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 2, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t2"})
 	if err != nil {
 		t.Fatal(err)
@@ -92,17 +93,17 @@ func TestRunnerUnknownMode(t *testing.T) {
 		t.Fatalf("results = %d", len(done.Results))
 	}
 	b := done.Results[0]
-	if b.Status != runner.StatusError || b.Failure != "server error: Unknown mode: bogus. Available: direct, current, simple" {
+	if b.Status != experiment.StatusError || b.Failure != "server error: Unknown mode: bogus. Available: direct, current, simple" {
 		t.Errorf("bogus batch: %s %q", b.Status, b.Failure)
 	}
-	if done.Results[1].Status != runner.StatusOK {
+	if done.Results[1].Status != experiment.StatusOK {
 		t.Errorf("the next batch did not go on: %+v", done.Results[1])
 	}
 }
 
 func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
 	srv := startLocal(t)
-	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 3, Ops: 20, Order: runner.OrderSequential}
+	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 3, Ops: 20, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t3"})
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +126,7 @@ func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
 		t.Fatalf("done = %+v", done)
 	}
 	b := done.Results[0]
-	if b.Status != runner.StatusInterrupted || len(b.Samples) < 3 || len(b.Samples) > 5 {
+	if b.Status != experiment.StatusInterrupted || len(b.Samples) < 3 || len(b.Samples) > 5 {
 		t.Fatalf("batch: status %s samples %d", b.Status, len(b.Samples))
 	}
 }
@@ -134,7 +135,7 @@ func TestRunnerConnectionRefused(t *testing.T) {
 	srv := startLocal(t)
 	url := srv.URL()
 	_ = srv.Close()
-	plan := runner.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 1, Order: runner.OrderSequential}
+	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 1, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "t4"})
 	if err != nil {
 		t.Fatal(err)

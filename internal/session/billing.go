@@ -6,12 +6,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // Billing sources.
@@ -165,7 +166,7 @@ func CollectorOptions(cfg config.Config, res *report.Results) (billing.Options, 
 }
 
 // RunWindow is the wall-clock span of a run's batches.
-func RunWindow(batches []runner.BatchResult) (from, to time.Time) {
+func RunWindow(batches []experiment.BatchResult) (from, to time.Time) {
 	for _, b := range batches {
 		if from.IsZero() || b.StartedAt.Before(from) {
 			from = b.StartedAt

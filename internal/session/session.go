@@ -14,6 +14,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
@@ -26,7 +28,7 @@ import (
 type Target struct {
 	URL   string // base URL the runner dials
 	Kind  string // local | url
-	Info  runner.TargetInfo
+	Info  experiment.TargetInfo
 	Local *localtarget.Server // nil unless Kind is local
 	dev   *wranglerDev        // nil unless Kind is wrangler
 }
@@ -97,7 +99,7 @@ type Session struct {
 	Results *report.Results
 	Path    string // results file
 	Runner  *runner.Runner
-	Plan    runner.Plan
+	Plan    experiment.Plan
 	owned   bool // Close also closes the target
 }
 
@@ -146,7 +148,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 			}
 		}
 	}
-	s.Plan = runner.Plan{Approaches: cfg.Approaches, Durations: cfg.Durations, Batches: cfg.Batches, Ops: cfg.Ops, Warmup: cfg.Warmup, Order: cfg.Order, Seed: cfg.Seed}
+	s.Plan = cfg.Plan
 	id := NewRunID()
 	var err error
 	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
@@ -168,7 +170,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		Target:           report.Target{Kind: t.Kind, Embedded: t.Local != nil, TargetInfo: withoutKeys(t.Info)},
 		Plan:             report.PlanInfoOf(s.Plan, reference),
 		Config:           cfg,
-		Batches:          []runner.BatchResult{},
+		Batches:          []experiment.BatchResult{},
 		PercentileMethod: stats.PercentileMethod,
 	}
 	s.Path = filepath.Join(cfg.Out, report.FileName(now, id))
@@ -221,7 +223,7 @@ func (s *Session) Close() {
 
 // withoutKeys drops the emulator's bucket keys from what the results file
 // records: they are fixed local keys, but no key of any kind is written.
-func withoutKeys(info runner.TargetInfo) runner.TargetInfo {
+func withoutKeys(info experiment.TargetInfo) experiment.TargetInfo {
 	if info.Version != nil && info.Version.Logpush != nil {
 		v := *info.Version
 		b := *v.Logpush

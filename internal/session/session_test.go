@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
@@ -19,7 +21,7 @@ func r2Cfg() config.Config {
 }
 
 func TestPlanBilling(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: runner.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}}}}
+	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}}}}
 	wr := &Target{Kind: TargetWrangler}
 	url := &Target{Kind: "url"}
 	none := config.Defaults()
@@ -53,7 +55,7 @@ func TestPlanBilling(t *testing.T) {
 }
 
 func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: runner.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers", AccessKeyID: "k", SecretAccessKey: "s"}}}}
+	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers", AccessKeyID: "k", SecretAccessKey: "s"}}}}
 	if c := R2Config(config.Defaults(), emu); c.Endpoint != "http://127.0.0.1:9" || c.Bucket != "b" || c.Prefix != "workers" || !c.PathStyle || c.SecretAccessKey != "s" {
 		t.Errorf("emulator: %+v", c)
 	}
@@ -65,7 +67,7 @@ func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
 }
 
 func TestPollTimingOnTheEmulator(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: runner.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{}}}}
+	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{}}}}
 	cfg := config.Defaults()
 	if PollInterval(cfg, emu) != cfg.LocalPushInterval/2 || PollTimeout(cfg, emu) != 3*cfg.LocalPushInterval+15*time.Second {
 		t.Errorf("emulator: %s %s", PollInterval(cfg, emu), PollTimeout(cfg, emu))
@@ -77,7 +79,7 @@ func TestPollTimingOnTheEmulator(t *testing.T) {
 }
 
 func TestResolveApproachesAndRunWindow(t *testing.T) {
-	tgt := &Target{Info: runner.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}, {Mode: "simple"}, {Mode: "rpctarget"}}}}
+	tgt := &Target{Info: experiment.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}, {Mode: "simple"}, {Mode: "rpctarget"}}}}
 	cfg := config.Defaults()
 	cfg.AllApproaches = true
 	if got := ResolveApproaches(cfg, tgt).Approaches; !reflect.DeepEqual(got, []string{"direct", "simple", "rpctarget"}) {
@@ -88,14 +90,14 @@ func TestResolveApproachesAndRunWindow(t *testing.T) {
 		t.Errorf("chosen: %v", got)
 	}
 	t0 := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
-	from, to := RunWindow([]runner.BatchResult{{StartedAt: t0.Add(time.Minute), EndedAt: t0.Add(2 * time.Minute)}, {StartedAt: t0, EndedAt: t0.Add(30 * time.Second)}})
+	from, to := RunWindow([]experiment.BatchResult{{StartedAt: t0.Add(time.Minute), EndedAt: t0.Add(2 * time.Minute)}, {StartedAt: t0, EndedAt: t0.Add(30 * time.Second)}})
 	if !from.Equal(t0) || !to.Equal(t0.Add(2*time.Minute)) {
 		t.Errorf("window %s..%s", from, to)
 	}
 }
 
 func TestNewRefusesAnApproachTheTargetLacks(t *testing.T) {
-	tgt := &Target{URL: "http://127.0.0.1:1", Kind: "url", Info: runner.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}}}}
+	tgt := &Target{URL: "http://127.0.0.1:1", Kind: "url", Info: experiment.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}}}}
 	cfg := config.Defaults()
 	cfg.Approaches, cfg.Out = []string{"direct", "current"}, t.TempDir()
 	_, err := New(tgt, cfg, "test")

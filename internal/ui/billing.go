@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
@@ -13,7 +15,6 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // extendBy is what `+` adds to the poll deadline.
@@ -168,13 +169,13 @@ func (m billingModel) table(w, room int) []string {
 		return []string{st.Subtle.Render("no expected invocations yet")}
 	}
 	var roles []string
-	var cells []runner.Cell
+	var cells []experiment.Cell
 	byKey := map[string]billing.Count{}
 	for _, c := range counts {
 		if !slices.Contains(roles, c.Role) {
 			roles = append(roles, c.Role)
 		}
-		cell := runner.Cell{Approach: c.Approach, DurationMs: c.DurationMs}
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs}
 		if !slices.Contains(cells, cell) {
 			cells = append(cells, cell)
 		}

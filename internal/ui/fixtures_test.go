@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
@@ -35,7 +37,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 func testTarget() *session.Target {
 	url := "http://127.0.0.1:8787"
 	return &session.Target{URL: url, Kind: config.TargetLocal, Local: &localtarget.Server{},
-		Info: runner.TargetInfo{URL: url, Patterns: localtarget.Patterns}}
+		Info: experiment.TargetInfo{URL: url, Patterns: localtarget.Patterns}}
 }
 
 func testConfig() config.Config {
@@ -44,7 +46,7 @@ func testConfig() config.Config {
 	return cfg
 }
 
-func testPlan(cfg config.Config) runner.Plan { return planOf(cfg) }
+func testPlan(cfg config.Config) experiment.Plan { return planOf(cfg) }
 
 type fakeBilling struct {
 	polls, stops int
@@ -165,14 +167,14 @@ func hasQuit(msgs []tea.Msg) bool {
 var overhead = map[string]float64{"direct": 1.4, "current": 6.8, "simple": 3.1}
 
 // fakeResult is a deterministic batch result starting at start.
-func fakeResult(spec runner.BatchSpec, start time.Time) runner.BatchResult {
-	res := runner.BatchResult{BatchSpec: spec, Status: runner.StatusOK, Completed: spec.Ops, OpsSeen: spec.Ops,
+func fakeResult(spec experiment.BatchSpec, start time.Time) experiment.BatchResult {
+	res := experiment.BatchResult{BatchSpec: spec, Status: experiment.StatusOK, Completed: spec.Ops, OpsSeen: spec.Ops,
 		StartedAt: start, TimingStartAt: start.Add(3 * time.Millisecond), Granularity: 1}
 	at := 0.0
 	for i := 1; i <= spec.Ops; i++ {
 		ms := float64(spec.DurationMs) + overhead[spec.Approach] + float64((i*37+spec.Index*11)%23)/10
 		at += ms
-		res.Samples = append(res.Samples, runner.Sample{Op: i, Ops: 1, Ms: ms, AtMs: at})
+		res.Samples = append(res.Samples, experiment.Sample{Op: i, Ops: 1, Ms: ms, AtMs: at})
 	}
 	res.BatchMs = at
 	res.EndedAt = res.TimingStartAt.Add(time.Duration(at * float64(time.Millisecond)))
@@ -184,9 +186,9 @@ func fakeResult(spec runner.BatchSpec, start time.Time) runner.BatchResult {
 // would send them. failAt marks one batch that times out (-1: none).
 type fakeRun struct {
 	cfg     config.Config
-	plan    runner.Plan
-	specs   []runner.BatchSpec
-	results []runner.BatchResult
+	plan    experiment.Plan
+	specs   []experiment.BatchSpec
+	results []experiment.BatchResult
 	sess    *session.Session
 	cancels int
 }
@@ -196,7 +198,7 @@ func newFakeRun(cfg config.Config) *fakeRun {
 	f := &fakeRun{cfg: cfg, plan: plan, specs: plan.Specs(testRunID)}
 	r := &report.Results{SchemaVersion: report.SchemaVersion, Tool: "pfx-tui test", ID: testRunID, CreatedAt: t0,
 		Status: report.StatusRunning, Emulated: true, Target: report.Target{Kind: config.TargetLocal},
-		Plan: report.PlanInfoOf(plan, "direct"), Batches: []runner.BatchResult{}, PercentileMethod: stats.PercentileMethod}
+		Plan: report.PlanInfoOf(plan, "direct"), Batches: []experiment.BatchResult{}, PercentileMethod: stats.PercentileMethod}
 	f.sess = &session.Session{Cfg: cfg, Results: r, Path: "results/" + report.FileName(t0, testRunID), Plan: plan}
 	return f
 }
@@ -231,15 +233,15 @@ func (f *fakeRun) event(m Model, ev runner.Event) (Model, tea.Cmd) {
 // (if in range) times out after 3 of its ops, and batch errAt reports one
 // failed op.
 func (f *fakeRun) play(m Model, clk *fakeClock, from, to, failAt, errAt int) Model {
-	remaining := map[runner.Cell]int{}
+	remaining := map[experiment.Cell]int{}
 	for _, s := range f.specs {
 		if !s.Warmup {
-			remaining[runner.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
+			remaining[experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
 		}
 	}
 	for _, s := range f.specs[:from] {
 		if !s.Warmup {
-			remaining[runner.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]--
+			remaining[experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]--
 		}
 	}
 	for i := from; i < to; i++ {
@@ -255,7 +257,7 @@ func (f *fakeRun) play(m Model, clk *fakeClock, from, to, failAt, errAt int) Mod
 		}
 		clk.t = res.EndedAt
 		if i == failAt {
-			res.Status, res.Failure = runner.StatusTimeout, "no batch-complete within 1m0s"
+			res.Status, res.Failure = experiment.StatusTimeout, "no batch-complete within 1m0s"
 			res.Samples, res.OpsSeen, res.Completed, res.BatchMs = res.Samples[:3], 3, 0, 0
 			m, _ = f.event(m, runner.BatchFailed{Result: res, Err: fmt.Errorf("batch %s: %s", res.ID, res.Failure)})
 		} else {
@@ -267,7 +269,7 @@ func (f *fakeRun) play(m Model, clk *fakeClock, from, to, failAt, errAt int) Mod
 		}
 		f.results = append(f.results, res)
 		if !spec.Warmup {
-			c := runner.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
+			c := experiment.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
 			remaining[c]--
 			if remaining[c] == 0 {
 				m, _ = f.event(m, runner.CellDone{Cell: c})

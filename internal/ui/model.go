@@ -6,6 +6,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -367,7 +369,7 @@ func (m Model) startRun(msg startRunMsg) (tea.Model, tea.Cmd) {
 }
 
 // attach switches to the run screen for a started runner.
-func (m Model) attach(s *session.Session, events <-chan runner.Event, specs []runner.BatchSpec, record func(runner.Event) error, cancel context.CancelFunc, billing bool) Model {
+func (m Model) attach(s *session.Session, events <-chan runner.Event, specs []experiment.BatchSpec, record func(runner.Event) error, cancel context.CancelFunc, billing bool) Model {
 	m.sess, m.cancelRun, m.wantBilling = s, cancel, billing
 	m.events = events
 	m.rec = &recorder{events: events, record: record}
@@ -515,9 +517,9 @@ func (m Model) ExitCode() int {
 	return ExitOK
 }
 
-func allFailed(rs []runner.BatchResult) bool {
+func allFailed(rs []experiment.BatchResult) bool {
 	for _, b := range rs {
-		if b.Status == runner.StatusOK {
+		if b.Status == experiment.StatusOK {
 			return false
 		}
 	}

@@ -5,13 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/lipgloss/table"
 
 	"github.com/pfx-tui/pfx-tui/internal/report"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -254,7 +255,7 @@ func (m resultsModel) latency(w int) []string {
 		if i > 0 {
 			out = append(out, "")
 		}
-		out = append(out, st.Section.Render(runner.FormatDuration(d))+st.Subtle.Render(" — client-side latency per op"))
+		out = append(out, st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(" — client-side latency per op"))
 		headers := []string{"approach", "n", "median", "p95"}
 		if !narrow {
 			headers = append(headers, "mean ± σ")

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
@@ -33,14 +35,14 @@ type runModel struct {
 	bar  progress.Model
 
 	id, path string
-	plan     runner.Plan
-	specs    []runner.BatchSpec
+	plan     experiment.Plan
+	specs    []experiment.BatchSpec
 	totalOps int
 	start    time.Time
 	at       time.Time // the clock as of the last tick or event
 
-	cells    map[runner.Cell]cellState
-	cur      *runner.BatchSpec
+	cells    map[experiment.Cell]cellState
+	cur      *experiment.BatchSpec
 	curOps   int       // ops completed in the current batch
 	live     []float64 // samples of the current batch so far
 	liveSum  stats.Summary
@@ -66,9 +68,9 @@ const (
 	maxLog    = 200
 )
 
-func newRun(c *common, id, path string, plan runner.Plan, specs []runner.BatchSpec) runModel {
+func newRun(c *common, id, path string, plan experiment.Plan, specs []experiment.BatchSpec) runModel {
 	m := runModel{c: c, bar: c.st.progressBar(), id: id, path: path, plan: plan, specs: specs,
-		start: c.now(), cells: map[runner.Cell]cellState{}}
+		start: c.now(), cells: map[experiment.Cell]cellState{}}
 	m.at = m.start
 	for _, s := range specs {
 		m.totalOps += s.Ops
@@ -108,10 +110,10 @@ func (m *runModel) addLog(at time.Time, text string, bad bool) {
 }
 
 func cellName(approach string, durationMs int) string {
-	return approach + " @ " + runner.FormatDuration(durationMs)
+	return approach + " @ " + experiment.FormatDuration(durationMs)
 }
 
-func specName(s runner.BatchSpec) string {
+func specName(s experiment.BatchSpec) string {
 	if s.Warmup {
 		return "warmup " + s.Approach
 	}
@@ -162,7 +164,7 @@ func (m *runModel) observe(ev runner.Event) {
 	}
 }
 
-func (m *runModel) endBatch(res runner.BatchResult, err error) {
+func (m *runModel) endBatch(res experiment.BatchResult, err error) {
 	m.finished++
 	if m.cur != nil && m.cur.Index == res.Index {
 		// Ops never reported by progress frames still count as done for the ETA.
@@ -179,18 +181,18 @@ func (m *runModel) endBatch(res runner.BatchResult, err error) {
 	what := specName(res.BatchSpec)
 	if !res.Warmup {
 		what += fmt.Sprintf(" b%d/%d", res.Batch, m.plan.Batches)
-		c := runner.Cell{Approach: res.Approach, DurationMs: res.DurationMs}
+		c := experiment.Cell{Approach: res.Approach, DurationMs: res.DurationMs}
 		cs := m.cells[c]
 		cs.batchesDone++
 		cs.samples = append(cs.samples, res.PerOpMs()...)
 		cs.errors += res.Errors
-		if res.Status != runner.StatusOK {
+		if res.Status != experiment.StatusOK {
 			cs.failed++
 			cs.errors += max(0, res.Ops-res.OpsSeen)
 		}
 		m.cells[c] = cs
 	}
-	if err != nil || res.Status != runner.StatusOK {
+	if err != nil || res.Status != experiment.StatusOK {
 		m.failed++
 		msg := res.Failure
 		if err != nil {
@@ -221,7 +223,7 @@ func (m *runModel) updateLive() {
 	}
 	xs := m.live
 	if !m.cur.Warmup {
-		prev := m.cells[runner.Cell{Approach: m.cur.Approach, DurationMs: m.cur.DurationMs}].samples
+		prev := m.cells[experiment.Cell{Approach: m.cur.Approach, DurationMs: m.cur.DurationMs}].samples
 		xs = append(append([]float64(nil), prev...), m.live...)
 	}
 	m.liveSum = stats.Summarize(xs)
@@ -373,20 +375,20 @@ func (m runModel) matrix(w int) []string {
 	colW := max(8, (w-labelW)/max(1, len(ds)))
 	head := pad("", labelW)
 	for _, d := range ds {
-		head += pad(runner.FormatDuration(d), colW)
+		head += pad(experiment.FormatDuration(d), colW)
 	}
 	out := []string{st.Header.Render(strings.TrimRight(head, " "))}
 	for _, a := range m.plan.Approaches {
 		row := pad(a, labelW)
 		for _, d := range ds {
-			row += pad(m.cellText(runner.Cell{Approach: a, DurationMs: d}, colW-1), colW)
+			row += pad(m.cellText(experiment.Cell{Approach: a, DurationMs: d}, colW-1), colW)
 		}
 		out = append(out, row)
 	}
 	return out
 }
 
-func (m runModel) cellText(c runner.Cell, w int) string {
+func (m runModel) cellText(c experiment.Cell, w int) string {
 	st := m.c.st
 	cs := m.cells[c]
 	running := m.cur != nil && !m.cur.Warmup && m.cur.Approach == c.Approach && m.cur.DurationMs == c.DurationMs

@@ -8,12 +8,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
-	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // setupPanel is one of the setup screen's four panels, in tab order.
@@ -39,7 +40,7 @@ const (
 // durationPresets are the plan's matrix from DESIGN.md, in milliseconds.
 var durationPresets = []int{100, 500, 1000, 5000, 10000}
 
-var orders = []string{runner.OrderInterleave, runner.OrderSequential, runner.OrderRandom}
+var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom}
 
 type approachItem struct {
 	mode, name, desc string
@@ -94,7 +95,7 @@ func newSetup(c *common, cfg config.Config, patterns []protocol.Pattern, billing
 		if i := slices.Index(durationPresets, ms); i >= 0 {
 			m.presetOn[i] = true
 		} else {
-			custom = append(custom, runner.FormatDuration(ms))
+			custom = append(custom, experiment.FormatDuration(ms))
 		}
 	}
 	m.custom = strings.Join(custom, ",")
@@ -278,7 +279,7 @@ func (m setupModel) durations() ([]time.Duration, error) {
 		}
 	}
 	if strings.Trim(m.custom, ", ") != "" {
-		ds, err := runner.ParseDurations(m.custom)
+		ds, err := experiment.ParseDurations(m.custom)
 		if err != nil {
 			return nil, fmt.Errorf("custom durations: %v", err)
 		}
@@ -319,7 +320,7 @@ func (m setupModel) config() (config.Config, error) {
 	cfg.Ops, cfg.Batches, cfg.Warmup = vals[0], vals[1], vals[2]
 	cfg.Order = orders[m.order]
 	if err := planOf(cfg).Validate(); err != nil {
-		var pe *runner.PlanError
+		var pe *experiment.PlanError
 		if errors.As(err, &pe) {
 			return cfg, errors.New(planFieldName(pe.Flag) + ": " + pe.Msg)
 		}
@@ -328,8 +329,8 @@ func (m setupModel) config() (config.Config, error) {
 	return cfg, nil
 }
 
-func planOf(cfg config.Config) runner.Plan {
-	return runner.Plan{Approaches: cfg.Approaches, Durations: cfg.Durations, Batches: cfg.Batches, Ops: cfg.Ops, Warmup: cfg.Warmup, Order: cfg.Order, Seed: cfg.Seed}
+func planOf(cfg config.Config) experiment.Plan {
+	return cfg.Plan
 }
 
 func planFieldName(flag string) string {
@@ -474,7 +475,7 @@ func (m setupModel) durationLines(w int) []string {
 	st := m.c.st
 	lines := []string{m.title(panelDurations, "Durations (upstream delay)")}
 	for i, ms := range durationPresets {
-		lines = append(lines, m.cursor(panelDurations, i)+check(m.presetOn[i])+" "+runner.FormatDuration(ms))
+		lines = append(lines, m.cursor(panelDurations, i)+check(m.presetOn[i])+" "+experiment.FormatDuration(ms))
 	}
 	field := m.custom
 	if m.onCustom() {
@@ -489,7 +490,7 @@ func (m setupModel) durationLines(w int) []string {
 			row += " " + st.Subtle.Render("e.g. 250ms,2s")
 		}
 	default:
-		if _, err := runner.ParseDurations(m.custom); err != nil {
+		if _, err := experiment.ParseDurations(m.custom); err != nil {
 			row += " " + st.Bad.Render("✗")
 		} else {
 			row += " " + st.Good.Render("✓")

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/r2"
@@ -68,7 +70,7 @@ func TestSetupKeysBuildTheRun(t *testing.T) {
 	if !slices.Equal(s.cfg.Durations, wantD) {
 		t.Errorf("durations = %v, want %v", s.cfg.Durations, wantD)
 	}
-	if s.cfg.Ops != 12 || s.cfg.Batches != 3 || s.cfg.Warmup != 1 || s.cfg.Order != runner.OrderRandom {
+	if s.cfg.Ops != 12 || s.cfg.Batches != 3 || s.cfg.Warmup != 1 || s.cfg.Order != experiment.OrderRandom {
 		t.Errorf("ops/batches/warmup/order = %d/%d/%d/%s", s.cfg.Ops, s.cfg.Batches, s.cfg.Warmup, s.cfg.Order)
 	}
 	if s.billing {
@@ -90,11 +92,11 @@ func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
 		t.Errorf("warmup = %q, want clamped to 0", m.setup.fields[rowWarmup])
 	}
 	m = keys(m, "down", "space")
-	if got := orders[m.setup.order]; got != runner.OrderSequential {
+	if got := orders[m.setup.order]; got != experiment.OrderSequential {
 		t.Errorf("order after space = %s", got)
 	}
 	m = keys(m, "right", "right")
-	if got := orders[m.setup.order]; got != runner.OrderInterleave {
+	if got := orders[m.setup.order]; got != experiment.OrderInterleave {
 		t.Errorf("order after →→ = %s", got)
 	}
 	// backspace empties a number: the plan is then refused

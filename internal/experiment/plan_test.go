@@ -1,4 +1,4 @@
-package runner
+package experiment
 
 import (
 	"reflect"
@@ -64,15 +64,6 @@ func TestParseDurations(t *testing.T) {
 		if _, err := ParseDurations(bad); err == nil {
 			t.Errorf("accepted %q", bad)
 		}
-	}
-}
-
-func TestDefaultBatchTimeout(t *testing.T) {
-	if got := DefaultBatchTimeout(5, 100); got != 60*time.Second {
-		t.Errorf("small: %s", got)
-	}
-	if got := DefaultBatchTimeout(30, 10000); got != 910*time.Second {
-		t.Errorf("large: %s", got)
 	}
 }
 

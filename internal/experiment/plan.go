@@ -1,7 +1,10 @@
-// Package runner drives an experiment: it turns a Plan into batches, runs
-// each batch on its own WebSocket, timestamps every frame with the monotonic
-// clock when it arrives, and emits typed Events. It knows nothing of any UI.
-package runner
+// Package experiment is the vocabulary every part of pfx-tui shares: the
+// plan and its cells and batches, what a batch measured, and what a target
+// says about itself. It imports nothing of ours, so the WebSocket client
+// (runner), the billing model, the reports and the front ends can all use
+// it without pulling in each other, the way vegeta's lib/ keeps its result
+// types apart from the attacker.
+package experiment
 
 import (
 	"fmt"

@@ -1,0 +1,48 @@
+package experiment
+
+// TargetInfo is what a target says about itself before a run.
+type TargetInfo struct {
+	URL           string         `json:"url"`
+	Version       *TargetVersion `json:"version,omitempty"`
+	Patterns      []Pattern      `json:"patterns,omitempty"`
+	ClockOffsetMs float64        `json:"clockOffsetMs"` // server − client, estimated at /version
+	RTTMs         float64        `json:"rttMs"`
+}
+
+// TargetVersion is the body of GET /version.
+type TargetVersion struct {
+	Version   int   `json:"version"`
+	Timestamp int64 `json:"timestamp"` // server epoch ms
+	// Emulator is set by pfx-tui's local target (our extension), so a client
+	// reaching it by URL (serve-local) still labels its figures emulated.
+	Emulator string `json:"emulator,omitempty"`
+	// Logpush tells a client where the emulator's Logpush bucket is, so a
+	// run against `pfx-tui serve-local` by URL can bill too. The keys are
+	// the emulator's fixed local keys, not credentials.
+	Logpush *EmulatorBucket `json:"logpush,omitempty"`
+}
+
+// EmulatorBucket is the local target's embedded S3 bucket of Logpush objects.
+type EmulatorBucket struct {
+	Endpoint        string `json:"endpoint"`
+	Bucket          string `json:"bucket"`
+	Prefix          string `json:"prefix"`
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
+}
+
+// Pattern is one approach a target offers.
+type Pattern struct {
+	Mode        string `json:"mode"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+}
+
+// Modes lists the patterns' wire names in the target's order.
+func Modes(ps []Pattern) []string {
+	out := make([]string, len(ps))
+	for i, x := range ps {
+		out[i] = x.Mode
+	}
+	return out
+}
