@@ -39,7 +39,7 @@ func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
 	// Wrong secret: exit 1, names the variables, does not print the key.
 	var o, e bytes.Buffer
 	env := map[string]string{"CLOUDFLARE_R2_ACCESS_KEY_ID": srv.S3AccessKeyID(), "CLOUDFLARE_R2_SECRET_ACCESS_KEY": "wrong-secret-value-123"}
-	code = Main(context.Background(), args, IO{Stdout: &o, Stderr: &e, Env: env})
+	code = Main(context.Background(), args, IOStreams{Stdout: &o, Stderr: &e, Env: env})
 	if code != 1 || !strings.Contains(e.String(), "CLOUDFLARE_R2_SECRET_ACCESS_KEY") || strings.Contains(e.String()+o.String(), "wrong-secret-value-123") {
 		t.Errorf("wrong credentials: exit %d\n%s", code, e.String())
 	}
@@ -47,7 +47,7 @@ func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
 	o.Reset()
 	e.Reset()
 	env["CLOUDFLARE_R2_SECRET_ACCESS_KEY"] = srv.S3SecretAccessKey()
-	code = Main(context.Background(), args, IO{Stdout: &o, Stderr: &e, Env: env})
+	code = Main(context.Background(), args, IOStreams{Stdout: &o, Stderr: &e, Env: env})
 	if code != 0 {
 		t.Fatalf("billing: exit %d\n%s", code, e.String())
 	}

@@ -214,7 +214,7 @@ func TestUsageErrorsExit2NamingTheFlag(t *testing.T) {
 	}
 	for _, c := range cases {
 		var o, e bytes.Buffer
-		code := Main(context.Background(), c.args, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+		code := Main(context.Background(), c.args, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
 		if code != 2 {
 			t.Errorf("%v: exit %d, want 2 (%s)", c.args, code, e.String())
 		}
@@ -226,7 +226,7 @@ func TestUsageErrorsExit2NamingTheFlag(t *testing.T) {
 
 func TestUnofferedApproachIsAUsageError(t *testing.T) {
 	var o, e bytes.Buffer
-	code := Main(context.Background(), []string{"run", "--approaches", "direct,bogus", "--durations", "0", "--ops", "1", "--batches", "1", "--out", t.TempDir()}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	code := Main(context.Background(), []string{"run", "--approaches", "direct,bogus", "--durations", "0", "--ops", "1", "--batches", "1", "--out", t.TempDir()}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
 	if code != 2 || !strings.Contains(e.String(), "--approaches") || !strings.Contains(e.String(), "direct, current, simple") {
 		t.Errorf("exit %d: %s", code, e.String())
 	}
@@ -234,7 +234,7 @@ func TestUnofferedApproachIsAUsageError(t *testing.T) {
 
 func TestUnreachableTargetNamesTheURL(t *testing.T) {
 	var o, e bytes.Buffer
-	code := Main(context.Background(), []string{"run", "--target", "http://127.0.0.1:1", "--out", t.TempDir()}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	code := Main(context.Background(), []string{"run", "--target", "http://127.0.0.1:1", "--out", t.TempDir()}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
 	if code != 1 || !strings.Contains(e.String(), "127.0.0.1:1") || !strings.Contains(e.String(), "refused") {
 		t.Errorf("exit %d: %s", code, e.String())
 	}
@@ -284,7 +284,7 @@ func TestEndToEndWranglerTarget(t *testing.T) {
 
 func TestLogsScanDirExactJSON(t *testing.T) {
 	var o, e bytes.Buffer
-	code := Main(context.Background(), []string{"logs", "scan", "--dir", "../../internal/logpush/testdata/scan", "--format", "json"}, IO{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	code := Main(context.Background(), []string{"logs", "scan", "--dir", "../../internal/logpush/testdata/scan", "--format", "json"}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, e.String())
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -11,20 +12,23 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
-func newLogs(io IO) *cobra.Command {
+func newCmdLogs(ios IOStreams) *cobra.Command {
 	logs := &cobra.Command{
 		Use:   "logs",
 		Short: "Inspect Logpush workers_trace_events files",
-		Args:  cobra.NoArgs,
+		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageErr{fmt.Errorf("logs needs a subcommand: scan")}
+			return errext.Usagef("", "logs needs a subcommand: scan")
 		},
 	}
-	logs.AddCommand(newLogsScan(io))
+	logs.AddCommand(newLogsScan(ios))
 	return logs
 }
 
@@ -33,7 +37,7 @@ type scanFlags struct {
 	bucketFlags
 }
 
-func newLogsScan(io IO) *cobra.Command {
+func newLogsScan(ios IOStreams) *cobra.Command {
 	f := &scanFlags{}
 	cmd := &cobra.Command{
 		Use:   "scan",
@@ -42,7 +46,7 @@ func newLogsScan(io IO) *cobra.Command {
 an R2 bucket, and summarises the records per script, entrypoint and event type: counts, records
 without timing fields, wall and CPU time. Malformed lines, wrong field types, truncated files and
 exact duplicates are counted, never silently dropped.`,
-		Args: cobra.NoArgs,
+		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			filter := logpush.Filter{Script: f.script}
 			var err error
@@ -53,19 +57,19 @@ exact duplicates are counted, never silently dropped.`,
 				return err
 			}
 			if f.format != "text" && f.format != "json" {
-				return &config.UsageError{Flag: "format", Msg: fmt.Sprintf("%q is not one of text, json", f.format)}
+				return &errext.UsageError{Flag: "format", Msg: fmt.Sprintf("%q is not one of text, json", f.format)}
 			}
 			scan := logpush.NewScan(filter)
 			failed := 0
 			switch {
 			case f.dir != "" && f.bucketSet(cmd):
-				return &config.UsageError{Flag: "dir", Msg: "give either --dir or --bucket/--prefix, not both"}
+				return &errext.UsageError{Flag: "dir", Msg: "give either --dir or --bucket/--prefix, not both"}
 			case f.dir != "":
-				if failed, err = scanDir(scan, f.dir, io); err != nil {
+				if failed, err = scanDir(scan, f.dir, ios); err != nil {
 					return err
 				}
 			default:
-				if failed, err = f.scanBucket(cmd, io, scan, filter); err != nil {
+				if failed, err = f.scanBucket(cmd, ios, scan, filter); err != nil {
 					return err
 				}
 			}
@@ -75,8 +79,8 @@ exact duplicates are counted, never silently dropped.`,
 				if err != nil {
 					return err
 				}
-				fmt.Fprintln(io.Stdout, string(b))
-			} else if err := sum.WriteText(io.Stdout); err != nil {
+				fmt.Fprintln(ios.Stdout, string(b))
+			} else if err := sum.WriteText(ios.Stdout); err != nil {
 				return err
 			}
 			if failed > 0 {
@@ -109,18 +113,18 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 	if t, err := time.Parse("2006-01-02", v); err == nil {
 		return t, nil
 	}
-	return time.Time{}, &config.UsageError{Flag: name, Msg: fmt.Sprintf("%q is neither an RFC3339 time (2026-11-26T10:00:00Z), a date, nor a duration ago (2h)", v)}
+	return time.Time{}, &errext.UsageError{Flag: name, Msg: fmt.Sprintf("%q is neither an RFC3339 time (2026-11-26T10:00:00Z), a date, nor a duration ago (2h)", v)}
 }
 
 // scanDir reads every Logpush-looking file under dir. A file that cannot be
 // read at all is reported on stderr and counted; the others are still read.
-func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
+func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err error) {
 	st, err := os.Stat(dir)
 	if err != nil {
-		return 0, &config.UsageError{Flag: "dir", Msg: err.Error()}
+		return 0, &errext.UsageError{Flag: "dir", Msg: err.Error()}
 	}
 	if !st.IsDir() {
-		return 0, &config.UsageError{Flag: "dir", Msg: dir + " is not a folder"}
+		return 0, &errext.UsageError{Flag: "dir", Msg: dir + " is not a folder"}
 	}
 	var files []string
 	other := 0
@@ -140,7 +144,7 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 		return nil
 	})
 	if other > 0 {
-		fmt.Fprintf(io.Stderr, "pfx-tui: %d files under %s are not Logpush objects (*.log.gz, *.log, *.ndjson) and were not read\n", other, dir)
+		fmt.Fprintf(ios.Stderr, "pfx-tui: %d files under %s are not Logpush objects (*.log.gz, *.log, *.ndjson) and were not read\n", other, dir)
 	}
 	if err != nil {
 		return 0, err
@@ -164,7 +168,7 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 		}
 		if err != nil {
 			failed++
-			fmt.Fprintf(io.Stderr, "pfx-tui: skipped %s: %v\n", p, err)
+			fmt.Fprintf(ios.Stderr, "pfx-tui: skipped %s: %v\n", p, err)
 		}
 	}
 	return failed, nil
@@ -184,4 +188,52 @@ func checkGzip(f *os.File) error {
 	}
 	_, err := f.Seek(0, 0)
 	return err
+}
+
+// scanSink feeds bucket objects to a logs scan.
+type scanSink struct{ scan *logpush.Scan }
+
+func (s scanSink) AddObject(key string, body io.Reader) error { return s.scan.AddFile(key, body) }
+
+// Complete is false: a scan reads the whole window in one fetch.
+func (s scanSink) Complete() bool { return false }
+
+// scanBucket reads the Logpush objects of the --since..--until window (the
+// last 24 h by default) from the bucket with one fetch.
+func (f *scanFlags) scanBucket(cmd *cobra.Command, ios IOStreams, scan *logpush.Scan, filter logpush.Filter) (int, error) {
+	cfg, err := baseConfig(ios, f.devVars)
+	if err != nil {
+		return 0, err
+	}
+	f.bucketFlags.apply(cmd, &cfg)
+	if cfg.Bucket == "" && !f.bucketSet(cmd) {
+		return 0, &errext.UsageError{Flag: "dir", Msg: "give --dir DIR, or --bucket/--prefix (or CLOUDFLARE_R2_BUCKET_NAME) to scan R2"}
+	}
+	if !cfg.R2Configured() {
+		return 0, &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars)"}
+	}
+	from, to := filter.Since, filter.Until
+	if to.IsZero() {
+		to = time.Now()
+	}
+	if from.IsZero() {
+		from = to.Add(-24 * time.Hour)
+		fmt.Fprintf(ios.Stderr, "pfx-tui: scanning the last 24 hours (set --since for more)\n")
+	}
+	rc := session.R2Config(cfg, nil)
+	rc.Lookback = 0
+	client, err := r2.New(cmd.Context(), rc)
+	if err != nil {
+		return 0, err
+	}
+	res, err := client.NewFetcher(from, to).Fetch(cmd.Context(), scanSink{scan})
+	if err != nil {
+		return 0, err
+	}
+	fmt.Fprintf(ios.Stderr, "pfx-tui: %s: %s read (%s, %s)\n", client.Endpoint(), report.Count(res.New, "object", "objects"),
+		report.Count(int(client.Ops().ClassA), "list operation", "list operations"), report.Count(int(client.Ops().ClassB), "get operation", "get operations"))
+	if res.Ignored > 0 {
+		fmt.Fprintf(ios.Stderr, "pfx-tui: %d keys are not Logpush object names and were not read\n", res.Ignored)
+	}
+	return res.Failed + res.SinkErrors, nil
 }

@@ -1,5 +1,10 @@
 // Command pfx-tui is a terminal console for proxy-fetch cost experiments on
 // Cloudflare. See README.md.
+//
+// One file per command (run.go, report.go, billing.go, logs.go,
+// serve_local.go, version.go), each an options struct, a constructor that
+// registers its flags and a run function; flags shared between commands
+// live in flags.go; root.go maps every returned error to its exit code.
 package main
 
 import (
@@ -8,6 +13,8 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 )
 
 func main() {
@@ -19,12 +26,12 @@ func main() {
 	}
 	ctx, stop := interruptContext()
 	defer stop()
-	os.Exit(Main(ctx, os.Args[1:], IO{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: env}))
+	os.Exit(Main(ctx, os.Args[1:], IOStreams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: env}))
 }
 
 // interruptContext is cancelled by the first Ctrl-C (the run stops after the
-// current op and saves); a second Ctrl-C exits at once with 130, the results
-// file already holding every finished batch.
+// current op and saves); a second Ctrl-C exits at once, the results file
+// already holding every finished batch.
 func interruptContext() (context.Context, func()) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sig := make(chan os.Signal, 2)
@@ -34,7 +41,7 @@ func interruptContext() (context.Context, func()) {
 		cancel()
 		<-sig
 		os.Stderr.WriteString("\npfx-tui: second interrupt, exiting now\n")
-		os.Exit(130)
+		os.Exit(errext.Interrupted)
 	}()
 	return ctx, func() { signal.Stop(sig); cancel() }
 }

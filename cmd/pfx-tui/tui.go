@@ -5,18 +5,17 @@ import (
 	"os"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 	"github.com/pfx-tui/pfx-tui/internal/ui"
 )
 
 // runTUI hands the run to the full-screen front end.
-func runTUI(ctx context.Context, cfg config.Config, io IO, skipSetup, noColor bool) int {
-	opts := ui.Options{Input: io.Stdin, Output: io.Stdout, ErrOutput: io.Stderr, Tool: "pfx-tui " + toolVersion(), SkipSetup: skipSetup,
-		NoColor: noColor || io.Env[config.EnvNoColor] != ""}
+func runTUI(ctx context.Context, cfg config.Config, ios IOStreams, skipSetup, noColor bool) error {
+	opts := ui.Options{Input: ios.Stdin, Output: ios.Stdout, ErrOutput: ios.Stderr, Tool: "pfx-tui " + toolVersion(), SkipSetup: skipSetup,
+		NoColor: noColor || ios.Env[config.EnvNoColor] != ""}
 	opts.StartBilling = startTUIBilling
 	opts.BillingFor = func(t *session.Target) (string, bool) { return tuiBillingSource(cfg, t) }
-	if f, ok := io.Stdin.(*os.File); !ok || f == nil {
+	if f, ok := ios.Stdin.(*os.File); !ok || f == nil {
 		opts.Input = nil
 	}
 	return ui.Run(ctx, cfg, opts)
@@ -34,25 +33,18 @@ func tuiBillingSource(cfg config.Config, t *session.Target) (string, bool) {
 	return "logpush (" + p.Where + ")", true
 }
 
-// startTUIBilling polls in the background and attaches the billing report
-// to the results (and saves them) before it forwards the last event, so the
-// results screen reads complete figures.
-func startTUIBilling(ctx context.Context, s *session.Session) (<-chan r2.PollEvent, ui.BillingControls, error) {
-	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results)
+// startTUIBilling runs the one billing loop in the background and forwards
+// its events to the screen; the loop attaches and saves the billing report
+// before the last event, so the results screen reads complete figures.
+func startTUIBilling(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, ui.BillingControls, error) {
+	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make(chan r2.PollEvent, 16)
+	out := make(chan session.BillingEvent, 16)
 	go func() {
 		defer close(out)
-		for ev := range b.Events {
-			if ev.Done {
-				if err := b.Finish(s.Results, s.Path); err != nil && ev.LastError == "" {
-					ev.LastError = "cannot write the results file: " + err.Error()
-				}
-			}
-			out <- ev
-		}
+		b.Wait(func(ev session.BillingEvent) { out <- ev })
 	}()
 	return out, b.Poller, nil
 }

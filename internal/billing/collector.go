@@ -561,6 +561,10 @@ func (c *Collector) counts(aggs []*cellAgg) (rows []Count, complete bool) {
 
 // Progress is the poller's view: matched/expected per measured cell and
 // role, and the warnings so far.
+// Complete reports whether every expected record has been matched (the
+// poller's stop condition).
+func (c *Collector) Complete() bool { return c.Progress().Complete }
+
 func (c *Collector) Progress() Progress {
 	c.mu.Lock()
 	defer c.mu.Unlock()

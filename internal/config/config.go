@@ -200,16 +200,6 @@ func (c *Config) Layer(vars map[string]string, source string) {
 	set(EnvSecretAccessKey, func(v string) { c.SecretAccessKey = NewSecret(v) })
 }
 
-// UsageError is a bad flag value; commands exit 2 on it.
-type UsageError struct{ Flag, Msg string }
-
-func (e *UsageError) Error() string {
-	if e.Flag == "" {
-		return e.Msg
-	}
-	return fmt.Sprintf("--%s: %s", e.Flag, e.Msg)
-}
-
 // SplitList reads "a,b, c" into trimmed non-empty items.
 func SplitList(s string) []string {
 	var out []string

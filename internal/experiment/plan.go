@@ -84,6 +84,10 @@ type PlanError struct{ Flag, Msg string }
 
 func (e *PlanError) Error() string { return fmt.Sprintf("--%s: %s", e.Flag, e.Msg) }
 
+// ExitCode makes a plan that cannot run a usage error: exit 2, like every
+// bad flag (internal/errext reads this method; experiment imports nothing).
+func (e *PlanError) ExitCode() int { return 2 }
+
 // BatchSpec is one batch to run.
 type BatchSpec struct {
 	ID         string `json:"id"`

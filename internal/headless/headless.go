@@ -5,26 +5,17 @@ package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
-	"github.com/pfx-tui/pfx-tui/internal/billing"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
-)
-
-// Exit codes shared by the commands.
-const (
-	ExitOK          = 0
-	ExitRuntime     = 1
-	ExitUsage       = 2
-	ExitThreshold   = 3
-	ExitInterrupted = 130
 )
 
 // Options for a headless run.
@@ -35,9 +26,10 @@ type Options struct {
 	Interval       time.Duration // progress line interval (default 1 s)
 }
 
-// Run drives the session's runner to the end and prints the report. It
-// returns the process exit code.
-func Run(ctx context.Context, s *session.Session, o Options) int {
+// Run drives the session's runner to the end and prints the report. The
+// error it returns carries the exit code (see errext): interrupted, a run
+// or billing failure, or no batch measured.
+func Run(ctx context.Context, s *session.Session, o Options) error {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
@@ -76,45 +68,27 @@ loop:
 		}
 	}
 	billingErr := runBilling(ctx, s, o, done)
-	switch {
-	case done.Err != nil:
-		fmt.Fprintf(o.Stderr, "pfx-tui: run failed: %v\n", done.Err)
-	case done.Interrupted:
-		fmt.Fprintf(o.Stderr, "pfx-tui: interrupted; %d batches measured are kept in %s\n", len(done.Results), s.Path)
-	case ctx.Err() != nil:
-		fmt.Fprintf(o.Stderr, "pfx-tui: interrupted during billing; every batch and the billing records read so far are kept in %s\n", s.Path)
-	default:
+	if done.Err == nil && !done.Interrupted && ctx.Err() == nil {
 		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
 	}
-	render := Render
-	if o.Styled && (o.Format == "" || o.Format == "text") {
-		render = func(w io.Writer, r *report.Results, _ string) error { return report.WriteTextStyled(w, r) }
-	}
-	if err := render(o.Stdout, s.Results, o.Format); err != nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: %v\n", err)
-		return ExitRuntime
+	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled}); err != nil {
+		return err
 	}
 	switch {
-	case done.Interrupted || ctx.Err() != nil:
-		return ExitInterrupted
-	case done.Err != nil || saveErr != nil || billingErr != nil:
-		return ExitRuntime
+	case done.Err != nil:
+		return fmt.Errorf("run failed: %w", done.Err)
+	case done.Interrupted:
+		return errext.Errorf(errext.Interrupted, "interrupted; %d batches measured are kept in %s", len(done.Results), s.Path)
+	case ctx.Err() != nil:
+		return errext.Errorf(errext.Interrupted, "interrupted during billing; every batch and the billing records read so far are kept in %s", s.Path)
+	case saveErr != nil:
+		return fmt.Errorf("cannot write the results file: %w", saveErr)
+	case billingErr != nil:
+		return billingErr
 	case allFailed(done.Results):
-		fmt.Fprintln(o.Stderr, "pfx-tui: every batch failed; see the notes above")
-		return ExitRuntime
+		return errors.New("every batch failed; see the notes above")
 	}
-	return ExitOK
-}
-
-// Render prints a results file in the chosen format.
-func Render(w io.Writer, r *report.Results, format string) error {
-	switch format {
-	case "", "text":
-		return report.WriteText(w, r)
-	case "json":
-		return report.WriteJSON(w, r)
-	}
-	return fmt.Errorf("unknown format %q (want text or json)", format)
+	return nil
 }
 
 func allFailed(rs []experiment.BatchResult) bool {
@@ -215,36 +189,21 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
 		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
-	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results)
+	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %v\n", err)
+		return fmt.Errorf("billing: %w", err)
+	}
+	out := b.Wait(func(ev session.BillingEvent) { fmt.Fprintf(o.Stderr, "  billing %s\n", session.Describe(ev)) })
+	if err := out.Err(); err != nil {
 		return err
 	}
-	var last r2.PollEvent
-	for ev := range b.Events {
-		last = ev
-		fmt.Fprintf(o.Stderr, "  billing %s\n", session.Describe(ev))
-	}
-	if err := b.Finish(s.Results, s.Path); err != nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: cannot write the results file: %v\n", err)
-		return err
-	}
-	switch last.Reason {
-	case r2.ReasonComplete:
+	if out.Complete() {
 		fmt.Fprintln(o.Stderr, "pfx-tui: billing complete: every expected record matched")
-	case r2.ReasonError:
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing stopped: %s\n", last.LastError)
-		return fmt.Errorf("billing: %s", last.LastError)
-	default:
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); %s\n", last.Reason, s.Results.RefreshHint(s.Path))
-		for _, w := range billingSuspicions(s, last) {
-			fmt.Fprintf(o.Stderr, "  ! %s\n", w)
-		}
+		return nil
+	}
+	fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); %s\n", out.Last.Reason, s.Results.RefreshHint(s.Path))
+	for _, w := range out.Suspicions {
+		fmt.Fprintf(o.Stderr, "  ! %s\n", w)
 	}
 	return nil
-}
-
-func billingSuspicions(s *session.Session, ev r2.PollEvent) []string {
-	_, to := session.RunWindow(s.Results.Batches)
-	return billing.Suspicions(ev.Progress, time.Since(to), ev.FilesSeen)
 }

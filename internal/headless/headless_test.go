@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -28,8 +29,8 @@ func localSession(t *testing.T, ops int, d time.Duration) *session.Session {
 func TestRunPrintsProgressReportAndBilling(t *testing.T) {
 	s := localSession(t, 4, 60*time.Millisecond)
 	var out, errOut bytes.Buffer
-	code := Run(context.Background(), s, Options{Stdout: &out, Stderr: &errOut, Format: "text", Interval: 100 * time.Millisecond})
-	if code != ExitOK {
+	code := errext.Code(Run(context.Background(), s, Options{Stdout: &out, Stderr: &errOut, Format: "text", Interval: 100 * time.Millisecond}))
+	if code != errext.OK {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
 	// Progress lines while batches run, then billing polls, then the end.
@@ -54,7 +55,7 @@ func TestRunInterruptedExits130AndKeepsTheFile(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)
 	var out, errOut bytes.Buffer
-	if code := Run(ctx, s, Options{Stdout: &out, Stderr: &errOut, Format: "text"}); code != ExitInterrupted {
+	if code := errext.Code(Run(ctx, s, Options{Stdout: &out, Stderr: &errOut, Format: "text"})); code != errext.Interrupted {
 		t.Fatalf("exit %d\n%s", code, errOut.String())
 	}
 	r, err := report.Load(s.Path)

@@ -13,7 +13,6 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
-	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
@@ -51,10 +50,12 @@ type badObject struct {
 
 func (e *badObject) Error() string { return "bad object " + e.key }
 
-func (s *recordSink) Progress() billing.Progress {
+func (s *recordSink) Complete() bool { return false }
+
+func (s *recordSink) count() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return billing.Progress{RecordsRead: len(s.records)}
+	return len(s.records)
 }
 
 // canonical renders records as sorted JSON lines, so sets can be compared
@@ -190,7 +191,7 @@ func TestLogpushEmulatorPushesOnItsInterval(t *testing.T) {
 	f := c.NewFetcher(from, time.Now())
 	sink := &recordSink{}
 	deadline := time.Now().Add(5 * time.Second)
-	for sink.Progress().RecordsRead == 0 {
+	for sink.count() == 0 {
 		if time.Now().After(deadline) {
 			t.Fatal("no object was pushed within 5 s at a 40 ms interval")
 		}

@@ -7,29 +7,29 @@ package r2
 import (
 	"io"
 	"time"
-
-	"github.com/pfx-tui/pfx-tui/internal/billing"
 )
 
-// Sink consumes each downloaded object once and reports attribution progress.
+// Sink consumes each downloaded object once and says when it has all it
+// expects. r2 knows nothing of what the records mean (billing attributes
+// them, logs scan summarises them).
 // A Fetcher (and so a Poller) calls it from one goroutine at a time, never
 // concurrently, so an implementation needs no locking of its own.
 type Sink interface {
 	// AddObject reads one object body (gzip NDJSON); key is its full key.
 	AddObject(key string, body io.Reader) error
-	Progress() billing.Progress
+	// Complete reports whether every expected record has arrived; the
+	// poller stops then. A sink that expects nothing returns false.
+	Complete() bool
 }
 
 // PollEvent is what the poller reports after every poll (and on its ticks):
 // enough for a countdown screen and a headless progress line.
 type PollEvent struct {
-	Deadline    time.Time        `json:"deadline"`
-	NextPoll    time.Time        `json:"nextPoll"`
-	Polls       int              `json:"polls"`
-	FilesSeen   int              `json:"filesSeen"`
-	FilesNew    int              `json:"filesNew"` // new in the last poll
-	RecordsRead int              `json:"recordsRead"`
-	Progress    billing.Progress `json:"progress"`
+	Deadline  time.Time `json:"deadline"`
+	NextPoll  time.Time `json:"nextPoll"`
+	Polls     int       `json:"polls"`
+	FilesSeen int       `json:"filesSeen"`
+	FilesNew  int       `json:"filesNew"` // new in the last poll
 	// LastError is the latest poll's failure, cleared by the next poll that
 	// succeeds; Errors counts the polls that failed.
 	LastError string `json:"lastError,omitempty"`

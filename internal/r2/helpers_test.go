@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
@@ -195,10 +194,16 @@ func (s *testSink) AddObject(key string, body io.Reader) error {
 	return nil
 }
 
-func (s *testSink) Progress() billing.Progress {
+func (s *testSink) Complete() bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return billing.Progress{RecordsRead: s.records, Complete: s.want > 0 && s.records >= s.want}
+	return s.want > 0 && s.records >= s.want
+}
+
+func (s *testSink) Records() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.records
 }
 
 func (s *testSink) Keys() []string {

@@ -168,7 +168,7 @@ func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 		default:
 			ev.LastError = ""
 		}
-		if p.sink.Progress().Complete {
+		if p.sink.Complete() {
 			finish(ReasonComplete)
 			return
 		}
@@ -233,8 +233,6 @@ func (p *Poller) fill(ev *PollEvent, f *Fetcher) {
 	ev.FilesSeen = t.Objects
 	ev.IgnoredKeys = t.Ignored
 	ev.Ops = p.client.Ops()
-	ev.Progress = p.sink.Progress()
-	ev.RecordsRead = ev.Progress.RecordsRead
 }
 
 // send delivers ev; it reports false when ctx ended and the reader did not

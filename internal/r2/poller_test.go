@@ -62,7 +62,7 @@ func TestPollerCompletesWhenTheSinkSaysSo(t *testing.T) {
 	p := r2.NewPoller(env.client(t), sink, r2.PollerOptions{Interval: time.Hour, From: t0, To: t0.Add(time.Minute)})
 	evs := drain(t, runPoller(context.Background(), p))
 	ev := last(t, evs)
-	if ev.Reason != r2.ReasonComplete || ev.Polls != 1 || ev.FilesSeen != 2 || ev.FilesNew != 2 || ev.RecordsRead != 6 || !ev.Progress.Complete {
+	if ev.Reason != r2.ReasonComplete || ev.Polls != 1 || ev.FilesSeen != 2 || ev.FilesNew != 2 || sink.Records() != 6 {
 		t.Fatalf("final event %+v", ev)
 	}
 	if ev.Ops.ClassA == 0 || ev.Ops.ClassB != 2 {
@@ -81,7 +81,7 @@ func TestPollerPollNowPicksUpALateObject(t *testing.T) {
 	p := r2.NewPoller(env.client(t), sink, r2.PollerOptions{Interval: time.Hour, From: t0, To: t0.Add(time.Minute)})
 	ch := runPoller(context.Background(), p)
 	first := <-ch
-	if first.Done || first.Polls != 1 || first.FilesNew != 1 || first.RecordsRead != 2 {
+	if first.Done || first.Polls != 1 || first.FilesNew != 1 || sink.Records() != 2 {
 		t.Fatalf("first event %+v", first)
 	}
 	if !first.NextPoll.Equal(first.Deadline) {

@@ -48,3 +48,39 @@ func WriteJSON(w io.Writer, r *Results) error {
 		Analysis Analysis `json:"analysis"`
 	}{r, Analyze(r)})
 }
+
+// Formats a results file can be rendered in, in the order help texts list them.
+var Formats = []string{"text", "markdown", "csv", "json"}
+
+// CheckFormat refuses a format Render does not know; "md" is markdown.
+func CheckFormat(format string) error {
+	switch format {
+	case "text", "markdown", "md", "csv", "json":
+		return nil
+	}
+	return fmt.Errorf("%q is not one of %s", format, strings.Join(Formats, ", "))
+}
+
+// RenderOptions tune Render: Styled draws text as bordered tables (a
+// terminal with colour), Samples adds one CSV row per sample.
+type RenderOptions struct {
+	Styled, Samples bool
+}
+
+// Render writes r in format: the one place an output format is chosen.
+func Render(w io.Writer, r *Results, format string, o RenderOptions) error {
+	switch format {
+	case "", "text":
+		if o.Styled {
+			return WriteTextStyled(w, r)
+		}
+		return WriteText(w, r)
+	case "markdown", "md":
+		return WriteMarkdown(w, r)
+	case "csv":
+		return WriteCSV(w, r, o.Samples)
+	case "json":
+		return WriteJSON(w, r)
+	}
+	return CheckFormat(format)
+}

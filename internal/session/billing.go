@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
@@ -127,30 +128,20 @@ func R2Config(cfg config.Config, t *Target) r2.Config {
 	return c
 }
 
-// Billing is a running billing poll for a finished (or saved) run.
-type Billing struct {
-	Events    <-chan r2.PollEvent
-	Poller    *r2.Poller
-	Collector *billing.Collector
-	Client    *r2.Client
-	emulated  bool
-	source    string
-}
-
 // CollectorOptions builds attribution options from the config and the run.
 func CollectorOptions(cfg config.Config, res *report.Results) (billing.Options, error) {
 	opts := billing.Options{ScriptName: cfg.ScriptName, ClockOffsetMs: res.Target.ClockOffsetMs, Source: billing.SourceLogpush}
 	if len(cfg.Roles) > 0 {
 		roles, err := billing.ParseRoleOverrides(cfg.Roles)
 		if err != nil {
-			return opts, &config.UsageError{Flag: "role", Msg: err.Error()}
+			return opts, &errext.UsageError{Flag: "role", Msg: err.Error()}
 		}
 		opts.Roles = roles
 	}
 	if cfg.PricingFile != "" {
 		p, err := billing.LoadPrices(cfg.PricingFile)
 		if err != nil {
-			return opts, &config.UsageError{Flag: "pricing", Msg: err.Error()}
+			return opts, &errext.UsageError{Flag: "pricing", Msg: err.Error()}
 		}
 		opts.Prices = &p
 	}
@@ -178,9 +169,29 @@ func RunWindow(batches []experiment.BatchResult) (from, to time.Time) {
 	return from, to
 }
 
-// StartBilling starts polling for a run's Logpush records; the returned
-// events end with a Done event, after which Finish attaches the report.
-func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report.Results) (*Billing, error) {
+// BillingEvent is one poll's news with the attribution progress it brought.
+type BillingEvent struct {
+	r2.PollEvent
+	Progress billing.Progress
+}
+
+// Billing is a running billing poll for a finished (or saved) run. Every
+// front end drives it the same way: Wait, rendering each event.
+type Billing struct {
+	// Poller is the front end's lever: poll now, extend, stop.
+	Poller    *r2.Poller
+	Collector *billing.Collector
+	Client    *r2.Client
+	events    <-chan r2.PollEvent
+	res       *report.Results
+	path      string
+	emulated  bool
+	source    string
+}
+
+// StartBilling starts polling for a run's Logpush records; Wait follows it
+// to the end and attaches the report to res, saved at path.
+func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report.Results, path string) (*Billing, error) {
 	opts, err := CollectorOptions(cfg, res)
 	if err != nil {
 		return nil, err
@@ -198,20 +209,73 @@ func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report
 	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: timeout, From: from, To: to})
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(ctx, ch)
-	return &Billing{Events: ch, Poller: p, Collector: col, Client: client, emulated: res.Emulated, source: BillingLogpush}, nil
+	return &Billing{Poller: p, Collector: col, Client: client, events: ch, res: res, path: path,
+		emulated: res.Emulated, source: BillingLogpush}, nil
 }
 
-// Finish attaches the collector's report to the results and saves them.
-func (b *Billing) Finish(res *report.Results, path string) error {
+// BillingOutcome is how a billing poll ended.
+type BillingOutcome struct {
+	Last BillingEvent
+	// SaveErr is set when the results file could not be rewritten.
+	SaveErr error
+	// Suspicions name likely causes when records are missing (see
+	// billing.Suspicions); empty when billing is complete.
+	Suspicions []string
+}
+
+// Complete reports whether every expected record was matched.
+func (o BillingOutcome) Complete() bool { return o.Last.Reason == r2.ReasonComplete }
+
+// Err is the outcome as an error: a permanent poll failure or an unsaved
+// results file. Incomplete billing is not an error (what arrived is saved).
+func (o BillingOutcome) Err() error {
+	switch {
+	case o.SaveErr != nil:
+		return fmt.Errorf("cannot write the results file: %w", o.SaveErr)
+	case o.Last.Reason == r2.ReasonError:
+		return fmt.Errorf("billing stopped: %s", o.Last.LastError)
+	}
+	return nil
+}
+
+// Wait is the one billing loop: it calls onEvent for every poll event and,
+// before the last one, attaches the collector's report to the results and
+// saves them, so whatever renders the last event reads complete figures.
+func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
+	var out BillingOutcome
+	for pe := range b.events {
+		ev := BillingEvent{PollEvent: pe, Progress: b.Collector.Progress()}
+		if pe.Done {
+			if err := b.finish(); err != nil {
+				out.SaveErr = err
+				if ev.LastError == "" {
+					ev.LastError = "cannot write the results file: " + err.Error()
+				}
+			}
+		}
+		out.Last = ev
+		if onEvent != nil {
+			onEvent(ev)
+		}
+	}
+	if !out.Complete() {
+		_, to := RunWindow(b.res.Batches)
+		out.Suspicions = billing.Suspicions(out.Last.Progress, time.Since(to), out.Last.FilesSeen)
+	}
+	return out
+}
+
+// finish attaches the collector's report to the results and saves them.
+func (b *Billing) finish() error {
 	rep := b.Collector.Report()
 	rep.Emulated = b.emulated
 	rep.Source = b.source
-	res.Billing = &rep
-	return report.Save(path, res)
+	b.res.Billing = &rep
+	return report.Save(b.path, b.res)
 }
 
 // Describe is a one-line summary of a poll event for progress output.
-func Describe(ev r2.PollEvent) string {
+func Describe(ev BillingEvent) string {
 	m, e := 0, 0
 	for _, c := range ev.Progress.Counts {
 		m += c.Matched
@@ -219,7 +283,7 @@ func Describe(ev r2.PollEvent) string {
 			e += c.Expected
 		}
 	}
-	s := fmt.Sprintf("poll %d: %d files (%d new), %d records read, matched %d of %d expected", ev.Polls, ev.FilesSeen, ev.FilesNew, ev.RecordsRead, m, e)
+	s := fmt.Sprintf("poll %d: %d files (%d new), %d records read, matched %d of %d expected", ev.Polls, ev.FilesSeen, ev.FilesNew, ev.Progress.RecordsRead, m, e)
 	if !ev.Done {
 		s += fmt.Sprintf("; next poll in %s, deadline in %s", roundS(time.Until(ev.NextPoll)), roundS(time.Until(ev.Deadline)))
 	}

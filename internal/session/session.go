@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
@@ -144,7 +145,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 	if offered := t.Modes(); len(offered) > 0 {
 		for _, a := range cfg.Approaches {
 			if !slices.Contains(offered, a) {
-				return nil, &config.UsageError{Flag: "approaches", Msg: fmt.Sprintf("%q is not offered by the target (it offers: %s)", a, strings.Join(offered, ", "))}
+				return nil, &errext.UsageError{Flag: "approaches", Msg: fmt.Sprintf("%q is not offered by the target (it offers: %s)", a, strings.Join(offered, ", "))}
 			}
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
@@ -101,7 +102,7 @@ func TestNewRefusesAnApproachTheTargetLacks(t *testing.T) {
 	cfg := config.Defaults()
 	cfg.Approaches, cfg.Out = []string{"direct", "current"}, t.TempDir()
 	_, err := New(tgt, cfg, "test")
-	ue, ok := err.(*config.UsageError)
+	ue, ok := err.(*errext.UsageError)
 	if !ok || ue.Flag != "approaches" || !strings.Contains(ue.Msg, `"current" is not offered`) {
 		t.Fatalf("err = %v", err)
 	}

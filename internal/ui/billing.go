@@ -7,13 +7,13 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/session"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
@@ -34,7 +34,7 @@ type billingModel struct {
 	id     string
 	source string
 	at     time.Time
-	ev     r2.PollEvent
+	ev     session.BillingEvent
 	have   bool   // at least one event arrived
 	note   string // acknowledgement of the last key
 }
@@ -110,7 +110,7 @@ func (m billingModel) View() string {
 	if ev.FilesNew > 0 {
 		newFiles = fmt.Sprintf(" (+%d new)", ev.FilesNew)
 	}
-	facts = append(facts, fmt.Sprintf("polls %d", ev.Polls), fmt.Sprintf("files %d%s", ev.FilesSeen, newFiles), fmt.Sprintf("records %d", ev.RecordsRead))
+	facts = append(facts, fmt.Sprintf("polls %d", ev.Polls), fmt.Sprintf("files %d%s", ev.FilesSeen, newFiles), fmt.Sprintf("records %d", ev.Progress.RecordsRead))
 	lines = append(lines, strings.Join(facts, st.Subtle.Render(" · ")))
 
 	matched, expected := 0, 0

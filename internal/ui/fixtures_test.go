@@ -8,13 +8,13 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
 
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -296,9 +296,10 @@ func (f *fakeRun) done(m Model, interrupted bool) (Model, tea.Cmd) {
 }
 
 // pollEvent is a billing poll part-way through.
-func pollEvent(clk *fakeClock, done bool) r2.PollEvent {
-	ev := r2.PollEvent{Deadline: clk.now().Add(4*time.Minute + 32*time.Second), NextPoll: clk.now().Add(12 * time.Second),
-		Polls: 3, FilesSeen: 5, FilesNew: 2, RecordsRead: 118, LastError: "ListObjectsV2: connection reset by peer (will retry)"}
+func pollEvent(clk *fakeClock, done bool) session.BillingEvent {
+	ev := session.BillingEvent{PollEvent: r2.PollEvent{Deadline: clk.now().Add(4*time.Minute + 32*time.Second), NextPoll: clk.now().Add(12 * time.Second),
+		Polls: 3, FilesSeen: 5, FilesNew: 2, LastError: "ListObjectsV2: connection reset by peer (will retry)"}}
+	ev.Progress.RecordsRead = 118
 	for _, d := range []int{100, 500, 1000} {
 		for _, a := range []string{"direct", "current", "simple"} {
 			roles := []string{billing.RoleOrigin, billing.RoleUpstream}
@@ -327,10 +328,10 @@ func pollEvent(clk *fakeClock, done bool) r2.PollEvent {
 var startBillingNoop = startBillingWith(nil, &fakeBilling{})
 
 // startBillingWith returns a StartBilling that hands out ch and ctl.
-func startBillingWith(ch chan r2.PollEvent, ctl BillingControls) func(context.Context, *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
-	return func(context.Context, *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
+func startBillingWith(ch chan session.BillingEvent, ctl BillingControls) func(context.Context, *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
+	return func(context.Context, *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
 		if ch == nil {
-			ch = make(chan r2.PollEvent, 1)
+			ch = make(chan session.BillingEvent, 1)
 		}
 		return ch, ctl, nil
 	}

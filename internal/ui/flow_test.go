@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -52,7 +53,7 @@ func TestFlowSetupRunResults(t *testing.T) {
 	if fm.screen != screenResults {
 		t.Fatalf("final screen = %v", fm.screen)
 	}
-	if code := fm.ExitCode(); code != ExitOK {
+	if code := fm.ExitCode(); code != errext.OK {
 		t.Errorf("exit code = %d", code)
 	}
 	r := fm.sess.Results
@@ -87,7 +88,7 @@ func TestFlowCtrlCSavesPartialResults(t *testing.T) {
 	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
 
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
-	if code := fm.ExitCode(); code != ExitInterrupted {
+	if code := fm.ExitCode(); code != errext.Interrupted {
 		t.Errorf("exit code = %d, want 130", code)
 	}
 	saved, err := report.Load(fm.sess.Path)

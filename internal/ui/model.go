@@ -2,10 +2,12 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	"github.com/charmbracelet/bubbles/help"
@@ -14,7 +16,6 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -71,7 +72,7 @@ type Model struct {
 	cancelled   bool // `c`: stop and show the results so far
 
 	// Billing.
-	billEvents <-chan r2.PollEvent
+	billEvents <-chan session.BillingEvent
 	billCtl    BillingControls
 	cancelBill context.CancelFunc
 	billDone   bool
@@ -121,7 +122,7 @@ func waitRunEvent(rec *recorder) tea.Cmd {
 	}
 }
 
-func waitBillEvent(ch <-chan r2.PollEvent) tea.Cmd {
+func waitBillEvent(ch <-chan session.BillingEvent) tea.Cmd {
 	if ch == nil {
 		return nil
 	}
@@ -500,22 +501,32 @@ func (m Model) View() string {
 	return fit(body, m.w, bh) + "\n" + fit(footer, m.w, lipgloss.Height(footer))
 }
 
-// ExitCode is the process exit code the final model stands for.
-func (m Model) ExitCode() int {
+// Err is what the final model stands for, as an error carrying its exit
+// code (see errext): nil when the run finished with at least one batch
+// measured.
+func (m Model) Err() error {
 	switch {
 	case m.fatal != "":
-		return ExitRuntime
-	case m.interrupted:
-		return ExitInterrupted
+		return errors.New(m.fatal)
+	case m.saveErr != nil:
+		return fmt.Errorf("cannot write the results file: %w", m.saveErr)
+	case m.interrupted || (m.runDone != nil && m.runDone.Interrupted):
+		if m.sess != nil {
+			return errext.Errorf(errext.Interrupted, "interrupted; finished batches are saved in %s", m.sess.Path)
+		}
+		return errext.Silent(errext.Interrupted)
 	case m.runDone == nil:
-		return ExitOK
-	case m.runDone.Interrupted:
-		return ExitInterrupted
-	case m.runDone.Err != nil || m.saveErr != nil || allFailed(m.runDone.Results):
-		return ExitRuntime
+		return nil
+	case m.runDone.Err != nil:
+		return fmt.Errorf("run failed: %w", m.runDone.Err)
+	case allFailed(m.runDone.Results):
+		return errors.New("every batch failed; see the events and notes")
 	}
-	return ExitOK
+	return nil
 }
+
+// ExitCode is the process exit code the final model stands for.
+func (m Model) ExitCode() int { return errext.Code(m.Err()) }
 
 func allFailed(rs []experiment.BatchResult) bool {
 	for _, b := range rs {

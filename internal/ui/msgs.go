@@ -4,8 +4,8 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
+	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
 // Messages from the background (runner, poller, clock, file IO) to the
@@ -22,7 +22,7 @@ type runEventMsg struct {
 type runClosedMsg struct{}
 
 // billEventMsg is one poller event.
-type billEventMsg struct{ ev r2.PollEvent }
+type billEventMsg struct{ ev session.BillingEvent }
 
 // billClosedMsg: the poller's channel is closed.
 type billClosedMsg struct{}

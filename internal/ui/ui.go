@@ -15,16 +15,9 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
-	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
-)
-
-// Exit codes (as in DESIGN.md).
-const (
-	ExitOK          = 0
-	ExitRuntime     = 1
-	ExitInterrupted = 130
 )
 
 // BillingControls are the billing screen's levers on the poller.
@@ -47,7 +40,7 @@ type Options struct {
 	// StartBilling starts polling billing for a finished run. It must return
 	// promptly (poll in its own goroutine); the channel's last event has
 	// Done set. nil turns billing off and skips the billing screen.
-	StartBilling func(ctx context.Context, s *session.Session) (<-chan r2.PollEvent, BillingControls, error)
+	StartBilling func(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, BillingControls, error)
 	// BillingSource names the source on the setup and billing screens,
 	// e.g. "logpush (local emulator S3)" or "none".
 	BillingSource string
@@ -58,9 +51,9 @@ type Options struct {
 }
 
 // Run opens the target, runs the interactive program until the user quits
-// and returns the process exit code: 0 ok, 1 runtime error, 130 interrupted
-// (partial results saved).
-func Run(ctx context.Context, cfg config.Config, opts Options) int {
+// and returns what it came to as an error carrying the exit code (errext):
+// nil, a runtime error, or interrupted (partial results saved).
+func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	if opts.Output == nil {
 		opts.Output = os.Stdout
 	}
@@ -75,11 +68,10 @@ func Run(ctx context.Context, cfg config.Config, opts Options) int {
 	fmt.Fprintf(errOut, "pfx-tui: connecting to %s…\n", where)
 	t, err := session.OpenTarget(ctx, cfg)
 	if err != nil {
-		fmt.Fprintf(errOut, "pfx-tui: %v\n", err)
 		if ctx.Err() != nil {
-			return ExitInterrupted
+			return errext.WithExitCode(err, errext.Interrupted)
 		}
-		return ExitRuntime
+		return err
 	}
 	defer t.Close()
 	cfg = session.ResolveApproaches(cfg, t)
@@ -106,7 +98,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) int {
 // finish runs after the terminal is restored: it stops and drains a runner
 // or poller the program left running (killed, or a second Ctrl-C), so the
 // results file is complete, then says where the results are.
-func (m Model) finish(w io.Writer, runErr error) int {
+func (m Model) finish(w io.Writer, runErr error) error {
 	killed := errors.Is(runErr, tea.ErrProgramKilled) || errors.Is(runErr, tea.ErrInterrupted)
 	if m.rec != nil && m.runDone == nil {
 		m.cancelRun()
@@ -150,25 +142,16 @@ func (m Model) finish(w io.Writer, runErr error) int {
 		m.interrupted = true
 	}
 	if runErr != nil && !killed {
-		fmt.Fprintf(w, "pfx-tui: %v\n", runErr)
-		return ExitRuntime
+		return runErr
 	}
-	if m.fatal != "" {
-		fmt.Fprintf(w, "pfx-tui: %s\n", m.fatal)
-	}
-	if m.saveErr != nil {
-		fmt.Fprintf(w, "pfx-tui: cannot write the results file: %v\n", m.saveErr)
-	}
+	err := m.Err()
 	if m.sess != nil {
-		switch code := m.ExitCode(); code {
-		case ExitInterrupted:
-			fmt.Fprintf(w, "pfx-tui: interrupted; finished batches are saved in %s\n", m.sess.Path)
-		default:
+		if errext.Code(err) != errext.Interrupted {
 			fmt.Fprintf(w, "pfx-tui: results in %s\n", m.sess.Path)
 		}
 		for _, p := range m.res.exportPaths {
 			fmt.Fprintf(w, "pfx-tui: exported %s\n", p)
 		}
 	}
-	return m.ExitCode()
+	return err
 }

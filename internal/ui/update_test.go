@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -159,7 +159,7 @@ func TestGlobalKeys(t *testing.T) {
 		t.Fatal("q on setup does not quit")
 	}
 	m, cmd = sendCmd(m, keyMsg("ctrl+c"))
-	if !hasQuit(runMsgs(cmd)) || m.ExitCode() != ExitInterrupted {
+	if !hasQuit(runMsgs(cmd)) || m.ExitCode() != errext.Interrupted {
 		t.Fatalf("ctrl+c on setup: quit=%v exit=%d", hasQuit(runMsgs(cmd)), m.ExitCode())
 	}
 }
@@ -208,7 +208,7 @@ func TestStartFailure(t *testing.T) {
 	// With --yes: quit with exit 1.
 	m, _ = newTestModel(t, 80, 24, Options{SkipSetup: true})
 	m, cmd := sendCmd(m, startRunMsg{cfg: cfg})
-	if !hasQuit(runMsgs(cmd)) || m.ExitCode() != ExitRuntime || !strings.Contains(m.View(), "bogus") {
+	if !hasQuit(runMsgs(cmd)) || m.ExitCode() != errext.Runtime || !strings.Contains(m.View(), "bogus") {
 		t.Fatalf("exit %d, view:\n%s", m.ExitCode(), m.View())
 	}
 }
@@ -241,7 +241,7 @@ func TestRunCancelShowsResultsSoFar(t *testing.T) {
 	if !strings.Contains(m.View(), "run cancelled") {
 		t.Errorf("no cancel note:\n%s", m.View())
 	}
-	if m.ExitCode() != ExitInterrupted {
+	if m.ExitCode() != errext.Interrupted {
 		t.Errorf("exit = %d", m.ExitCode())
 	}
 }
@@ -267,7 +267,7 @@ func TestRunQuitAsksFirst(t *testing.T) {
 	if !hasQuit(runMsgs(cmd)) {
 		t.Fatal("no quit after the run stopped")
 	}
-	if m.ExitCode() != ExitInterrupted {
+	if m.ExitCode() != errext.Interrupted {
 		t.Errorf("exit = %d", m.ExitCode())
 	}
 }
@@ -290,7 +290,7 @@ func TestCtrlCDuringRun(t *testing.T) {
 	if !hasQuit(runMsgs(cmd)) {
 		t.Fatal("second ctrl+c does not quit")
 	}
-	if m.ExitCode() != ExitInterrupted {
+	if m.ExitCode() != errext.Interrupted {
 		t.Errorf("exit = %d", m.ExitCode())
 	}
 }
@@ -300,7 +300,7 @@ func TestRunFailureExitCodes(t *testing.T) {
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
 	m, _ = f.event(m, runner.RunDone{Err: errors.New("cannot open a WebSocket to the target")})
-	if m.screen != screenResults || m.ExitCode() != ExitRuntime {
+	if m.screen != screenResults || m.ExitCode() != errext.Runtime {
 		t.Fatalf("screen %v exit %d", m.screen, m.ExitCode())
 	}
 	if !strings.Contains(m.View(), "failed") {
@@ -309,7 +309,7 @@ func TestRunFailureExitCodes(t *testing.T) {
 	m, _ = newTestModel(t, 80, 24, Options{})
 	m = newFakeRun(testConfig()).start(m, false)
 	m = send(m, runEventMsg{ev: runner.RunDone{}, recordErr: errors.New("disk full")})
-	if m.ExitCode() != ExitRuntime {
+	if m.ExitCode() != errext.Runtime {
 		t.Errorf("save error: exit %d", m.ExitCode())
 	}
 }
@@ -317,9 +317,9 @@ func TestRunFailureExitCodes(t *testing.T) {
 func TestBillingFlow(t *testing.T) {
 	ctl := &fakeBilling{}
 	var gotSession *session.Session
-	start := func(ctx context.Context, s *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
+	start := func(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
 		gotSession = s
-		return make(chan r2.PollEvent), ctl, nil
+		return make(chan session.BillingEvent), ctl, nil
 	}
 	m, clk := newTestModel(t, 120, 40, Options{StartBilling: start, BillingSource: "logpush"})
 	f := newFakeRun(testConfig())
@@ -355,7 +355,7 @@ func TestBillingFlow(t *testing.T) {
 	if m.screen != screenResults {
 		t.Fatalf("screen = %v after Done", m.screen)
 	}
-	if m.ExitCode() != ExitOK {
+	if m.ExitCode() != errext.OK {
 		t.Errorf("exit = %d", m.ExitCode())
 	}
 }
@@ -378,7 +378,7 @@ func TestBillingQuitAsksAndStops(t *testing.T) {
 }
 
 func TestBillingStartErrorGoesToResults(t *testing.T) {
-	start := func(context.Context, *session.Session) (<-chan r2.PollEvent, BillingControls, error) {
+	start := func(context.Context, *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
 		return nil, nil, errors.New("no R2 credentials")
 	}
 	m, clk := newTestModel(t, 80, 24, Options{StartBilling: start, BillingSource: "logpush"})

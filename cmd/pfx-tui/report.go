@@ -6,12 +6,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/pfx-tui/pfx-tui/internal/config"
-	"github.com/pfx-tui/pfx-tui/internal/headless"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
-func newReport(io IO) *cobra.Command {
+func newCmdReport(ios IOStreams) *cobra.Command {
 	var format string
 	var samples bool
 	var thresholds []string
@@ -20,7 +19,7 @@ func newReport(io IO) *cobra.Command {
 		Short: "Re-render a saved run, or compare two runs cell by cell with significance",
 		Long: `report re-renders a results file (--format text|markdown|csv|json). Given two files it
 compares them cell by cell: medians, the change, and whether it is significant (Mann–Whitney U).`,
-		Args: cobra.RangeArgs(1, 2),
+		Args: usageArgs(cobra.RangeArgs(1, 2)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			ts, err := parseThresholds(thresholds)
 			if err != nil {
@@ -36,17 +35,20 @@ compares them cell by cell: medians, the change, and whether it is significant (
 					return err
 				}
 				if format != "text" {
-					return &config.UsageError{Flag: "format", Msg: "comparing two runs prints text only"}
+					return &errext.UsageError{Flag: "format", Msg: "comparing two runs prints text only"}
 				}
-				if err := report.WriteCompare(io.Stdout, base, next); err != nil {
+				if err := report.WriteCompare(ios.Stdout, base, next); err != nil {
 					return err
 				}
-				return gate(io.Stdout, next, ts)
+				return gate(ios.Stdout, next, ts)
 			}
-			if err := renderFormat(io.Stdout, base, format, samples); err != nil {
+			if err := formatFlag(format); err != nil {
 				return err
 			}
-			return gate(gateWriter(io, format), base, ts)
+			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples}); err != nil {
+				return err
+			}
+			return gate(gateWriter(ios, format), base, ts)
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
@@ -55,26 +57,12 @@ compares them cell by cell: medians, the change, and whether it is significant (
 	return cmd
 }
 
-func renderFormat(w io.Writer, r *report.Results, format string, samples bool) error {
-	switch format {
-	case "text":
-		return report.WriteText(w, r)
-	case "markdown", "md":
-		return report.WriteMarkdown(w, r)
-	case "csv":
-		return report.WriteCSV(w, r, samples)
-	case "json":
-		return report.WriteJSON(w, r)
-	}
-	return &config.UsageError{Flag: "format", Msg: fmt.Sprintf("%q is not one of text, markdown, csv, json", format)}
-}
-
 func parseThresholds(exprs []string) ([]report.Threshold, error) {
 	var out []report.Threshold
 	for _, e := range exprs {
 		t, err := report.ParseThreshold(e)
 		if err != nil {
-			return nil, &config.UsageError{Flag: "threshold", Msg: err.Error()}
+			return nil, &errext.UsageError{Flag: "threshold", Msg: err.Error()}
 		}
 		out = append(out, t)
 	}
@@ -83,11 +71,11 @@ func parseThresholds(exprs []string) ([]report.Threshold, error) {
 
 // gateWriter keeps machine formats on stdout clean: the ✓/✗ block goes to
 // stderr unless the report is text.
-func gateWriter(io IO, format string) io.Writer {
+func gateWriter(ios IOStreams, format string) io.Writer {
 	if format == "text" {
-		return io.Stdout
+		return ios.Stdout
 	}
-	return io.Stderr
+	return ios.Stderr
 }
 
 // gate evaluates thresholds and turns a failure into exit code 3.
@@ -97,7 +85,15 @@ func gate(w io.Writer, r *report.Results, ts []report.Threshold) error {
 	}
 	fmt.Fprintln(w)
 	if !report.WriteThresholds(w, report.EvaluateThresholds(r, ts, costLookup(r))) {
-		return exitError{headless.ExitThreshold}
+		return errext.Silent(errext.Threshold)
 	}
 	return nil
+}
+
+// costLookup gives threshold gates the run's billing figures, when it has any.
+func costLookup(r *report.Results) report.CostLookup {
+	if r.Billing == nil {
+		return nil
+	}
+	return r.Billing
 }

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+)
+
+// IOStreams is everything a command may touch of the outside world; tests
+// pass their own (the k6 manner), nothing deeper reads os directly.
+type IOStreams struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Env            map[string]string
+}
+
+// Main runs the command line and returns the exit code. Commands return
+// errors; errext.Handle is the one place they become a code and a message.
+func Main(ctx context.Context, args []string, ios IOStreams) int {
+	root := newRoot(ctx, ios)
+	root.SetArgs(args)
+	root.SetOut(ios.Stdout)
+	root.SetErr(ios.Stderr)
+	return errext.Handle(ios.Stderr, "pfx-tui", root.Execute())
+}
+
+// asUsage types cobra's own flag and argument errors as usage errors, so
+// nothing has to recognise them by their text.
+func asUsage(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &errext.UsageError{Msg: err.Error()}
+}
+
+// usageArgs makes a cobra argument check return a usage error.
+func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error { return asUsage(check(cmd, args)) }
+}
+
+func newRoot(ctx context.Context, ios IOStreams) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "pfx-tui",
+		Short: "Measure what a slow fetch costs from a Durable Object: direct vs proxyFetch",
+		Long: `pfx-tui runs proxy-fetch cost experiments: batches of fetches through each approach
+(direct, current = proxyFetch via an Orchestrator DO, simple = proxyFetchSimple) at several
+upstream durations, measured client-side over WebSockets.
+
+With no command it runs an experiment (same as 'pfx-tui run'). The default target is the
+embedded local emulator, so it works with no Cloudflare account; its figures are labelled
+emulated.`,
+		Args:          cobra.ArbitraryArgs, // checked in RunE: a typed usage error, not cobra's text
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
+	root.CompletionOptions.DisableDefaultCmd = true
+	root.SetContext(ctx)
+
+	bare := newRunOptions(ios)
+	bare.register(root)
+	root.RunE = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return errext.Usagef("", "unknown command %q for pfx-tui", args[0])
+		}
+		return bare.run(cmd)
+	}
+	root.AddCommand(newCmdRun(ios), newCmdReport(ios), newCmdBilling(ios), newCmdLogs(ios), newCmdServeLocal(ios), newCmdVersion(ios))
+	return root
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+func isTerminalReader(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
+}
+
+// formatFlag checks a --format value against the report formats.
+func formatFlag(format string) error {
+	if err := report.CheckFormat(format); err != nil {
+		return &errext.UsageError{Flag: "format", Msg: err.Error()}
+	}
+	return nil
+}

@@ -1,0 +1,173 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/headless"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/session"
+)
+
+func newRunOptions(ios IOStreams) *runOptions { return &runOptions{ios: ios} }
+
+func newCmdRun(ios IOStreams) *cobra.Command {
+	o := newRunOptions(ios)
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run an experiment (headless when stdout is not a terminal or with --no-tui)",
+		Args:  usageArgs(cobra.NoArgs),
+		RunE:  func(cmd *cobra.Command, args []string) error { return o.run(cmd) },
+	}
+	o.register(cmd)
+	return cmd
+}
+
+// runOptions are the flags of `run` (also accepted by the bare command).
+type runOptions struct {
+	ios          IOStreams
+	fs           *pflag.FlagSet
+	cmd          *cobra.Command
+	target       string
+	approaches   string
+	durations    string
+	ops          int
+	batches      int
+	warmup       int
+	order        string
+	seed         int64
+	out          string
+	format       string
+	noTUI        bool
+	tui          bool
+	yes          bool
+	noColor      bool
+	hopLatency   time.Duration
+	batchTimeout time.Duration
+	devVars      string
+	workersDir   string
+	pushInterval time.Duration
+	thresholds   []string
+	billingFlags
+	bucketFlags
+}
+
+func (f *runOptions) register(cmd *cobra.Command) {
+	d := config.Defaults()
+	fs := cmd.Flags()
+	f.fs = fs
+	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
+	fs.StringVar(&f.approaches, "approaches", "", "approaches to compare, comma-separated, as the target names them in /patterns (default: every one it offers; "+strings.Join(d.Approaches, ",")+" for a target without /patterns)")
+	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
+	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
+	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
+	fs.IntVar(&f.warmup, "warmup", d.Warmup, "warmup ops per approach, run first and excluded from statistics")
+	fs.StringVar(&f.order, "order", d.Order, "batch order: interleave (cycle through cells), sequential, random")
+	fs.Int64Var(&f.seed, "seed", d.Seed, "seed for --order random")
+	fs.StringVar(&f.out, "out", d.Out, "results folder; the file is rewritten after every batch")
+	fs.StringVar(&f.format, "format", d.Format, "report format on stdout: "+strings.Join(report.Formats, ", "))
+	fs.BoolVar(&f.noTUI, "no-tui", false, "headless: progress on stderr, report on stdout (automatic when stdout is not a terminal)")
+	fs.BoolVar(&f.tui, "tui", false, "force the full-screen TUI")
+	fs.BoolVar(&f.yes, "yes", false, "TUI: skip the setup screen and run the plan given by the flags")
+	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
+	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
+	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
+	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
+	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
+	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
+	fs.StringArrayVar(&f.thresholds, "threshold", nil, "CI gate checked after the run, repeatable: e.g. simple.p95<1.2s, savings(simple,1s)>50%; exit 3 when one fails")
+	f.billingFlags.register(fs, d.PollTimeout)
+	f.bucketFlags.register(fs)
+}
+
+// config resolves defaults < .dev.vars < environment < flags.
+func (f *runOptions) config() (config.Config, error) {
+	cfg := config.Defaults()
+	vars, err := config.LoadDevVars(f.devVars)
+	if err != nil {
+		return cfg, &errext.UsageError{Flag: "dev-vars", Msg: err.Error()}
+	}
+	cfg.Layer(vars, ".dev.vars")
+	cfg.Layer(f.ios.Env, "env")
+	fs := f.fs
+	if config.Changed(fs, "target") {
+		cfg.Target = f.target
+		cfg.Sources["target"] = "flag"
+	}
+	cfg.Target = strings.TrimSpace(cfg.Target)
+	if !cfg.IsLocal() && cfg.Target != session.TargetWrangler && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
+		return cfg, &errext.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is not 'local', 'wrangler' or an http(s) URL", cfg.Target)}
+	}
+	cfg.WorkersDir = f.workersDir
+	if f.pushInterval < 100*time.Millisecond || f.pushInterval > 5*time.Minute {
+		return cfg, &errext.UsageError{Flag: "local-push-interval", Msg: "must be within 100ms..5m"}
+	}
+	cfg.LocalPushInterval = f.pushInterval
+	f.bucketFlags.apply(f.cmd, &cfg)
+	if err := f.billingFlags.apply(f.cmd, &cfg); err != nil {
+		return cfg, err
+	}
+	cfg.AllApproaches = !config.Changed(fs, "approaches")
+	if !cfg.AllApproaches {
+		cfg.Approaches = config.SplitList(f.approaches)
+	} // else the defaults stand until the target's /patterns replace them
+	if len(cfg.Approaches) == 0 {
+		return cfg, &errext.UsageError{Flag: "approaches", Msg: "at least one approach is needed"}
+	}
+	ds, err := experiment.ParseDurations(f.durations)
+	if err != nil {
+		return cfg, &errext.UsageError{Flag: "durations", Msg: err.Error()}
+	}
+	cfg.Durations = ds
+	cfg.Ops, cfg.Batches, cfg.Warmup, cfg.Order, cfg.Seed = f.ops, f.batches, f.warmup, f.order, f.seed
+	cfg.Out, cfg.Format, cfg.HopLatency, cfg.BatchTimeout = f.out, f.format, f.hopLatency, f.batchTimeout
+	if err := formatFlag(cfg.Format); err != nil {
+		return cfg, err
+	}
+	if cfg.HopLatency < 0 || cfg.HopLatency > 10*time.Second {
+		return cfg, &errext.UsageError{Flag: "hop-latency", Msg: "must be within 0..10s"}
+	}
+	if cfg.BatchTimeout < 0 {
+		return cfg, &errext.UsageError{Flag: "batch-timeout", Msg: "must not be negative"}
+	}
+	return cfg, cfg.Plan.Validate()
+}
+
+func (f *runOptions) run(cmd *cobra.Command) error {
+	f.cmd = cmd
+	ios := f.ios
+	cfg, err := f.config()
+	if err != nil {
+		return err
+	}
+	ts, err := parseThresholds(f.thresholds)
+	if err != nil {
+		return err
+	}
+	ctx := cmd.Context()
+	if f.tui && f.noTUI {
+		return &errext.UsageError{Flag: "tui", Msg: "--tui and --no-tui contradict each other"}
+	}
+	if f.tui || (!f.noTUI && len(ts) == 0 && isTerminal(ios.Stdout) && isTerminalReader(ios.Stdin)) {
+		return runTUI(ctx, cfg, ios, f.yes, f.noColor)
+	}
+	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion())
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	err = headless.Run(ctx, s, headless.Options{Stdout: ios.Stdout, Stderr: ios.Stderr, Format: cfg.Format,
+		Styled: isTerminal(ios.Stdout) && ios.Env[config.EnvNoColor] == "" && !f.noColor})
+	if err != nil {
+		return err
+	}
+	// Gates are checked on what was written, results kept either way.
+	return gate(gateWriter(ios, cfg.Format), s.Results, ts)
+}
