@@ -2,12 +2,12 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -44,7 +44,7 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 				return fmt.Errorf("%s has no batches to bill", args[0])
 			}
 			var target *session.Target
-			if res.Target.Kind == config.TargetLocal && cfg.R2Endpoint == "" {
+			if res.Target.Kind == experiment.TargetLocal && cfg.R2Endpoint == "" {
 				v := res.Target.Version
 				if res.Target.Embedded || v == nil || v.Logpush == nil {
 					return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
@@ -57,9 +57,9 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 				bucket.AccessKeyID, bucket.SecretAccessKey = localtarget.S3LocalAccessKeyID, localtarget.S3LocalSecretAccessKey
 				vv.Logpush = &bucket
 				info.Version = &vv
-				target = &session.Target{Kind: config.TargetLocal, URL: res.Target.URL, Info: info}
+				target = &session.Target{Kind: experiment.TargetLocal, URL: res.Target.URL, Info: info}
 			} else if !cfg.R2Configured() {
-				return &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars), or --bucket/--r2-endpoint"}
+				return &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + config.JoinAnd(cfg.MissingR2()) + " (env or .dev.vars), or --bucket/--r2-endpoint"}
 			}
 			ctx := cmd.Context()
 			b, err := session.StartBilling(ctx, cfg, target, res, args[0])

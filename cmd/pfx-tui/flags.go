@@ -60,8 +60,8 @@ func baseConfig(ios IOStreams, devVars string) (config.Config, error) {
 	if err != nil {
 		return cfg, &errext.UsageError{Flag: "dev-vars", Msg: err.Error()}
 	}
-	cfg.Layer(vars, ".dev.vars")
-	cfg.Layer(ios.Env, "env")
+	cfg.Layer(vars)
+	cfg.Layer(ios.Env)
 	return cfg, nil
 }
 

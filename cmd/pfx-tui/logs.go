@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
@@ -183,7 +184,7 @@ func checkGzip(f *os.File) error {
 	switch {
 	case n == 0:
 		return fmt.Errorf("empty file: a Logpush object is never empty (an interrupted upload?)")
-	case n < 2 || magic[0] != 0x1f || magic[1] != 0x8b:
+	case !logpush.IsGzip(magic[:n]):
 		return fmt.Errorf("named .gz but not gzip data")
 	}
 	_, err := f.Seek(0, 0)
@@ -210,7 +211,7 @@ func (f *scanFlags) scanBucket(cmd *cobra.Command, ios IOStreams, scan *logpush.
 		return 0, &errext.UsageError{Flag: "dir", Msg: "give --dir DIR, or --bucket/--prefix (or CLOUDFLARE_R2_BUCKET_NAME) to scan R2"}
 	}
 	if !cfg.R2Configured() {
-		return 0, &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + strings.Join(session.MissingR2(cfg), ", ") + " (env or .dev.vars)"}
+		return 0, &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + config.JoinAnd(cfg.MissingR2()) + " (env or .dev.vars)"}
 	}
 	from, to := filter.Since, filter.Until
 	if to.IsZero() {

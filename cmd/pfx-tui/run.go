@@ -94,15 +94,14 @@ func (f *runOptions) config() (config.Config, error) {
 	if err != nil {
 		return cfg, &errext.UsageError{Flag: "dev-vars", Msg: err.Error()}
 	}
-	cfg.Layer(vars, ".dev.vars")
-	cfg.Layer(f.ios.Env, "env")
+	cfg.Layer(vars)
+	cfg.Layer(f.ios.Env)
 	fs := f.fs
 	if config.Changed(fs, "target") {
 		cfg.Target = f.target
-		cfg.Sources["target"] = "flag"
 	}
 	cfg.Target = strings.TrimSpace(cfg.Target)
-	if !cfg.IsLocal() && cfg.Target != session.TargetWrangler && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
+	if experiment.KindOf(cfg.Target) == experiment.TargetURL && !strings.HasPrefix(cfg.Target, "http://") && !strings.HasPrefix(cfg.Target, "https://") {
 		return cfg, &errext.UsageError{Flag: "target", Msg: fmt.Sprintf("%q is not 'local', 'wrangler' or an http(s) URL", cfg.Target)}
 	}
 	cfg.WorkersDir = f.workersDir

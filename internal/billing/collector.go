@@ -202,7 +202,7 @@ func (c *Collector) AddObject(key string, body io.Reader) error {
 		c.addFile(key, logpush.FileStats{}, err)
 		return fmt.Errorf("%s: %w", key, err)
 	}
-	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	gz := logpush.IsGzip(magic)
 	rd := logpush.NewReader(br, gz)
 	err = rd.Each(func(rec logpush.Record) error {
 		c.AddRecord(rec)
@@ -501,7 +501,7 @@ func sortedRoles[V any](m map[string]V) []string {
 		out = append(out, r)
 	}
 	slices.SortFunc(out, func(a, b string) int {
-		if c := cmp.Compare(roleRank(a), roleRank(b)); c != 0 {
+		if c := cmp.Compare(RoleRank(a), RoleRank(b)); c != 0 {
 			return c
 		}
 		return cmp.Compare(a, b)

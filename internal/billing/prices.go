@@ -65,7 +65,7 @@ const PricesSource = "Cloudflare Workers paid plan, published prices: " +
 	"https://developers.cloudflare.com/durable-objects/platform/pricing/ " +
 	"(SQLite storage billed from 2026-01-07)"
 
-// DefaultPrices is the table of DESIGN.md. Each call returns a fresh copy,
+// DefaultPrices is the dated list-price table. Each call returns a fresh copy,
 // so callers may change it.
 func DefaultPrices() Prices {
 	return Prices{

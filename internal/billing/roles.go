@@ -103,7 +103,8 @@ func isDelayRequest(rec logpush.Record) bool {
 // roleOrder is how roles are listed: the approach's roles first, then harness.
 var roleOrder = []string{RoleOrigin, RoleOrchestrator, RoleExecutor, RoleController, RoleUpstream, RoleEntry, RoleUnknown}
 
-func roleRank(role string) int {
+// RoleRank orders roles for listing: the approach's roles first, then harness.
+func RoleRank(role string) int {
 	if i := slices.Index(roleOrder, role); i >= 0 {
 		return i
 	}

@@ -57,9 +57,6 @@ const (
 	EnvNoColor         = "NO_COLOR"
 )
 
-// TargetLocal is the embedded emulator, the default target.
-const TargetLocal = "local"
-
 // Config is everything a command needs.
 type Config struct {
 	Target string `json:"target"`
@@ -97,16 +94,20 @@ type Config struct {
 	Prefix          string `json:"prefix,omitempty"`
 	AccessKeyID     Secret `json:"accessKeyId"`
 	SecretAccessKey Secret `json:"secretAccessKey"`
-
-	// Sources records where each non-default value came from (flag, env,
-	// .dev.vars), for `doctor` and for error messages.
-	Sources map[string]string `json:"-"`
 }
+
+// Billing poll defaults: Logpush batches every 30 s at best and R2 bills
+// each list call, so 10 s is a fair compromise (the local target polls
+// faster); 10 minutes covers Logpush's usual delivery delay.
+const (
+	DefaultPollInterval = 10 * time.Second
+	DefaultPollTimeout  = 10 * time.Minute
+)
 
 // Defaults make the bare command a useful one-minute demo on the local target.
 func Defaults() Config {
 	return Config{
-		Target: TargetLocal,
+		Target: string(experiment.TargetLocal),
 		Plan: experiment.Plan{
 			Approaches: []string{"direct", "current", "simple"},
 			Durations:  []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second},
@@ -116,26 +117,51 @@ func Defaults() Config {
 			Order:      experiment.OrderInterleave,
 			Seed:       1,
 		},
-		Out:        "results",
-		Format:     "text",
-		WorkersDir: "workers",
-		Billing:    "auto",
-		// Logpush batches every 30 s at best and R2 bills each list call:
-		// 10 s is a fair compromise; the local target uses a shorter one.
-		PollInterval:      10 * time.Second,
-		PollTimeout:       10 * time.Minute,
+		Out:               "results",
+		Format:            "text",
+		WorkersDir:        "workers",
+		Billing:           "auto",
+		PollInterval:      DefaultPollInterval,
+		PollTimeout:       DefaultPollTimeout,
 		LocalPushInterval: 5 * time.Second,
-		Sources:           map[string]string{},
 	}
 }
 
 // R2Configured reports whether enough is set to read a real bucket.
-func (c Config) R2Configured() bool {
-	return c.Bucket != "" && (c.AccountID != "" || c.R2Endpoint != "") && c.AccessKeyID.Set() && c.SecretAccessKey.Set()
+func (c Config) R2Configured() bool { return len(c.MissingR2()) == 0 }
+
+// MissingR2 names the settings still needed to read a real bucket, by
+// environment variable, never with a value.
+func (c Config) MissingR2() []string {
+	var miss []string
+	if c.AccountID == "" && c.R2Endpoint == "" {
+		miss = append(miss, EnvAccountID)
+	}
+	if c.Bucket == "" {
+		miss = append(miss, EnvBucket)
+	}
+	if !c.AccessKeyID.Set() {
+		miss = append(miss, EnvAccessKeyID)
+	}
+	if !c.SecretAccessKey.Set() {
+		miss = append(miss, EnvSecretAccessKey)
+	}
+	return miss
+}
+
+// JoinAnd lists items for a sentence: "a", "a and b", "a, b and c".
+func JoinAnd(items []string) string {
+	switch len(items) {
+	case 0:
+		return ""
+	case 1:
+		return items[0]
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
 
 // IsLocal reports whether the embedded emulator is the target.
-func (c Config) IsLocal() bool { return c.Target == TargetLocal || c.Target == "" }
+func (c Config) IsLocal() bool { return experiment.KindOf(c.Target) == experiment.TargetLocal }
 
 // ReadDevVars parses a wrangler-style .dev.vars file: KEY=VALUE lines, '#'
 // comments, optional single or double quotes, optional `export `.
@@ -186,11 +212,10 @@ func LoadDevVars(path string) (map[string]string, error) {
 
 // Layer applies one source of KEY=VALUE settings (.dev.vars, then the
 // environment) on top of c.
-func (c *Config) Layer(vars map[string]string, source string) {
+func (c *Config) Layer(vars map[string]string) {
 	set := func(key string, apply func(string)) {
 		if v, ok := vars[key]; ok && v != "" {
 			apply(v)
-			c.Sources[key] = source
 		}
 	}
 	set(EnvTestURL, func(v string) { c.Target = v })

@@ -26,16 +26,16 @@ func TestReadDevVars(t *testing.T) {
 
 func TestPrecedenceDevVarsThenEnv(t *testing.T) {
 	c := Defaults()
-	c.Layer(map[string]string{EnvTestURL: "https://devvars", EnvBucket: "b1"}, ".dev.vars")
-	c.Layer(map[string]string{EnvTestURL: "https://env"}, "env")
-	if c.Target != "https://env" || c.Bucket != "b1" || c.Sources[EnvTestURL] != "env" || c.Sources[EnvBucket] != ".dev.vars" {
+	c.Layer(map[string]string{EnvTestURL: "https://devvars", EnvBucket: "b1"})
+	c.Layer(map[string]string{EnvTestURL: "https://env"})
+	if c.Target != "https://env" || c.Bucket != "b1" {
 		t.Errorf("%+v", c)
 	}
 }
 
 func TestSecretsNeverPrint(t *testing.T) {
 	c := Defaults()
-	c.Layer(map[string]string{EnvAccessKeyID: "AKIDSECRETVALUE", EnvSecretAccessKey: "topsecretvalue"}, "env")
+	c.Layer(map[string]string{EnvAccessKeyID: "AKIDSECRETVALUE", EnvSecretAccessKey: "topsecretvalue"})
 	b, _ := json.Marshal(c)
 	outs := []string{string(b), fmt.Sprintf("%v", c), fmt.Sprintf("%+v", c), fmt.Sprintf("%#v", c), c.SecretAccessKey.String()}
 	for _, o := range outs {

@@ -46,3 +46,24 @@ func Modes(ps []Pattern) []string {
 	}
 	return out
 }
+
+// TargetKind is where the Workers under test run.
+type TargetKind string
+
+// Target kinds; --target takes the first two by name, anything else is a URL.
+const (
+	TargetLocal    TargetKind = "local"    // the embedded emulator (default)
+	TargetWrangler TargetKind = "wrangler" // workers/ under `wrangler dev`
+	TargetURL      TargetKind = "url"      // a deployed Worker, or serve-local by URL
+)
+
+// KindOf says which kind of target a --target value names ("" is local).
+func KindOf(target string) TargetKind {
+	switch TargetKind(target) {
+	case "", TargetLocal:
+		return TargetLocal
+	case TargetWrangler:
+		return TargetWrangler
+	}
+	return TargetURL
+}

@@ -36,9 +36,9 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	p := &progress{w: o.Stderr, start: time.Now(), plan: s.Plan, specs: s.Runner.Specs()}
 	label := s.Results.Target.URL
 	switch s.Results.Target.Kind {
-	case "local":
+	case experiment.TargetLocal:
 		label = "local target (emulated)"
-	case "wrangler":
+	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s\n",

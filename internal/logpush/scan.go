@@ -84,7 +84,7 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 		s.mergeFile(name, FileStats{})
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	gz := len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b
+	gz := IsGzip(magic)
 	rd := NewReader(br, gz)
 	err = rd.Each(func(rec Record) error {
 		s.add(rec)

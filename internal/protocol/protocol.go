@@ -145,14 +145,10 @@ type Patterns struct {
 // Modes lists the patterns' wire names in the target's order.
 func (p Patterns) Modes() []string { return experiment.Modes(p.Patterns) }
 
-// BatchTag is the log line every invocation of a batch writes so Logpush
-// records can be attributed exactly: "pfx <batchId> <op>".
-func BatchTag(batchID string, op int) string {
-	return fmt.Sprintf("pfx %s %d", batchID, op)
-}
-
-// ParseBatchTag reads a log message written by BatchTag. op is -1 when the
-// invocation belongs to the batch as a whole.
+// ParseBatchTag reads the log line every invocation of a batch writes so
+// Logpush records can be attributed exactly: "pfx <batchId> <op>" (the
+// Workers' console.log("pfx", batchId, op)). op is -1 when the invocation
+// belongs to the batch as a whole.
 func ParseBatchTag(msg string) (batchID string, op int, ok bool) {
 	fields := strings.Fields(msg)
 	if len(fields) < 2 || fields[0] != "pfx" {

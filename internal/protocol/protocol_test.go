@@ -74,7 +74,7 @@ func TestBatchTag(t *testing.T) {
 		op    int
 		match bool
 	}{
-		{BatchTag("ab12-003", 7), "ab12-003", 7, true},
+		{"pfx ab12-003 7", "ab12-003", 7, true},
 		{"pfx ab12-003 -1", "ab12-003", -1, true},
 		{"pfx ab12-003", "ab12-003", -1, true},
 		{"hello world", "", 0, false},

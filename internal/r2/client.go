@@ -151,12 +151,12 @@ func (c *Client) Bucket() string { return c.bucket }
 // Prefix is the Logpush path prefix inside the bucket ("" for the root).
 func (c *Client) Prefix() string { return c.prefix }
 
-// Endpoint is the S3 endpoint, scheme://host[:port], for messages and doctor.
+// Endpoint is the S3 endpoint, scheme://host[:port], for messages.
 func (c *Client) Endpoint() string { return c.endpoint }
 
 // Check makes one cheap request (a one-key listing of the prefix, one Class
-// A operation) to prove the endpoint, keys and bucket work; doctor calls it
-// before a run so a bad key is reported before minutes of waiting.
+// A operation) to prove the endpoint, keys and bucket work, so a bad key
+// can be reported before minutes of waiting.
 func (c *Client) Check(ctx context.Context) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket), MaxKeys: aws.Int32(1)}
 	if c.prefix != "" {

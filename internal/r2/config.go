@@ -83,7 +83,7 @@ type MissingConfigError struct {
 
 // Error names the variables to set.
 func (e *MissingConfigError) Error() string {
-	return fmt.Sprintf("R2 access is not configured: set %s (in the environment or .dev.vars)", joinAnd(e.Vars))
+	return fmt.Sprintf("R2 access is not configured: set %s (in the environment or .dev.vars)", config.JoinAnd(e.Vars))
 }
 
 // FromConfig maps the console's config onto an R2 Config; the caller adds
@@ -190,14 +190,4 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
-}
-
-func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
-	}
-	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

@@ -96,7 +96,7 @@ func TestFromConfig(t *testing.T) {
 	c.Layer(map[string]string{
 		config.EnvAccountID: "acct", config.EnvBucket: "logs",
 		config.EnvAccessKeyID: "kid", config.EnvSecretAccessKey: testSecret,
-	}, "env")
+	})
 	got := r2.FromConfig(c)
 	if got.AccountID != "acct" || got.Bucket != "logs" || got.AccessKeyID != "kid" || got.SecretAccessKey != testSecret {
 		t.Errorf("FromConfig = %v", got)

@@ -4,12 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
-)
 
-// Poller defaults: the issue's --poll-interval and --poll-timeout.
-const (
-	DefaultPollInterval = 10 * time.Second
-	DefaultPollTimeout  = 10 * time.Minute
+	"github.com/pfx-tui/pfx-tui/internal/config"
 )
 
 // Reasons a Poller stops, in PollEvent.Reason.
@@ -59,10 +55,10 @@ type Poller struct {
 // NewPoller builds a Poller that feeds sink with the objects client finds.
 func NewPoller(client *Client, sink Sink, opts PollerOptions) *Poller {
 	if opts.Interval <= 0 {
-		opts.Interval = DefaultPollInterval
+		opts.Interval = config.DefaultPollInterval
 	}
 	if opts.Timeout <= 0 {
-		opts.Timeout = DefaultPollTimeout
+		opts.Timeout = config.DefaultPollTimeout
 	}
 	return &Poller{
 		client:   client,

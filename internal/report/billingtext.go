@@ -13,18 +13,6 @@ import (
 
 func init() { extraSections = append(extraSections, BillingSection, CostSection) }
 
-// roleOrder puts the approach's roles first, harness last.
-var roleOrder = []string{billing.RoleOrigin, billing.RoleOrchestrator, billing.RoleExecutor, billing.RoleController, billing.RoleUpstream, billing.RoleEntry, billing.RoleUnknown}
-
-func roleRank(r string) int {
-	for i, x := range roleOrder {
-		if x == r {
-			return i
-		}
-	}
-	return len(roleOrder)
-}
-
 // MatchedTotals sums matched and known-expected records over every count;
 // records of batches that failed (which expect none) are left out of matched.
 func MatchedTotals(b *billing.Report) (matched, expected int, unknown bool) {
@@ -84,7 +72,7 @@ func BillingSection(r *Results) string {
 	sortCells(cells, r.Plan)
 	for _, c := range cells {
 		roles := append([]billing.RoleFigures(nil), c.Roles...)
-		sort.SliceStable(roles, func(i, j int) bool { return roleRank(roles[i].Role) < roleRank(roles[j].Role) })
+		sort.SliceStable(roles, func(i, j int) bool { return billing.RoleRank(roles[i].Role) < billing.RoleRank(roles[j].Role) })
 		for _, rf := range roles {
 			cnt := counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, rf.Role)]
 			me := fmt.Sprintf("%d/%s", rf.Count-cnt.FromFailedBatches, expectedText(cnt.Expected))
@@ -118,7 +106,7 @@ func BillingSection(r *Results) string {
 	for _, w := range b.Warnings {
 		fmt.Fprintf(&sb, "  ! %s\n", w)
 	}
-	if r.Target.Kind == "local" {
+	if r.Target.Kind == experiment.TargetLocal {
 		fmt.Fprintln(&sb, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
 	}
 	return sb.String()

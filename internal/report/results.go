@@ -50,7 +50,7 @@ type Results struct {
 
 // Target describes what was measured.
 type Target struct {
-	Kind string `json:"kind"` // local | url | wrangler
+	Kind experiment.TargetKind `json:"kind"`
 	// Embedded: the emulator ran inside the pfx-tui process that wrote the
 	// file, so its Logpush bucket is gone and billing cannot be refreshed.
 	Embedded bool `json:"embedded,omitempty"`

@@ -45,7 +45,7 @@ func FormatMs(ms float64) string {
 func Headline(r *Results) string {
 	where := r.Target.URL
 	switch {
-	case r.Target.Kind == "wrangler":
+	case r.Target.Kind == experiment.TargetWrangler:
 		where = "wrangler dev, local workerd — EMULATED, not Cloudflare figures"
 	case r.Emulated:
 		where = "local target — EMULATED, not Cloudflare figures"

@@ -3,7 +3,6 @@ package session
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/errext"
@@ -18,7 +17,7 @@ import (
 
 // Billing sources.
 const (
-	BillingLogpush = "logpush"
+	BillingLogpush = billing.SourceLogpush
 	BillingNone    = "none"
 )
 
@@ -44,19 +43,19 @@ func PlanBilling(cfg config.Config, t *Target) BillingPlan {
 			return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + emu.Endpoint + "/" + emu.Bucket + "/" + emu.Prefix}
 		}
 		if !cfg.R2Configured() {
-			return BillingPlan{Source: BillingNone, Why: "--billing logpush needs " + r2Missing(cfg)}
+			return BillingPlan{Source: BillingNone, Why: "--billing logpush needs " + config.JoinAnd(cfg.MissingR2())}
 		}
 		return BillingPlan{Source: BillingLogpush, Where: r2Where(cfg)}
 	}
 	switch {
 	case emu != nil:
 		return BillingPlan{Source: BillingLogpush, Where: "local emulator S3 " + emu.Endpoint + "/" + emu.Bucket + "/" + emu.Prefix}
-	case t != nil && t.Kind == TargetWrangler:
+	case t != nil && t.Kind == experiment.TargetWrangler:
 		return BillingPlan{Source: BillingNone, Why: "wrangler dev runs local workerd, which reports no wall or CPU time (use --billing logpush with R2 to read a deployed Worker's logs)"}
 	case cfg.R2Configured():
 		return BillingPlan{Source: BillingLogpush, Where: r2Where(cfg)}
 	}
-	return BillingPlan{Source: BillingNone, Why: "R2 is not configured: set " + r2Missing(cfg) + " (env or .dev.vars) to read Logpush from R2"}
+	return BillingPlan{Source: BillingNone, Why: "R2 is not configured: set " + config.JoinAnd(cfg.MissingR2()) + " (env or .dev.vars) to read Logpush from R2"}
 }
 
 func r2Where(cfg config.Config) string {
@@ -70,35 +69,6 @@ func r2Where(cfg config.Config) string {
 	return where
 }
 
-// MissingR2 names the settings still needed to read a real bucket.
-func MissingR2(cfg config.Config) []string {
-	var miss []string
-	if cfg.AccountID == "" && cfg.R2Endpoint == "" {
-		miss = append(miss, config.EnvAccountID)
-	}
-	if cfg.Bucket == "" {
-		miss = append(miss, config.EnvBucket)
-	}
-	if !cfg.AccessKeyID.Set() {
-		miss = append(miss, config.EnvAccessKeyID)
-	}
-	if !cfg.SecretAccessKey.Set() {
-		miss = append(miss, config.EnvSecretAccessKey)
-	}
-	return miss
-}
-
-func r2Missing(cfg config.Config) string {
-	miss := MissingR2(cfg)
-	switch len(miss) {
-	case 0:
-		return "nothing more"
-	case 1:
-		return miss[0]
-	}
-	return strings.Join(miss[:len(miss)-1], ", ") + " and " + miss[len(miss)-1]
-}
-
 // emulatorBucket is the local target's Logpush bucket, whether the emulator
 // runs in this process or is a `serve-local` reached by URL (its /version
 // says where its bucket is).
@@ -110,7 +80,7 @@ func emulatorBucket(t *Target) *protocol.EmulatorBucket {
 		return &protocol.EmulatorBucket{Endpoint: t.Local.S3Endpoint(), Bucket: t.Local.S3Bucket(), Prefix: t.Local.LogpushPrefix(),
 			AccessKeyID: t.Local.S3AccessKeyID(), SecretAccessKey: t.Local.S3SecretAccessKey()}
 	}
-	if t.Kind == config.TargetLocal && t.Info.Version != nil {
+	if t.Kind == experiment.TargetLocal && t.Info.Version != nil {
 		return t.Info.Version.Logpush
 	}
 	return nil
@@ -145,7 +115,7 @@ func CollectorOptions(cfg config.Config, res *report.Results) (billing.Options, 
 		}
 		opts.Prices = &p
 	}
-	if res.Target.Kind == config.TargetLocal {
+	if res.Target.Kind == experiment.TargetLocal {
 		opts.Expectations = billing.LocalExpectations()
 		if opts.ScriptName == "" {
 			opts.ScriptName = "pfx-local"

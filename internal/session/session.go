@@ -28,7 +28,7 @@ import (
 // remote URL, probed for /version and /patterns.
 type Target struct {
 	URL   string // base URL the runner dials
-	Kind  string // local | url
+	Kind  experiment.TargetKind
 	Info  experiment.TargetInfo
 	Local *localtarget.Server // nil unless Kind is local
 	dev   *wranglerDev        // nil unless Kind is wrangler
@@ -36,7 +36,9 @@ type Target struct {
 
 // Emulated reports whether figures from this target are not Cloudflare's:
 // the embedded emulator, or workerd under wrangler dev.
-func (t *Target) Emulated() bool { return t.Kind == config.TargetLocal || t.Kind == TargetWrangler }
+func (t *Target) Emulated() bool {
+	return t.Kind == experiment.TargetLocal || t.Kind == experiment.TargetWrangler
+}
 
 // Modes are the approaches the target offers, in its order (nil when it
 // has no /patterns).
@@ -66,19 +68,19 @@ func (t *Target) Close() {
 // OpenTarget starts the embedded emulator when cfg.Target is local, then
 // probes the target. The caller closes it.
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
-	t := &Target{URL: cfg.Target, Kind: "url"}
+	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL}
 	if cfg.IsLocal() {
 		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval})
 		if err != nil {
 			return nil, err
 		}
-		t.Local, t.URL, t.Kind = srv, srv.URL(), config.TargetLocal
-	} else if cfg.Target == TargetWrangler {
+		t.Local, t.URL, t.Kind = srv, srv.URL(), experiment.TargetLocal
+	} else if experiment.KindOf(cfg.Target) == experiment.TargetWrangler {
 		dev, err := startWrangler(ctx, cfg.WorkersDir, 90*time.Second)
 		if err != nil {
 			return nil, err
 		}
-		t.dev, t.URL, t.Kind = dev, dev.url, TargetWrangler
+		t.dev, t.URL, t.Kind = dev, dev.url, experiment.TargetWrangler
 	}
 	info, err := runner.Probe(ctx, t.URL)
 	if err != nil {
@@ -86,9 +88,9 @@ func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 		return nil, fmt.Errorf("target %s is not answering: %w", displayTarget(cfg, t.URL), err)
 	}
 	t.Info = info
-	if t.Kind == "url" && info.Version != nil && info.Version.Emulator != "" {
+	if t.Kind == experiment.TargetURL && info.Version != nil && info.Version.Emulator != "" {
 		// A `pfx-tui serve-local` reached by URL: its figures are emulated too.
-		t.Kind = config.TargetLocal
+		t.Kind = experiment.TargetLocal
 	}
 	return t, nil
 }
@@ -185,7 +187,7 @@ func displayTarget(cfg config.Config, url string) string {
 	switch {
 	case cfg.IsLocal():
 		return "local (" + url + ")"
-	case cfg.Target == TargetWrangler:
+	case experiment.KindOf(cfg.Target) == experiment.TargetWrangler:
 		return "wrangler dev (" + url + ")"
 	}
 	return url

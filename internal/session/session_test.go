@@ -17,13 +17,13 @@ import (
 
 func r2Cfg() config.Config {
 	c := config.Defaults()
-	c.Layer(map[string]string{config.EnvAccountID: "acct", config.EnvBucket: "logs", config.EnvAccessKeyID: "AKID", config.EnvSecretAccessKey: "SECRET"}, "env")
+	c.Layer(map[string]string{config.EnvAccountID: "acct", config.EnvBucket: "logs", config.EnvAccessKeyID: "AKID", config.EnvSecretAccessKey: "SECRET"})
 	return c
 }
 
 func TestPlanBilling(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}}}}
-	wr := &Target{Kind: TargetWrangler}
+	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}}}}
+	wr := &Target{Kind: experiment.TargetWrangler}
 	url := &Target{Kind: "url"}
 	none := config.Defaults()
 	off := r2Cfg()
@@ -56,7 +56,7 @@ func TestPlanBilling(t *testing.T) {
 }
 
 func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers", AccessKeyID: "k", SecretAccessKey: "s"}}}}
+	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers", AccessKeyID: "k", SecretAccessKey: "s"}}}}
 	if c := R2Config(config.Defaults(), emu); c.Endpoint != "http://127.0.0.1:9" || c.Bucket != "b" || c.Prefix != "workers" || !c.PathStyle || c.SecretAccessKey != "s" {
 		t.Errorf("emulator: %+v", c)
 	}
@@ -68,7 +68,7 @@ func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
 }
 
 func TestPollTimingOnTheEmulator(t *testing.T) {
-	emu := &Target{Kind: config.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{}}}}
+	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{}}}}
 	cfg := config.Defaults()
 	if PollInterval(cfg, emu) != cfg.LocalPushInterval/2 || PollTimeout(cfg, emu) != 3*cfg.LocalPushInterval+15*time.Second {
 		t.Errorf("emulator: %s %s", PollInterval(cfg, emu), PollTimeout(cfg, emu))

@@ -16,9 +16,6 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
-// TargetWrangler runs the real workers/ code under `wrangler dev`.
-const TargetWrangler = "wrangler"
-
 // wranglerDev is a running `wrangler dev` child, in its own process group so
 // that stopping it also stops the workerd it spawned.
 type wranglerDev struct {

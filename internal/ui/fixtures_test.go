@@ -36,7 +36,7 @@ func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func testTarget() *session.Target {
 	url := "http://127.0.0.1:8787"
-	return &session.Target{URL: url, Kind: config.TargetLocal, Local: &localtarget.Server{},
+	return &session.Target{URL: url, Kind: experiment.TargetLocal, Local: &localtarget.Server{},
 		Info: experiment.TargetInfo{URL: url, Patterns: localtarget.Patterns}}
 }
 
@@ -197,7 +197,7 @@ func newFakeRun(cfg config.Config) *fakeRun {
 	plan := testPlan(cfg)
 	f := &fakeRun{cfg: cfg, plan: plan, specs: plan.Specs(testRunID)}
 	r := &report.Results{SchemaVersion: report.SchemaVersion, Tool: "pfx-tui test", ID: testRunID, CreatedAt: t0,
-		Status: report.StatusRunning, Emulated: true, Target: report.Target{Kind: config.TargetLocal},
+		Status: report.StatusRunning, Emulated: true, Target: report.Target{Kind: experiment.TargetLocal},
 		Plan: report.PlanInfoOf(plan, "direct"), Batches: []experiment.BatchResult{}, PercentileMethod: stats.PercentileMethod}
 	f.sess = &session.Session{Cfg: cfg, Results: r, Path: "results/" + report.FileName(t0, testRunID), Plan: plan}
 	return f

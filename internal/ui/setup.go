@@ -37,7 +37,7 @@ const (
 	planRows
 )
 
-// durationPresets are the plan's matrix from DESIGN.md, in milliseconds.
+// durationPresets are the usual matrix of upstream delays, in milliseconds.
 var durationPresets = []int{100, 500, 1000, 5000, 10000}
 
 var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom}
