@@ -1,11 +1,11 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test fmt-check vet gotest workers-test build run bench
+.PHONY: test fmt-check vet lint gotest workers-test build run bench
 
 # workers-test runs first: the Go end-to-end test of --target wrangler needs
 # workers/node_modules.
-test: fmt-check vet workers-test gotest
+test: fmt-check vet lint workers-test gotest
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './workers/*')); \
@@ -13,6 +13,11 @@ fmt-check:
 
 vet:
 	$(GO) vet ./...
+
+# staticcheck is pinned in go.mod's tool block: the Go toolchain fetches and
+# builds exactly that version, nothing to install by hand.
+lint:
+	$(GO) tool staticcheck ./...
 
 gotest:
 	$(GO) test -race -count=1 ./...

@@ -54,7 +54,7 @@ func TestDeduper(t *testing.T) {
 	if _, err := json.Marshal(bad); err == nil {
 		t.Fatal("expected NaN to be unencodable")
 	}
-	if d.Seen(bad) || d.Seen(bad) {
+	if first, second := d.Seen(bad), d.Seen(bad); first || second {
 		t.Error("unencodable record reported as duplicate")
 	}
 }

@@ -114,6 +114,7 @@ func DecodeRunBatch(data []byte) (RunBatch, error) {
 		return RunBatch{}, fmt.Errorf("invalid JSON: %v", err)
 	}
 	if r.Action != ActionRunBatch {
+		//lint:ignore ST1005 the wording Lumenize servers use, which their clients match
 		return RunBatch{}, fmt.Errorf("Unknown action: %s", r.Action)
 	}
 	if r.Count < 1 {

@@ -81,6 +81,7 @@ func TestEndpoints(t *testing.T) {
 
 func TestConfigNeverPrintsKeys(t *testing.T) {
 	cfg := r2.Config{AccountID: "acct", Bucket: "logs", AccessKeyID: "key-id-that-is-private", SecretAccessKey: testSecret}
+	//lint:ignore S1025 each formatting verb is what is under test
 	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%s", cfg), fmt.Sprintf("%v", &cfg)} {
 		if strings.Contains(s, testSecret) || strings.Contains(s, "key-id-that-is-private") {
 			t.Errorf("leak: %s", s)

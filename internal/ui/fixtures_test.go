@@ -31,7 +31,6 @@ const testRunID = "a1b2c3"
 type fakeClock struct{ t time.Time }
 
 func (c *fakeClock) now() time.Time          { return c.t }
-func (c *fakeClock) set(d time.Duration)     { c.t = t0.Add(d) }
 func (c *fakeClock) advance(d time.Duration) { c.t = c.t.Add(d) }
 
 func testTarget() *session.Target {
