@@ -17,6 +17,7 @@ import (
 // billing from that target's S3 bucket through aws-sdk-go-v2, and wrong
 // credentials give a clear error that names the variables, never the key.
 func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
+	t.Parallel()
 	srv, err := localtarget.Start(localtarget.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,7 @@ func roleCount(f []CellFigures, approach string, role string) int {
 }
 
 func TestAttributionByTag(t *testing.T) {
+	t.Parallel()
 	// Two batches whose windows are far apart in time from the records:
 	// tags decide, not time.
 	batches := []experiment.BatchResult{
@@ -133,6 +134,7 @@ func hasWarning(ws []string, sub string) bool {
 //	B simple  [2100, 3000]  guarded [  100, 5000]  centre 2550
 //	C direct  [9000, 9500]  guarded [ 7000,11500]  centre 9250
 func TestAttributionByWindow(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{
 		batch("A", "direct", 100, 1, 1000, 2000),
 		batch("B", "simple", 100, 1, 2100, 3000),
@@ -187,6 +189,7 @@ func TestAttributionByWindow(t *testing.T) {
 // the record's [t, t+1) wins. A ends at 2000.3, B starts at 2000.4:
 // a record at 2000 covers A for 0.3 ms and B for 0.6 ms → B.
 func TestAttributionSharedMillisecond(t *testing.T) {
+	t.Parallel()
 	a := batch("A", "direct", 100, 1, 1000, 2000)
 	a.EndedAt = a.EndedAt.Add(300 * time.Microsecond)
 	b := batch("B", "direct", 100, 1, 2000, 2500)
@@ -201,6 +204,7 @@ func TestAttributionSharedMillisecond(t *testing.T) {
 // The server clock runs 10 s ahead (ClockOffsetMs = +10 000): a record
 // stamped T0+11 500 happened at client T0+1 500, inside A.
 func TestAttributionClockOffset(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{batch("A", "direct", 100, 1, 1000, 2000)}
 	for _, tt := range []struct {
 		offset float64
@@ -246,6 +250,7 @@ func mustJSON(t *testing.T, r logpush.Record) string {
 
 // Logpush delivers at least once: the same record in two objects counts once.
 func TestDuplicatesAndFileProblems(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{batch("r-000", "direct", 100, 2, 0, 1000)}
 	c := NewCollector(batches, Options{ScriptName: "pfx"})
 	r0 := tagged(rec("OriginDO", 100, 100, 2), "r-000", 0)
@@ -311,6 +316,7 @@ func TestDuplicatesAndFileProblems(t *testing.T) {
 // Warmup records are attributed (not unattributed) but kept out of the
 // cells, the counts and completeness.
 func TestWarmupSeparation(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{
 		warmup(batch("w-000", "direct", 100, 2, 0, 500)),
 		batch("w-001", "direct", 100, 1, 600, 1000),
@@ -345,6 +351,7 @@ func TestWarmupSeparation(t *testing.T) {
 }
 
 func TestCompleteness(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{
 		batch("c-000", "direct", 100, 2, 0, 1000),
 		batch("c-001", "proxyfetch", 100, 2, 1000, 2000), // a Lumenize approach
@@ -398,6 +405,7 @@ func TestCompleteness(t *testing.T) {
 
 // A batch that did not finish expects nothing; its records are counted.
 func TestFailedBatch(t *testing.T) {
+	t.Parallel()
 	b := batch("f-000", "direct", 100, 10, 0, 1000)
 	b.Status, b.OpsSeen = experiment.StatusTimeout, 3
 	c := NewCollector([]experiment.BatchResult{b, batch("f-001", "direct", 100, 1, 2000, 3000)}, Options{})
@@ -421,6 +429,7 @@ func TestFailedBatch(t *testing.T) {
 }
 
 func TestWarningsScriptsAndRoles(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{batch("s-000", "direct", 100, 1, 0, 1000)}
 	c := NewCollector(batches, Options{ScriptName: "pfx-prod"})
 	c.AddRecord(rec("OriginDO", 100, 1, 1)) // script "pfx"
@@ -462,6 +471,7 @@ func TestWarningsScriptsAndRoles(t *testing.T) {
 }
 
 func TestSuspicions(t *testing.T) {
+	t.Parallel()
 	empty := Progress{ScriptName: "pfx"}
 	tests := []struct {
 		name  string
@@ -496,6 +506,7 @@ func TestSuspicions(t *testing.T) {
 
 // Parallel downloads feed one collector.
 func TestCollectorConcurrent(t *testing.T) {
+	t.Parallel()
 	batches := []experiment.BatchResult{batch("p-000", "direct", 100, 100, 0, 10_000)}
 	c := NewCollector(batches, Options{})
 	done := make(chan struct{})

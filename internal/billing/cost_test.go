@@ -50,6 +50,7 @@ func role(name string, count int, wallSum, cpuSum int64) RoleFigures {
 //
 // Harness roles (controller with 10 s of wall, upstream) cost nothing.
 func TestCostModel(t *testing.T) {
+	t.Parallel()
 	p := DefaultPrices()
 	// Rows per op fixed here so the hand computation above stays valid
 	// whatever the defaults become.
@@ -102,6 +103,7 @@ func dollarsNear(a, b Dollars) bool {
 }
 
 func TestCostModelMissingTiming(t *testing.T) {
+	t.Parallel()
 	p := DefaultPrices()
 	// Origin: 4 records, 2 with WallTimeMs (100 + 300): scaled to mean 200
 	// × 4 = 800 ms → 0.8 s × 0.128 / 4 ops = 0.0256 GB-s per op.
@@ -140,6 +142,7 @@ func costsWithSavings(approach string, pts ...[2]float64) []CellCost {
 }
 
 func TestBreakEven(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name      string
 		pts       [][2]float64 // duration ms, saving $/M ops
@@ -201,6 +204,7 @@ func TestBreakEven(t *testing.T) {
 }
 
 func TestFmtMs(t *testing.T) {
+	t.Parallel()
 	for ms, want := range map[float64]string{0: "0ms", 49.6: "50ms", 600: "600ms", 999.4: "999ms", 1000: "1s", 1600: "1.6s", 1234.5: "1.23s", 10_000: "10s", 90_100: "90.1s"} {
 		if got := fmtMs(ms); got != want {
 			t.Errorf("fmtMs(%v) = %q, want %q", ms, got, want)
@@ -218,6 +222,7 @@ func writeFile(t *testing.T, body string) string {
 }
 
 func TestLoadPrices(t *testing.T) {
+	t.Parallel()
 	path := writeFile(t, `{"doRequestsPerMillion": 0.2, "included": {"doGbs": 1}, "rowsWrittenPerOp": {"simple": 4, "custom": 3}}`)
 	p, err := LoadPrices(path)
 	if err != nil {
@@ -266,6 +271,7 @@ func TestLoadPrices(t *testing.T) {
 }
 
 func TestDefaultPrices(t *testing.T) {
+	t.Parallel()
 	p := DefaultPrices()
 	if p.Date != "2026-01-07" || !strings.Contains(p.Source, "developers.cloudflare.com") || p.Validate() != nil {
 		t.Errorf("%+v", p)

@@ -75,6 +75,7 @@ func gzNDJSON(t *testing.T, recs []logpush.Record) []byte {
 // duration, plus warmups, read back through AddObject, match the table in
 // every cell and role, by tag and (tags stripped) by time window.
 func TestLocalTargetMatchesExpectations(t *testing.T) {
+	t.Parallel()
 	if testing.Short() {
 		t.Skip("runs the emulator")
 	}

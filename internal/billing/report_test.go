@@ -3,6 +3,7 @@ package billing
 import "testing"
 
 func TestHuman(t *testing.T) {
+	t.Parallel()
 	for x, want := range map[float64]string{10e6: "10 M", 30e6: "30 M", 1e6: "1 M", 400_000: "400,000", 25e9: "25 B", 999: "999", 1234567.5: "1,234,568", 1500: "1,500"} {
 		if got := human(x); got != want {
 			t.Errorf("human(%v) = %q, want %q", x, got, want)
@@ -13,6 +14,7 @@ func TestHuman(t *testing.T) {
 // Report satisfies the threshold evaluator's lookup (report.CostLookup)
 // without importing it: fractions, and in-range break-evens only.
 func TestReportLookups(t *testing.T) {
+	t.Parallel()
 	frac := 0.25
 	r := Report{
 		Costs:      []CellCost{{Approach: "simple", DurationMs: 1000, SavingsFraction: &frac}, {Approach: "current", DurationMs: 1000}},

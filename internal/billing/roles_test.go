@@ -17,6 +17,7 @@ func fetchRec(entrypoint, url string) logpush.Record {
 }
 
 func TestRoleOf(t *testing.T) {
+	t.Parallel()
 	custom, err := ParseRoleOverrides([]string{"MyDO=origin", "Proxy=executor, Ctl = CONTROLLER"})
 	if err != nil {
 		t.Fatal(err)
@@ -53,6 +54,7 @@ func TestRoleOf(t *testing.T) {
 }
 
 func TestParseRoleOverridesErrors(t *testing.T) {
+	t.Parallel()
 	tests := []struct{ spec, want string }{
 		{"MyDO", "want Class=role"},
 		{"=origin", "want Class=role"},
@@ -72,6 +74,7 @@ func TestParseRoleOverridesErrors(t *testing.T) {
 }
 
 func TestHarness(t *testing.T) {
+	t.Parallel()
 	for role, want := range map[string]bool{RoleController: true, RoleUpstream: true, RoleEntry: true,
 		RoleOrigin: false, RoleOrchestrator: false, RoleExecutor: false, RoleUnknown: false} {
 		if IsHarness(role) != want {
@@ -81,6 +84,7 @@ func TestHarness(t *testing.T) {
 }
 
 func TestParseTagMessage(t *testing.T) {
+	t.Parallel()
 	num := func(s string) json.Number { return json.Number(s) }
 	tests := []struct {
 		name string
@@ -122,6 +126,7 @@ func TestParseTagMessage(t *testing.T) {
 
 // Tags come out of a real decoded line, not only hand-built values.
 func TestTagsOfDecodedLine(t *testing.T) {
+	t.Parallel()
 	line := `{"Entrypoint":"FetchOrchestrator","EventType":"alarm","Logs":[` +
 		`{"Level":"log","Message":["pfx","r1-004",0]},{"Level":"log","Message":["dispatching"]},` +
 		`{"Level":"log","Message":["pfx","r1-005",1]}]}`
@@ -136,6 +141,7 @@ func TestTagsOfDecodedLine(t *testing.T) {
 }
 
 func TestExpectations(t *testing.T) {
+	t.Parallel()
 	e := LocalExpectations()
 	tests := []struct {
 		approach string

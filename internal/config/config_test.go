@@ -8,6 +8,7 @@ import (
 )
 
 func TestReadDevVars(t *testing.T) {
+	t.Parallel()
 	in := "# comment\nCLOUDFLARE_ACCOUNT_ID=abc\nexport CLOUDFLARE_R2_BUCKET_NAME = \"logs bucket\"\nCLOUDFLARE_R2_SECRET_ACCESS_KEY='s3cr=t'\n\nTEST_URL=https://x.workers.dev\n"
 	vars, err := ReadDevVars(strings.NewReader(in))
 	if err != nil {
@@ -25,6 +26,7 @@ func TestReadDevVars(t *testing.T) {
 }
 
 func TestPrecedenceDevVarsThenEnv(t *testing.T) {
+	t.Parallel()
 	c := Defaults()
 	c.Layer(map[string]string{EnvTestURL: "https://devvars", EnvBucket: "b1"})
 	c.Layer(map[string]string{EnvTestURL: "https://env"})
@@ -34,6 +36,7 @@ func TestPrecedenceDevVarsThenEnv(t *testing.T) {
 }
 
 func TestSecretsNeverPrint(t *testing.T) {
+	t.Parallel()
 	c := Defaults()
 	c.Layer(map[string]string{EnvAccessKeyID: "AKIDSECRETVALUE", EnvSecretAccessKey: "topsecretvalue"})
 	b, _ := json.Marshal(c)

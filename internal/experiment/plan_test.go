@@ -7,6 +7,7 @@ import (
 )
 
 func TestSpecsOrders(t *testing.T) {
+	t.Parallel()
 	p := Plan{Approaches: []string{"direct", "simple"}, Durations: []time.Duration{100 * time.Millisecond, time.Second}, Batches: 2, Ops: 3, Warmup: 2, Order: OrderInterleave}
 	got := func(p Plan) []string {
 		var out []string
@@ -56,6 +57,7 @@ func TestSpecsOrders(t *testing.T) {
 }
 
 func TestParseDurations(t *testing.T) {
+	t.Parallel()
 	ds, err := ParseDurations("1s, 100ms,500")
 	if err != nil || !reflect.DeepEqual(ds, []time.Duration{100 * time.Millisecond, 500 * time.Millisecond, time.Second}) {
 		t.Errorf("%v %v", ds, err)
@@ -68,6 +70,7 @@ func TestParseDurations(t *testing.T) {
 }
 
 func TestValidateNamesFlag(t *testing.T) {
+	t.Parallel()
 	base := Plan{Approaches: []string{"direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 1, Order: OrderInterleave}
 	mod := []struct {
 		f    func(*Plan)

@@ -18,6 +18,7 @@ func localSession(t *testing.T, ops int, d time.Duration) *session.Session {
 	cfg := config.Defaults()
 	cfg.Approaches, cfg.Durations, cfg.Ops, cfg.Batches, cfg.Warmup = []string{"direct", "simple"}, []time.Duration{d}, ops, 1, 0
 	cfg.Out = t.TempDir()
+	cfg.LocalPushInterval = 100 * time.Millisecond // billing in a fraction of a second
 	s, err := session.Prepare(context.Background(), cfg, "test")
 	if err != nil {
 		t.Fatal(err)
@@ -27,6 +28,7 @@ func localSession(t *testing.T, ops int, d time.Duration) *session.Session {
 }
 
 func TestRunPrintsProgressReportAndBilling(t *testing.T) {
+	t.Parallel()
 	s := localSession(t, 4, 60*time.Millisecond)
 	var out, errOut bytes.Buffer
 	code := errext.Code(Run(context.Background(), s, Options{Stdout: &out, Stderr: &errOut, Format: "text", Interval: 100 * time.Millisecond}))
@@ -51,6 +53,7 @@ func TestRunPrintsProgressReportAndBilling(t *testing.T) {
 }
 
 func TestRunInterruptedExits130AndKeepsTheFile(t *testing.T) {
+	t.Parallel()
 	s := localSession(t, 40, 50*time.Millisecond)
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(300*time.Millisecond, cancel)

@@ -8,6 +8,7 @@ import (
 )
 
 func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		f    Frame
 		want string
@@ -39,6 +40,7 @@ func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
 }
 
 func TestDecodeFrameRejectsGarbage(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{``, `[]`, `{"mode":"direct"}`, `not json`, `{"type":5}`} {
 		if _, err := DecodeFrame([]byte(in)); err == nil {
 			t.Errorf("DecodeFrame(%q) accepted", in)
@@ -47,6 +49,7 @@ func TestDecodeFrameRejectsGarbage(t *testing.T) {
 }
 
 func TestRunBatchEncodeDecode(t *testing.T) {
+	t.Parallel()
 	b, _ := json.Marshal(NewRunBatch("simple", 30, 500, "ab12-003"))
 	if string(b) != `{"action":"run-batch","mode":"simple","count":30,"durationMs":500,"batchId":"ab12-003"}` {
 		t.Errorf("encode: %s", b)
@@ -68,6 +71,7 @@ func TestRunBatchEncodeDecode(t *testing.T) {
 }
 
 func TestBatchTag(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		in    string
 		id    string

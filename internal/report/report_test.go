@@ -92,6 +92,7 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestRenderersGolden(t *testing.T) {
+	t.Parallel()
 	r := fixture("fix001", 0)
 	cases := []struct {
 		name   string
@@ -114,6 +115,7 @@ func TestRenderersGolden(t *testing.T) {
 }
 
 func TestAnalyzeCountsEveryError(t *testing.T) {
+	t.Parallel()
 	an := Analyze(fixture("x", 0))
 	c, _ := an.Cell("simple", 1000)
 	// Batch 1: 1 op error reported by the server; batch 2 dropped with 3 of 5
@@ -128,6 +130,7 @@ func TestAnalyzeCountsEveryError(t *testing.T) {
 }
 
 func TestCompareSignificance(t *testing.T) {
+	t.Parallel()
 	same := Compare(fixture("a", 0), fixture("b", 0))
 	for _, d := range same {
 		if d.Significant {
@@ -151,6 +154,7 @@ func (f fakeCosts) Savings(a string, d int) (float64, bool) {
 func (f fakeCosts) BreakEvenMs(a string) (float64, bool) { v, ok := f["be:"+a]; return v, ok }
 
 func TestThresholds(t *testing.T) {
+	t.Parallel()
 	r := fixture("t", 0)
 	costs := fakeCosts{"simple@1000": 0.62, "simple@100": 0.10, "be:simple": 240}
 	cases := []struct {
@@ -215,6 +219,7 @@ func FuzzParseThreshold(f *testing.F) {
 }
 
 func TestInterruptedBatchIsNotErrors(t *testing.T) {
+	t.Parallel()
 	r := fixture("int", 0)
 	last := &r.Batches[len(r.Batches)-1] // simple @ 1s batch 2, dropped after 3 of 5
 	last.Status, last.Failure = experiment.StatusInterrupted, "interrupted after 3 of 5 ops"
@@ -232,6 +237,7 @@ func TestInterruptedBatchIsNotErrors(t *testing.T) {
 }
 
 func TestCompareNamesCellsOnlyInOneRun(t *testing.T) {
+	t.Parallel()
 	base, next := fixture("a", 0), fixture("b", 0)
 	next.Plan.Approaches = append(next.Plan.Approaches, "current")
 	var b bytes.Buffer
@@ -244,6 +250,7 @@ func TestCompareNamesCellsOnlyInOneRun(t *testing.T) {
 }
 
 func TestFormatClock(t *testing.T) {
+	t.Parallel()
 	for d, want := range map[time.Duration]string{-time.Second: "0:00", 0: "0:00", 59499 * time.Millisecond: "0:59", 61 * time.Second: "1:01", time.Hour + 5*time.Minute + 7*time.Second: "1:05:07"} {
 		if got := FormatClock(d); got != want {
 			t.Errorf("FormatClock(%s) = %q, want %q", d, got, want)

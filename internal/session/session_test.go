@@ -22,6 +22,7 @@ func r2Cfg() config.Config {
 }
 
 func TestPlanBilling(t *testing.T) {
+	t.Parallel()
 	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}}}}
 	wr := &Target{Kind: experiment.TargetWrangler}
 	url := &Target{Kind: "url"}
@@ -56,6 +57,7 @@ func TestPlanBilling(t *testing.T) {
 }
 
 func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
+	t.Parallel()
 	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers", AccessKeyID: "k", SecretAccessKey: "s"}}}}
 	if c := R2Config(config.Defaults(), emu); c.Endpoint != "http://127.0.0.1:9" || c.Bucket != "b" || c.Prefix != "workers" || !c.PathStyle || c.SecretAccessKey != "s" {
 		t.Errorf("emulator: %+v", c)
@@ -68,6 +70,7 @@ func TestR2ConfigFromEmulatorOrConfig(t *testing.T) {
 }
 
 func TestPollTimingOnTheEmulator(t *testing.T) {
+	t.Parallel()
 	emu := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &protocol.Version{Logpush: &protocol.EmulatorBucket{}}}}
 	cfg := config.Defaults()
 	if PollInterval(cfg, emu) != cfg.LocalPushInterval/2 || PollTimeout(cfg, emu) != 3*cfg.LocalPushInterval+15*time.Second {
@@ -80,6 +83,7 @@ func TestPollTimingOnTheEmulator(t *testing.T) {
 }
 
 func TestResolveApproachesAndRunWindow(t *testing.T) {
+	t.Parallel()
 	tgt := &Target{Info: experiment.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}, {Mode: "simple"}, {Mode: "rpctarget"}}}}
 	cfg := config.Defaults()
 	cfg.AllApproaches = true
@@ -98,6 +102,7 @@ func TestResolveApproachesAndRunWindow(t *testing.T) {
 }
 
 func TestNewRefusesAnApproachTheTargetLacks(t *testing.T) {
+	t.Parallel()
 	tgt := &Target{URL: "http://127.0.0.1:1", Kind: "url", Info: experiment.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}}}}
 	cfg := config.Defaults()
 	cfg.Approaches, cfg.Out = []string{"direct", "current"}, t.TempDir()
@@ -109,6 +114,7 @@ func TestNewRefusesAnApproachTheTargetLacks(t *testing.T) {
 }
 
 func TestOpenTargetLocalIsEmulatedAndCloses(t *testing.T) {
+	t.Parallel()
 	cfg := config.Defaults()
 	tgt, err := OpenTarget(context.Background(), cfg)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 )
 
 func TestRatioOfMeans(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name       string
 		a, b       Summary
@@ -50,6 +51,7 @@ func TestRatioOfMeans(t *testing.T) {
 }
 
 func TestMannWhitneyU(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		a, b []float64
@@ -113,6 +115,7 @@ func TestMannWhitneyU(t *testing.T) {
 }
 
 func TestMannWhitneyUAsymptoticScipyDocs(t *testing.T) {
+	t.Parallel()
 	// scipy.stats.mannwhitneyu docs: same example with method="asymptotic"
 	// → p = 0.11134688653314041 (z = (17 - 10 - 0.5)/√(20·10/12)).
 	u, p := mannWhitneyU([]float64{19, 22, 16, 29, 24}, []float64{20, 11, 17, 12}, true)
@@ -122,6 +125,7 @@ func TestMannWhitneyUAsymptoticScipyDocs(t *testing.T) {
 }
 
 func TestMannWhitneyULargeSeparated(t *testing.T) {
+	t.Parallel()
 	// n1 = n2 = 25 > 20 → normal approximation. U1 = 0, μ = 312.5,
 	// σ² = 625·51/12 = 2656.25, z = (625 - 312.5 - 0.5)/51.5388 = 6.0537,
 	// p = 2·(1-Φ(6.0537)) ≈ 1.42e-9.
@@ -142,6 +146,7 @@ func TestMannWhitneyULargeSeparated(t *testing.T) {
 }
 
 func TestMWUExactMatchesEnumeration(t *testing.T) {
+	t.Parallel()
 	// Brute force: enumerate every choice of n1 ranks out of n1+n2 and
 	// count U = Σranks - n1(n1+1)/2; compare the CDF to mwuExactCDF.
 	for n1 := 1; n1 <= 6; n1++ {
@@ -183,6 +188,7 @@ func popcount(x int) int {
 }
 
 func TestMWUExactLargestTable(t *testing.T) {
+	t.Parallel()
 	// n1 = n2 = 20: the distribution is symmetric about 200 and the exact
 	// tail is close to the normal approximation.
 	for _, k := range []int{0, 50, 100, 150, 199} {
@@ -207,6 +213,7 @@ func TestMWUExactLargestTable(t *testing.T) {
 }
 
 func TestSignificantAndMarker(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		p      float64
 		sig    bool

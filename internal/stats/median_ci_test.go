@@ -6,6 +6,7 @@ import (
 )
 
 func TestMedianCIRanks(t *testing.T) {
+	t.Parallel()
 	// Coverage of [x(j), x(n+1-j)] is 1 - 2·P(Bin(n,½) ≤ j-1); j is the
 	// largest value keeping coverage ≥ 0.95, i.e. P(B ≤ j-1) ≤ 0.025.
 	tests := []struct {
@@ -45,6 +46,7 @@ func TestMedianCIRanks(t *testing.T) {
 }
 
 func TestMedianCIRanksHugeN(t *testing.T) {
+	t.Parallel()
 	// For large n the ranks approach n/2 ∓ 1.96·√n/2.
 	n := 1_000_000
 	lo, hi, cov, ok := MedianCIRanks(n)
@@ -55,6 +57,7 @@ func TestMedianCIRanksHugeN(t *testing.T) {
 }
 
 func TestMedianCIRanksCoverageAlwaysAtLeast95(t *testing.T) {
+	t.Parallel()
 	for n := 6; n <= 2000; n++ {
 		lo, hi, cov, ok := MedianCIRanks(n)
 		if !ok || cov < 0.95 || lo < 1 || hi != n+1-lo {

@@ -12,6 +12,7 @@ import (
 // counts; the indices are added here from the arithmetic in the comments.
 // Score = |x - median| / MAD, outlier when > 14.826.
 func TestOutliersHyperfineVectors(t *testing.T) {
+	t.Parallel()
 	normal := []float64{
 		2.33269488, 1.42195907, -0.57527698, -0.31293437, 2.2948158,
 		0.75813273, -1.0712388, -0.96394741, -1.15897446, 1.10976285,
@@ -59,6 +60,7 @@ func TestOutliersHyperfineVectors(t *testing.T) {
 }
 
 func TestOutliersMADZero(t *testing.T) {
+	t.Parallel()
 	// All equal: MAD = 0 and every deviation is 0 → no outliers, no
 	// division by zero.
 	if got := Outliers([]float64{3, 3, 3, 3}); len(got) != 0 {
@@ -79,6 +81,7 @@ func TestOutliersMADZero(t *testing.T) {
 }
 
 func TestOutliersDoesNotModifyInput(t *testing.T) {
+	t.Parallel()
 	xs := []float64{3, 1, 2, 100}
 	Outliers(xs)
 	if !slices.Equal(xs, []float64{3, 1, 2, 100}) {

@@ -8,6 +8,7 @@ import (
 // TestPercentileMatchesNumpy: numpy.percentile(x, q) with the default
 // method "linear" (moved here from logpush, whose scan summary uses it).
 func TestPercentileMatchesNumpy(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		x    []float64
 		p    float64

@@ -13,6 +13,7 @@ func near(got, want, tol float64) bool {
 }
 
 func TestPercentileR7(t *testing.T) {
+	t.Parallel()
 	// sorted = [10 20 30 40], n = 4, h = (n-1)·p = 3p.
 	sorted := []float64{10, 20, 30, 40}
 	tests := []struct {
@@ -42,6 +43,7 @@ func TestPercentileR7(t *testing.T) {
 }
 
 func TestSummarize(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		xs   []float64
@@ -177,6 +179,7 @@ func checkSummary(t *testing.T, got, want Summary, tol float64) {
 }
 
 func TestSummarizeEmptyIsZeroAndJSONSafe(t *testing.T) {
+	t.Parallel()
 	s := Summarize(nil)
 	checkSummary(t, s, Summary{Outliers: []int{}}, 0)
 	b, err := json.Marshal(s)
@@ -196,6 +199,7 @@ func TestSummarizeEmptyIsZeroAndJSONSafe(t *testing.T) {
 }
 
 func TestSummarizeNoNaNForAnySize(t *testing.T) {
+	t.Parallel()
 	// json.Marshal fails on NaN/Inf, so marshalling proves their absence.
 	for n := 0; n <= 40; n++ {
 		xs := make([]float64, n)
@@ -211,6 +215,7 @@ func TestSummarizeNoNaNForAnySize(t *testing.T) {
 }
 
 func TestSummarizeLargeN(t *testing.T) {
+	t.Parallel()
 	// 200000 samples: exercises the Cornish–Fisher branch boundary (df >
 	// 1e4) and the O(√n) binomial walk of MedianCIRanks.
 	xs := make([]float64, 200000)

@@ -6,6 +6,7 @@ import (
 )
 
 func TestStudentTQuantileTable(t *testing.T) {
+	t.Parallel()
 	// Two-sided 95% critical values t(0.975, df) as printed in standard
 	// t tables (e.g. NIST/SEMATECH e-Handbook 1.3.6.7.2), to 3 decimals.
 	tests := []struct {
@@ -29,6 +30,7 @@ func TestStudentTQuantileTable(t *testing.T) {
 }
 
 func TestStudentTQuantileClosedForms(t *testing.T) {
+	t.Parallel()
 	// Closed forms of the t quantile (e.g. Wikipedia, "Student's
 	// t-distribution", table of quantile functions; Hill 1970):
 	//   df=1 (Cauchy): t = tan(π(p-½))
@@ -56,6 +58,7 @@ func TestStudentTQuantileClosedForms(t *testing.T) {
 }
 
 func TestStudentTQuantileConsistentAcrossRange(t *testing.T) {
+	t.Parallel()
 	// The exact inversion (df ≤ 1e4) and the Cornish–Fisher expansion are
 	// independent methods; where both are accurate (large df) they must
 	// agree, and the quantile must decrease monotonically towards z=1.95996.
@@ -80,6 +83,7 @@ func TestStudentTQuantileConsistentAcrossRange(t *testing.T) {
 }
 
 func TestStudentTQuantileEdges(t *testing.T) {
+	t.Parallel()
 	if got := StudentTQuantile(0.5, 3); got != 0 {
 		t.Errorf("median = %v, want 0", got)
 	}
@@ -95,6 +99,7 @@ func TestStudentTQuantileEdges(t *testing.T) {
 }
 
 func TestRegIncBeta(t *testing.T) {
+	t.Parallel()
 	// I_x(1,1) = x; I_x(a,1) = x^a; I_x(1,b) = 1-(1-x)^b;
 	// I_½(a,a) = ½ by symmetry.
 	tests := []struct{ a, b, x, want float64 }{

@@ -14,6 +14,7 @@ func rep(v float64, n int) []float64 {
 }
 
 func TestWarnings(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name    string
 		batches [][]float64
