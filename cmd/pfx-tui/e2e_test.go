@@ -230,6 +230,11 @@ func TestUsageErrorsExit2NamingTheFlag(t *testing.T) {
 		{[]string{"run", "--target", "ftp://x"}, "--target"},
 		{[]string{"run", "--bogus"}, "--bogus"},
 		{[]string{"run", "--approaches", "direct,direct"}, "--approaches"},
+		{[]string{"run", "--batch-timeout", "soon"}, "--batch-timeout"},
+		{[]string{"serve-local", "--addr", "nonsense"}, "--addr"},
+		{[]string{"logs", "scan", "--dir", "/nonexistent-pfx"}, "--dir"},
+		{[]string{"run", "--no-tui", "--billing", "none", "--threshold", "foo.p95<1s", "--out", "/nonexistent-pfx/never-written"}, "--threshold"},
+		{[]string{"run", "--no-tui", "--billing", "none", "--durations", "100ms", "--threshold", "direct.p95@2s<1s", "--out", "/nonexistent-pfx/never-written"}, "--threshold"},
 	}
 	for _, c := range cases {
 		var o, e bytes.Buffer
@@ -239,6 +244,34 @@ func TestUsageErrorsExit2NamingTheFlag(t *testing.T) {
 		}
 		if !strings.Contains(e.String(), c.flag) {
 			t.Errorf("%v: error does not name %s: %s", c.args, c.flag, e.String())
+		}
+		if lines := strings.Split(strings.TrimSpace(e.String()), "\n"); len(lines) != 2 || strings.Contains(e.String(), "strconv") {
+			t.Errorf("%v: want one line naming the problem and the --help pointer, got:\n%s", c.args, e.String())
+		}
+	}
+}
+
+func TestVersionFlagAndCommand(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		var o, e bytes.Buffer
+		if code := Main(context.Background(), args, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}}); code != 0 || !strings.HasPrefix(o.String(), "pfx-tui ") {
+			t.Errorf("%v: exit %d, stdout %q, stderr %q", args, code, o.String(), e.String())
+		}
+	}
+}
+
+func TestReportOnAFolderOrAMissingFileSaysWhatToDo(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, c := range []struct{ path, want string }{
+		{dir, "is a folder, not a results file"},
+		{filepath.Join(dir, "nope.json"), "no results file at"},
+	} {
+		var o, e bytes.Buffer
+		code := Main(context.Background(), []string{"report", c.path}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+		if code != 1 || !strings.Contains(e.String(), c.want) || !strings.Contains(e.String(), c.path) {
+			t.Errorf("report %s: exit %d, stderr %q", c.path, code, e.String())
 		}
 	}
 }

@@ -2,8 +2,10 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -121,8 +123,11 @@ func parseTimeFlag(name, v string) (time.Time, error) {
 // read at all is reported on stderr and counted; the others are still read.
 func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err error) {
 	st, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return 0, errext.Usagef("dir", "no folder %s (give the folder the Logpush files were downloaded to)", dir)
+	}
 	if err != nil {
-		return 0, &errext.UsageError{Flag: "dir", Msg: err.Error()}
+		return 0, errext.Usagef("dir", "cannot read %s: %v", dir, err)
 	}
 	if !st.IsDir() {
 		return 0, &errext.UsageError{Flag: "dir", Msg: dir + " is not a folder"}

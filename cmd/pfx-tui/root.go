@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"regexp"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -39,6 +40,32 @@ func asUsage(err error) error {
 	return &errext.UsageError{Msg: err.Error()}
 }
 
+// badValue is pflag's wording for a value that does not parse.
+var badValue = regexp.MustCompile(`^invalid argument "(.*)" for "(?:-\w, )?--([\w-]+)" flag: `)
+
+// flagError types cobra's flag errors as usage errors and says what a bad
+// value should look like, instead of leaking a strconv message.
+func flagError(cmd *cobra.Command, err error) error {
+	m := badValue.FindStringSubmatch(err.Error())
+	if m == nil {
+		return asUsage(err)
+	}
+	want := "a valid value"
+	if f := cmd.Flags().Lookup(m[2]); f != nil {
+		switch f.Value.Type() {
+		case "int", "int64", "uint", "uint64":
+			want = "a whole number"
+		case "float64":
+			want = "a number"
+		case "duration":
+			want = "a duration such as 500ms, 2s or 1m"
+		case "bool":
+			want = "true or false"
+		}
+	}
+	return errext.Usagef(m[2], "%q is not %s", m[1], want)
+}
+
 // usageArgs makes a cobra argument check return a usage error.
 func usageArgs(check cobra.PositionalArgs) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error { return asUsage(check(cmd, args)) }
@@ -59,7 +86,9 @@ emulated.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return asUsage(err) })
+	root.SetFlagErrorFunc(flagError)
+	root.Version = toolVersion()
+	root.SetVersionTemplate("pfx-tui {{.Version}}\n")
 	root.CompletionOptions.DisableDefaultCmd = true
 	root.SetContext(ctx)
 

@@ -157,7 +157,15 @@ func (f *runOptions) run(cmd *cobra.Command) error {
 	if f.tui || (!f.noTUI && len(ts) == 0 && isTerminal(ios.Stdout) && isTerminalReader(ios.Stdin)) {
 		return runTUI(ctx, cfg, ios, f.yes, f.noColor)
 	}
-	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion())
+	// The plan is final once the target's /patterns are known: refuse a
+	// gate it could never pass before spending the run's time.
+	checkGates := func(p experiment.Plan) error {
+		if err := report.CheckThresholds(ts, p); err != nil {
+			return &errext.UsageError{Flag: "threshold", Msg: err.Error()}
+		}
+		return nil
+	}
+	s, err := session.Prepare(ctx, cfg, "pfx-tui "+toolVersion(), checkGates)
 	if err != nil {
 		return err
 	}

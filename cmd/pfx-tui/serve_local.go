@@ -2,11 +2,13 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
@@ -21,6 +23,9 @@ func newCmdServeLocal(ios IOStreams) *cobra.Command {
 so other clients (for example Lumenize's Node client) can use it. Its figures are emulated.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if _, _, err := net.SplitHostPort(addr); err != nil {
+				return errext.Usagef("addr", "%q is not host:port (e.g. 127.0.0.1:8787, or 127.0.0.1:0 for a random port)", addr)
+			}
 			srv, err := localtarget.Start(localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push})
 			if err != nil {
 				return err

@@ -152,7 +152,9 @@ func (s *Server) Close() error {
 	default:
 	}
 	close(s.closing)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	// A short grace: net/http waits up to 5 s for a connection a client
+	// opened but never used, which would hold every exit; cut those after it.
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
 	defer cancel()
 	err := s.srv.Shutdown(ctx)
 	if err != nil {

@@ -4,9 +4,12 @@ package report
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
@@ -106,10 +109,20 @@ func Save(path string, r *Results) error {
 	if err != nil {
 		return fmt.Errorf("writing results: %w", err)
 	}
-	if _, err := tmp.Write(append(data, '\n')); err != nil {
+	// Same mode as exports (CreateTemp makes 0600; the file holds no
+	// secret), and on disk before the rename so a crash leaves either the
+	// previous complete file or this one.
+	_, err = tmp.Write(append(data, '\n'))
+	if err == nil {
+		err = tmp.Chmod(0o644)
+	}
+	if err == nil {
+		err = tmp.Sync()
+	}
+	if err != nil {
 		tmp.Close()
 		os.Remove(tmp.Name())
-		return fmt.Errorf("writing results: %w", err)
+		return fmt.Errorf("writing results %s: %w", path, err)
 	}
 	if err := tmp.Close(); err != nil {
 		os.Remove(tmp.Name())
@@ -124,9 +137,20 @@ func Save(path string, r *Results) error {
 
 // Load reads a results file and checks its schema version.
 func Load(path string) (*Results, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		hint := "give one of its .json files"
+		if files, _ := filepath.Glob(filepath.Join(path, "*.json")); len(files) > 0 {
+			sort.Strings(files) // names start with the UTC time: the last is the newest
+			hint = "the newest run there is " + files[len(files)-1]
+		}
+		return nil, fmt.Errorf("%s is a folder, not a results file: %s", path, hint)
+	}
 	data, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("no results file at %s (runs write results/<UTC time>-<id>.json)", path)
+	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cannot read %s: %w", path, err)
 	}
 	var r Results
 	if err := json.Unmarshal(data, &r); err != nil {

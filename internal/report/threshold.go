@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -236,4 +237,22 @@ func WriteThresholds(w io.Writer, rs []ThresholdResult) bool {
 		fmt.Fprintf(w, "  %s %s  (%s)\n", mark, r.Expr, r.Actual)
 	}
 	return all
+}
+
+// CheckThresholds refuses, before a run starts, gates that could never be
+// evaluated: an approach or a duration the plan does not have.
+func CheckThresholds(ts []Threshold, plan experiment.Plan) error {
+	for _, t := range ts {
+		if !slices.Contains(plan.Approaches, t.Approach) {
+			return fmt.Errorf("threshold %q names %q, which is not in the plan (approaches: %s)", t.Expr, t.Approach, strings.Join(plan.Approaches, ", "))
+		}
+		if t.DurationMs >= 0 && !slices.Contains(plan.DurationsMs(), t.DurationMs) {
+			var ds []string
+			for _, d := range plan.DurationsMs() {
+				ds = append(ds, experiment.FormatDuration(d))
+			}
+			return fmt.Errorf("threshold %q names %s, which is not in the plan (durations: %s)", t.Expr, experiment.FormatDuration(t.DurationMs), strings.Join(ds, ", "))
+		}
+	}
+	return nil
 }

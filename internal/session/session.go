@@ -113,13 +113,17 @@ func NewRunID() string {
 	return hex.EncodeToString(b[:])
 }
 
+// PlanCheck refuses a final plan before anything is written (a threshold
+// naming an approach the target does not offer, say).
+type PlanCheck func(experiment.Plan) error
+
 // Prepare opens the target and starts a session on it; Close closes both.
-func Prepare(ctx context.Context, cfg config.Config, tool string) (*Session, error) {
+func Prepare(ctx context.Context, cfg config.Config, tool string, checks ...PlanCheck) (*Session, error) {
 	t, err := OpenTarget(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	s, err := New(t, cfg, tool)
+	s, err := New(t, cfg, tool, checks...)
 	if err != nil {
 		t.Close()
 		return nil, err
@@ -139,9 +143,10 @@ func ResolveApproaches(cfg config.Config, t *Target) config.Config {
 	return cfg
 }
 
-// New checks the plan against what the target offers, builds the runner and
-// writes the initial results file. The target stays the caller's to close.
-func New(t *Target, cfg config.Config, tool string) (*Session, error) {
+// New checks the plan against what the target offers (and checks), builds
+// the runner and writes the initial results file. The target stays the
+// caller's to close.
+func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Session, error) {
 	cfg = ResolveApproaches(cfg, t)
 	s := &Session{Cfg: cfg, Target: t}
 	if offered := t.Modes(); len(offered) > 0 {
@@ -152,6 +157,11 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		}
 	}
 	s.Plan = cfg.Plan
+	for _, check := range checks {
+		if err := check(s.Plan); err != nil {
+			return nil, err
+		}
+	}
 	id := NewRunID()
 	var err error
 	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
