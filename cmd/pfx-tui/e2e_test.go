@@ -373,11 +373,28 @@ func TestReportFormatsAndThresholdExit3(t *testing.T) {
 	if code != 3 || !strings.Contains(out, "✗ simple.p95<1ms") || !strings.Contains(out, "✓ direct.errors<1") {
 		t.Errorf("failing gate: exit %d\n%s", code, out)
 	}
-	// A gate with a machine format keeps stdout parseable: the block goes to stderr.
+	// A gate with JSON keeps stdout one document: the outcome is inside it.
 	out, errOut, code := runBinary(t, dir, "report", files[0], "--format", "json", "--threshold", "simple.p95<1ms")
-	var parsed map[string]any
-	if code != 3 || json.Unmarshal([]byte(out), &parsed) != nil || !strings.Contains(errOut, "✗ simple.p95<1ms") {
-		t.Errorf("json + threshold: exit %d, stdout parses: %v, stderr:\n%s", code, json.Unmarshal([]byte(out), &parsed) == nil, errOut)
+	var parsed struct {
+		Thresholds []struct {
+			Expr string `json:"expr"`
+			OK   bool   `json:"ok"`
+		} `json:"thresholds"`
+	}
+	if err := json.Unmarshal([]byte(out), &parsed); code != 3 || err != nil || len(parsed.Thresholds) != 1 || parsed.Thresholds[0].OK || parsed.Thresholds[0].Expr != "simple.p95<1ms" {
+		t.Errorf("json + threshold: exit %d, parse error %v, thresholds %+v, stderr:\n%s", code, err, parsed.Thresholds, errOut)
+	}
+	// CSV has no place for it: the block goes to stderr.
+	out, errOut, code = runBinary(t, dir, "report", files[0], "--format", "csv", "--threshold", "simple.p95<1ms")
+	if code != 3 || strings.Contains(out, "✗") || !strings.Contains(errOut, "✗ simple.p95<1ms") {
+		t.Errorf("csv + threshold: exit %d\nstdout:\n%s\nstderr:\n%s", code, out, errOut)
+	}
+	// Two runs compare in every format.
+	for _, f := range []string{"text", "markdown", "csv", "json"} {
+		out, errOut, code = runBinary(t, dir, "report", files[0], files[0], "--format", f)
+		if code != 0 || !strings.Contains(out, "simple") {
+			t.Errorf("compare --format %s: exit %d\n%s\n%s", f, code, out, errOut)
+		}
 	}
 	out, _, code = runBinary(t, dir, "report", files[0], files[0])
 	if code != 0 || !strings.Contains(out, "~") {

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -11,6 +13,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
@@ -108,4 +111,39 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	cfg.PollTimeoutSet = config.Changed(cmd.Flags(), "poll-timeout")
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
 	return nil
+}
+
+// exportFlags write the report in several formats in one run, as
+// hyperfine's --export-json / --export-markdown / --export-csv do.
+type exportFlags struct{ json, markdown, csv string }
+
+func (e *exportFlags) register(fs *pflag.FlagSet) {
+	fs.StringVar(&e.json, "export-json", "", "also write the JSON report to this file")
+	fs.StringVar(&e.markdown, "export-markdown", "", "also write the Markdown report to this file")
+	fs.StringVar(&e.csv, "export-csv", "", "also write the CSV report (one row per cell) to this file")
+}
+
+// write renders each requested export; every file is attempted, and the
+// first failure is returned naming its path. Files are written whatever the
+// run came to (interrupted runs keep their partial figures).
+func (e *exportFlags) write(ios IOStreams, r *report.Results) error {
+	var first error
+	for _, x := range []struct{ path, format string }{{e.json, "json"}, {e.markdown, "markdown"}, {e.csv, "csv"}} {
+		if x.path == "" {
+			continue
+		}
+		var b bytes.Buffer
+		err := report.Render(&b, r, x.format, report.RenderOptions{})
+		if err == nil {
+			err = os.WriteFile(x.path, b.Bytes(), 0o644)
+		}
+		if err != nil {
+			if first == nil {
+				first = fmt.Errorf("cannot write the %s export %s: %w (the results file is intact)", x.format, x.path, err)
+			}
+			continue
+		}
+		fmt.Fprintf(ios.Stderr, "pfx-tui: exported %s\n", x.path)
+	}
+	return first
 }

@@ -1,9 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"io"
-
 	"github.com/spf13/cobra"
 
 	"github.com/pfx-tui/pfx-tui/internal/errext"
@@ -34,21 +31,29 @@ compares them cell by cell: medians, the change, and whether it is significant (
 				if err != nil {
 					return err
 				}
-				if format != "text" {
-					return &errext.UsageError{Flag: "format", Msg: "comparing two runs prints text only"}
-				}
-				if err := report.WriteCompare(ios.Stdout, base, next); err != nil {
+				if err := formatFlag(format); err != nil {
 					return err
 				}
-				return gate(ios.Stdout, next, ts)
+				if err := report.RenderCompare(ios.Stdout, base, next, format); err != nil {
+					return err
+				}
+				// Gates apply to the new run; their block goes to stderr so
+				// the comparison stays one document in every format.
+				gateErr := gates(next, ts)
+				if len(next.Thresholds) > 0 {
+					report.WriteThresholds(ios.Stderr, next.Thresholds)
+				}
+				return gateErr
 			}
 			if err := formatFlag(format); err != nil {
 				return err
 			}
+			gateErr := gates(base, ts)
 			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples}); err != nil {
 				return err
 			}
-			return gate(gateWriter(ios, format), base, ts)
+			csvGates(ios, base, format)
+			return gateErr
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
@@ -69,31 +74,19 @@ func parseThresholds(exprs []string) ([]report.Threshold, error) {
 	return out, nil
 }
 
-// gateWriter keeps machine formats on stdout clean: the ✓/✗ block goes to
-// stderr unless the report is text.
-func gateWriter(ios IOStreams, format string) io.Writer {
-	if format == "text" {
-		return ios.Stdout
-	}
-	return ios.Stderr
-}
-
-// gate evaluates thresholds and turns a failure into exit code 3.
-func gate(w io.Writer, r *report.Results, ts []report.Threshold) error {
-	if len(ts) == 0 {
+// gates evaluates the thresholds into r before it is rendered: the text and
+// Markdown reports print the ✓/✗ block and the JSON keeps it. CSV has no
+// place for it, so the block goes to stderr. A failed gate exits 3.
+func gates(r *report.Results, ts []report.Threshold) error {
+	if report.ApplyThresholds(r, ts) {
 		return nil
 	}
-	fmt.Fprintln(w)
-	if !report.WriteThresholds(w, report.EvaluateThresholds(r, ts, costLookup(r))) {
-		return errext.Silent(errext.Threshold)
-	}
-	return nil
+	return errext.Silent(errext.Threshold)
 }
 
-// costLookup gives threshold gates the run's billing figures, when it has any.
-func costLookup(r *report.Results) report.CostLookup {
-	if r.Billing == nil {
-		return nil
+// csvGates prints the ✓/✗ block on stderr when the report is CSV.
+func csvGates(ios IOStreams, r *report.Results, format string) {
+	if format == "csv" && len(r.Thresholds) > 0 {
+		report.WriteThresholds(ios.Stderr, r.Thresholds)
 	}
-	return r.Billing
 }

@@ -55,6 +55,7 @@ type runOptions struct {
 	workersDir   string
 	pushInterval time.Duration
 	thresholds   []string
+	exports      exportFlags
 	billingFlags
 	bucketFlags
 }
@@ -83,6 +84,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
 	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "CI gate checked after the run, repeatable: e.g. simple.p95<1.2s, savings(simple,1s)>50%; exit 3 when one fails")
+	f.exports.register(fs)
 	f.billingFlags.register(fs, d.PollTimeout)
 	f.bucketFlags.register(fs)
 }
@@ -170,11 +172,18 @@ func (f *runOptions) run(cmd *cobra.Command) error {
 		return err
 	}
 	defer s.Close()
+	var gateErr error
 	err = headless.Run(ctx, s, headless.Options{Stdout: ios.Stdout, Stderr: ios.Stderr, Format: cfg.Format,
-		Styled: isTerminal(ios.Stdout) && ios.Env[config.EnvNoColor] == "" && !f.noColor})
+		Styled: isTerminal(ios.Stdout) && ios.Env[config.EnvNoColor] == "" && !f.noColor,
+		// Gates are checked once billing is in, before the report is
+		// written, so the results file and the JSON carry their outcome.
+		BeforeReport: func(r *report.Results) { gateErr = gates(r, ts) }})
+	csvGates(ios, s.Results, cfg.Format)
+	if exportErr := f.exports.write(ios, s.Results); err == nil {
+		err = exportErr
+	}
 	if err != nil {
 		return err
 	}
-	// Gates are checked on what was written, results kept either way.
-	return gate(gateWriter(ios, cfg.Format), s.Results, ts)
+	return gateErr
 }

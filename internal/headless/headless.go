@@ -24,6 +24,9 @@ type Options struct {
 	Format         string        // text | json
 	Styled         bool          // text as bordered tables (stdout is a terminal, colour allowed)
 	Interval       time.Duration // progress line interval (default 1 s)
+	// BeforeReport runs after billing, before the report is rendered and
+	// the results file is saved one last time (threshold gates use it).
+	BeforeReport func(*report.Results)
 }
 
 // Run drives the session's runner to the end and prints the report. The
@@ -70,6 +73,12 @@ loop:
 	billingErr := runBilling(ctx, s, o, done)
 	if done.Err == nil && !done.Interrupted && ctx.Err() == nil {
 		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
+	}
+	if o.BeforeReport != nil {
+		o.BeforeReport(s.Results)
+		if err := report.Save(s.Path, s.Results); err != nil && saveErr == nil {
+			saveErr = err
+		}
 	}
 	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled}); err != nil {
 		return err

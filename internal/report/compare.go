@@ -1,8 +1,11 @@
 package report
 
 import (
+	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -118,3 +121,79 @@ func FormatP(p float64) string {
 	}
 	return fmt.Sprintf("p=%.3f", p)
 }
+
+// Comparison is two runs compared cell by cell, the machine form of
+// WriteCompare.
+type Comparison struct {
+	Base       string      `json:"base"`
+	New        string      `json:"new"`
+	MixedEmu   bool        `json:"mixedEmulated,omitempty"` // one run emulated, the other not
+	Cells      []CellDelta `json:"cells"`
+	OnlyInBase []string    `json:"onlyInBase,omitempty"`
+	OnlyInNew  []string    `json:"onlyInNew,omitempty"`
+	Alpha      float64     `json:"alpha"`
+	Test       string      `json:"test"`
+}
+
+// CompareRuns builds the comparison.
+func CompareRuns(base, next *Results) Comparison {
+	return Comparison{Base: base.ID, New: next.ID, MixedEmu: base.Emulated != next.Emulated, Cells: Compare(base, next),
+		OnlyInBase: onlyIn(base, next), OnlyInNew: onlyIn(next, base), Alpha: 0.05, Test: "Mann–Whitney U, two-sided, on per-op samples"}
+}
+
+// RenderCompare writes the comparison in format (text, markdown, csv, json).
+func RenderCompare(w io.Writer, base, next *Results, format string) error {
+	c := CompareRuns(base, next)
+	change := func(d CellDelta) string {
+		switch {
+		case d.BaseN == 0 || d.NewN == 0:
+			return "no samples"
+		case d.Significant:
+			return fmt.Sprintf("%+.1f%%", d.DeltaPct)
+		}
+		return fmt.Sprintf("~ (%+.1f%%)", d.DeltaPct)
+	}
+	switch format {
+	case "", "text":
+		return WriteCompare(w, base, next)
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(c)
+	case "csv":
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{"duration_ms", "approach", "base_median_ms", "new_median_ms", "delta_pct", "p_value", "significant", "base_n", "new_n"})
+		for _, d := range c.Cells {
+			_ = cw.Write([]string{strconv.Itoa(d.DurationMs), d.Approach, fullFloat(d.Base), fullFloat(d.New), fullFloat(d.DeltaPct),
+				fullFloat(d.P), strconv.FormatBool(d.Significant), strconv.Itoa(d.BaseN), strconv.Itoa(d.NewN)})
+		}
+		cw.Flush()
+		return cw.Error()
+	case "markdown", "md":
+		var b strings.Builder
+		fmt.Fprintf(&b, "## Comparison: %s → %s\n\n", base.ID, next.ID)
+		if c.MixedEmu {
+			fmt.Fprintln(&b, "> **Warning:** one run is emulated and the other is not; the comparison mixes targets.")
+			fmt.Fprintln(&b)
+		}
+		fmt.Fprintln(&b, "| duration | approach | base median | new median | change | p | n (base/new) |")
+		fmt.Fprintln(&b, "|---|---|--:|--:|--:|--:|--:|")
+		for _, d := range c.Cells {
+			fmt.Fprintf(&b, "| %s | %s | %s | %s | %s | %s | %d/%d |\n", experiment.FormatDuration(d.DurationMs), d.Approach,
+				FormatMs(d.Base), FormatMs(d.New), change(d), FormatP(d.P), d.BaseN, d.NewN)
+		}
+		if len(c.OnlyInBase) > 0 {
+			fmt.Fprintf(&b, "\nOnly in base (not compared): %s\n", strings.Join(c.OnlyInBase, ", "))
+		}
+		if len(c.OnlyInNew) > 0 {
+			fmt.Fprintf(&b, "\nOnly in new (not compared): %s\n", strings.Join(c.OnlyInNew, ", "))
+		}
+		fmt.Fprintln(&b, "\n`~`: no significant difference (Mann–Whitney U, α = 0.05); change = difference of medians.")
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return CheckFormat(format)
+}
+
+// fullFloat writes a float at full precision for machine formats.
+func fullFloat(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }

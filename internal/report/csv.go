@@ -11,7 +11,7 @@ import (
 func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	an := Analyze(r)
 	cw := csv.NewWriter(w)
-	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
+	f := fullFloat // machine format: full precision
 	header := []string{"kind", "run", "emulated", "approach", "duration_ms", "n", "mean_ms", "stddev_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "errors", "failed_batches", "outliers", "ratio", "ratio_sigma", "p_value", "batch", "op", "sample_ms", "ops_covered"}
 	if err := cw.Write(header); err != nil {
 		return err
@@ -19,8 +19,20 @@ func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	em := strconv.FormatBool(r.Emulated)
 	for _, c := range an.Cells {
 		s := c.Summary
-		row := []string{"cell", r.ID, em, c.Approach, strconv.Itoa(c.DurationMs), strconv.Itoa(s.N), f(s.Mean), f(s.StdDev), f(s.Median), f(s.P90), f(s.P95), f(s.P99), f(s.Min), f(s.Max),
-			strconv.Itoa(c.Errors), strconv.Itoa(c.FailedBatches), strconv.Itoa(len(s.Outliers)), f(c.Ratio), f(c.RatioSigma), strconv.FormatFloat(c.P, 'g', 6, 64), "", "", "", ""}
+		// Empty, not 0, where there is no figure: a cell without samples has
+		// no latency, and the reference is not compared with itself.
+		stat := func(x float64) string {
+			if s.N == 0 {
+				return ""
+			}
+			return f(x)
+		}
+		ratio, sigma, p := stat(c.Ratio), stat(c.RatioSigma), stat(c.P)
+		if c.Approach == an.Reference {
+			sigma, p = "", ""
+		}
+		row := []string{"cell", r.ID, em, c.Approach, strconv.Itoa(c.DurationMs), strconv.Itoa(s.N), stat(s.Mean), stat(s.StdDev), stat(s.Median), stat(s.P90), stat(s.P95), stat(s.P99), stat(s.Min), stat(s.Max),
+			strconv.Itoa(c.Errors), strconv.Itoa(c.FailedBatches), strconv.Itoa(len(s.Outliers)), ratio, sigma, p, "", "", "", ""}
 		if err := cw.Write(row); err != nil {
 			return err
 		}

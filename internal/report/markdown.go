@@ -50,6 +50,17 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			fmt.Fprintf(&b, "- %s\n", n)
 		}
 	}
+	if len(r.Thresholds) > 0 {
+		fmt.Fprintln(&b, "\n**Thresholds**")
+		fmt.Fprintln(&b)
+		for _, t := range r.Thresholds {
+			mark := "✓"
+			if !t.OK {
+				mark = "✗"
+			}
+			fmt.Fprintf(&b, "- %s `%s` (%s)\n", mark, t.Expr, t.Actual)
+		}
+	}
 	fmt.Fprintln(&b, "\n### Method")
 	fmt.Fprintln(&b)
 	fmt.Fprintf(&b, "- Latency is measured on the client: per-op samples are the gaps between consecutive `progress` frames of the WebSocket protocol; warmup ops are excluded.\n")

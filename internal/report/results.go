@@ -49,6 +49,9 @@ type Results struct {
 	Billing *billing.Report `json:"billing,omitempty"`
 	// PercentileMethod names how p90/p95/p99 are computed.
 	PercentileMethod string `json:"percentileMethod"`
+	// Thresholds are the CI gates checked on this run (--threshold), with
+	// their outcome, so machine readers see them next to the figures.
+	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
 }
 
 // Target describes what was measured.

@@ -148,6 +148,9 @@ func writeText(w io.Writer, r *Results, styled bool) error {
 		}
 	}
 	fmt.Fprintf(&b, "\nlatency: client-side, per op = gap between progress frames; warmup excluded; p95 by %s; \"~\" = not significantly different from %s (Mann–Whitney U, α = 0.05)\n", stats.PercentileMethod, an.Reference)
+	if txt := thresholdsSection(r); txt != "" {
+		fmt.Fprintf(&b, "\n%s", txt)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

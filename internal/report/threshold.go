@@ -16,22 +16,52 @@ import (
 // "simple.p95<1.2s", "current.median@1s<=1.05s", "simple.ratio@500ms<1.1",
 // "simple.errors<1" or "savings(simple,1s)>50%".
 type Threshold struct {
-	Expr       string
-	Func       string // "" for approach.metric, else "savings" or "breakeven"
-	Approach   string
-	Metric     string // mean median p90 p95 p99 min max errors ratio
-	DurationMs int    // -1: every measured duration
-	Op         string
-	Value      float64 // ms for times, a fraction for %, a plain number otherwise
-	Percent    bool
+	Expr       string  `json:"expr"`
+	Func       string  `json:"func,omitempty"` // "" for approach.metric, else "savings" or "breakeven"
+	Approach   string  `json:"approach"`
+	Metric     string  `json:"metric,omitempty"` // mean median p90 p95 p99 min max errors ratio
+	DurationMs int     `json:"durationMs"`       // -1: every measured duration
+	Op         string  `json:"op"`
+	Value      float64 `json:"value"` // ms for times, a fraction for %, a plain number otherwise
+	Percent    bool    `json:"percent,omitempty"`
 }
 
 // ThresholdResult is a gate's outcome, with what was measured.
 type ThresholdResult struct {
 	Threshold
-	OK     bool
-	Actual string
-	Detail string
+	OK     bool   `json:"ok"`
+	Actual string `json:"actual"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// ApplyThresholds evaluates the gates on r and keeps their outcome in it
+// (rendered by the text and Markdown reports, kept in the JSON); it reports
+// whether every gate passed. No gates: true, and r is unchanged.
+func ApplyThresholds(r *Results, ts []Threshold) bool {
+	if len(ts) == 0 {
+		return true
+	}
+	var costs CostLookup
+	if r.Billing != nil {
+		costs = r.Billing
+	}
+	r.Thresholds = EvaluateThresholds(r, ts, costs)
+	for _, t := range r.Thresholds {
+		if !t.OK {
+			return false
+		}
+	}
+	return true
+}
+
+// thresholdsSection is the ✓/✗ block of a text report.
+func thresholdsSection(r *Results) string {
+	if len(r.Thresholds) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	WriteThresholds(&b, r.Thresholds)
+	return b.String()
 }
 
 var (
