@@ -175,6 +175,7 @@ func (f *runOptions) run(cmd *cobra.Command) error {
 	var gateErr error
 	err = headless.Run(ctx, s, headless.Options{Stdout: ios.Stdout, Stderr: ios.Stderr, Format: cfg.Format,
 		Styled: isTerminal(ios.Stdout) && ios.Env[config.EnvNoColor] == "" && !f.noColor,
+		Live:   isTerminal(ios.Stderr), Width: terminalWidth(ios.Stderr),
 		// Gates are checked once billing is in, before the report is
 		// written, so the results file and the JSON carry their outcome.
 		BeforeReport: func(r *report.Results) { gateErr = gates(r, ts) }})

@@ -8,7 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
@@ -24,6 +26,11 @@ type Options struct {
 	Format         string        // text | json
 	Styled         bool          // text as bordered tables (stdout is a terminal, colour allowed)
 	Interval       time.Duration // progress line interval (default 1 s)
+	// Live: stderr is a terminal, so progress is one status line rewritten
+	// in place (as k6 and oha do) and long lines wrap to Width; otherwise
+	// plain lines, one per interval, for logs and CI.
+	Live  bool
+	Width int
 	// BeforeReport runs after billing, before the report is rendered and
 	// the results file is saved one last time (threshold gates use it).
 	BeforeReport func(*report.Results)
@@ -36,7 +43,10 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	if o.Interval <= 0 {
 		o.Interval = time.Second
 	}
-	p := &progress{w: o.Stderr, start: time.Now(), plan: s.Plan, specs: s.Runner.Specs()}
+	if o.Width <= 0 {
+		o.Width = 80
+	}
+	p := &progress{w: o.Stderr, start: time.Now(), plan: s.Plan, specs: s.Runner.Specs(), live: o.Live, width: o.Width}
 	label := s.Results.Target.URL
 	switch s.Results.Target.Kind {
 	case experiment.TargetLocal:
@@ -44,8 +54,12 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
-	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s\n",
-		s.Results.ID, label, len(p.specs), s.Plan.EstimatedDuration().Round(time.Second), s.Path)
+	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s",
+		s.Results.ID, label, len(p.specs), report.FormatClock(s.Plan.EstimatedDuration()), s.Path)
+	if o.Live {
+		header = wrap(header, o.Width, "  ")
+	}
+	fmt.Fprintln(o.Stderr, header)
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	events := s.Runner.Run(ctx)
@@ -60,7 +74,7 @@ loop:
 			}
 			if err := s.Record(ev); err != nil && saveErr == nil {
 				saveErr = err
-				fmt.Fprintf(o.Stderr, "pfx-tui: cannot write the results file: %v\n", err)
+				p.say("pfx-tui: cannot write the results file: %v\n", err)
 			}
 			p.observe(ev)
 			if d, ok := ev.(runner.RunDone); ok {
@@ -70,9 +84,10 @@ loop:
 			p.line()
 		}
 	}
+	p.clear()
 	billingErr := runBilling(ctx, s, o, done)
 	if done.Err == nil && !done.Interrupted && ctx.Err() == nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", time.Since(p.start).Round(100*time.Millisecond), s.Path)
+		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", report.FormatClock(time.Since(p.start)), s.Path)
 	}
 	if o.BeforeReport != nil {
 		o.BeforeReport(s.Results)
@@ -124,6 +139,23 @@ type progress struct {
 	finished int
 	failed   int
 	dirty    bool
+	live     bool // rewrite one status line in place
+	width    int
+	shown    bool // a status line is on screen (live only)
+}
+
+// clear removes the live status line so the next output starts clean.
+func (p *progress) clear() {
+	if p.shown {
+		fmt.Fprint(p.w, "\r\x1b[2K")
+		p.shown = false
+	}
+}
+
+// say prints a permanent line above the status line.
+func (p *progress) say(format string, args ...any) {
+	p.clear()
+	fmt.Fprintf(p.w, format, args...)
 }
 
 func (p *progress) observe(ev runner.Event) {
@@ -136,12 +168,12 @@ func (p *progress) observe(ev runner.Event) {
 	case runner.BatchDone:
 		p.finished++
 		if e.Result.Errors > 0 {
-			fmt.Fprintf(p.w, "  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
+			p.say("  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
 		}
 	case runner.BatchFailed:
 		p.finished++
 		p.failed++
-		fmt.Fprintf(p.w, "  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
+		p.say("  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
 	}
 }
 
@@ -163,8 +195,17 @@ func (p *progress) line() {
 	if p.failed > 0 {
 		failed = fmt.Sprintf(", %d failed", p.failed)
 	}
-	fmt.Fprintf(p.w, "[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s\n", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
+	status := fmt.Sprintf("[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
 		report.FormatClock(time.Since(p.start)), report.FormatClock(p.eta()))
+	if !p.live {
+		fmt.Fprintln(p.w, status)
+		return
+	}
+	if r := []rune(status); len(r) > p.width-1 {
+		status = string(r[:p.width-2]) + "…"
+	}
+	fmt.Fprint(p.w, "\r\x1b[2K"+status)
+	p.shown = true
 }
 
 // eta is the upstream delay still ahead: a lower bound, like the plan's estimate.
@@ -215,4 +256,23 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		fmt.Fprintf(o.Stderr, "  ! %s\n", w)
 	}
 	return nil
+}
+
+// wrap breaks s into lines of at most width runes at spaces, indenting the
+// continuation lines.
+func wrap(s string, width int, indent string) string {
+	var out []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		switch {
+		case line == "":
+			line = word
+		case utf8.RuneCountInString(line)+1+utf8.RuneCountInString(word) > width:
+			out = append(out, line)
+			line = indent + word
+		default:
+			line += " " + word
+		}
+	}
+	return strings.Join(append(out, line), "\n")
 }
