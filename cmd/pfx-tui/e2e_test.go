@@ -121,6 +121,9 @@ func TestEndToEndHeadlessRun(t *testing.T) {
 		t.Errorf("stderr lacks the final line:\n%s", stderr)
 	}
 	r := onlyResultsFile(t, dir)
+	if o := r.BillingOps; o == nil || o.ClassA < 1 || o.ClassB < 1 || o.CostUSD <= 0 {
+		t.Errorf("the results file does not record the R2 requests billing made: %+v", o)
+	}
 	if r.Status != report.StatusComplete || !r.Emulated || r.SchemaVersion != report.SchemaVersion {
 		t.Errorf("results header: status %s emulated %v schema %d", r.Status, r.Emulated, r.SchemaVersion)
 	}

@@ -141,6 +141,20 @@ type Ops struct {
 	ClassB int64 `json:"classB"`
 }
 
+// R2 list prices of the Standard storage class, per million requests
+// (https://developers.cloudflare.com/r2/pricing/): ListObjects is Class A,
+// GetObject Class B. The monthly free tier (1 M Class A, 10 M Class B) is
+// not subtracted: the figure is what these requests add at the margin.
+const (
+	PriceClassAPerMillion = 4.50
+	PriceClassBPerMillion = 0.36
+)
+
+// CostUSD is what the requests cost at list price, at the margin.
+func (o Ops) CostUSD() float64 {
+	return float64(o.ClassA)*PriceClassAPerMillion/1e6 + float64(o.ClassB)*PriceClassBPerMillion/1e6
+}
+
 // Ops returns the operation counts so far, so the console can show what
 // polling cost.
 func (c *Client) Ops() Ops { return Ops{ClassA: c.classA.Load(), ClassB: c.classB.Load()} }

@@ -3,6 +3,7 @@ package r2_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -492,5 +493,54 @@ func TestFetchCutShortLosesNoKeys(t *testing.T) {
 		if n := env.getsOf(k); n != want {
 			t.Errorf("%s downloaded %d times, want %d", k, n, want)
 		}
+	}
+}
+
+// TestPollEconomyWithABusyBucket: 10,000 old objects in three date folders
+// and 20 new ones arriving over three polls. Each poll lists each date
+// folder of the window once from its StartAfter key (never the old keys) —
+// at most (folders) + ⌈new keys / page size⌉ list calls — and downloads
+// exactly the new objects, counted at the S3 server.
+func TestPollEconomyWithABusyBucket(t *testing.T) {
+	t.Parallel()
+	env := newS3Env(t)
+	now := time.Now().UTC()
+	from, to := now.Add(-2*time.Minute), now
+	old := gzRecords(t, "old", 1)
+	for i := 0; i < 10000; i++ {
+		// Today before the lookback, yesterday and the day before.
+		start := from.Add(-6*time.Minute - time.Duration(i%3)*24*time.Hour - time.Duration(i/3)*time.Second)
+		key := fmt.Sprintf("workers/%s/%s_%s_%08x.log.gz", start.Format("20060102"), start.Format(stamp), start.Add(30*time.Second).Format(stamp), i)
+		env.putRaw(t, key, old)
+	}
+	c := env.client(t)
+	f := c.NewFetcher(from, to)
+	sink := &testSink{}
+	next := uint32(1 << 20)
+	for poll, arriving := range []int{7, 7, 6} {
+		for i := 0; i < arriving; i++ {
+			env.put(t, from.Add(time.Duration(poll*7+i)*time.Second), next, 1)
+			next++
+		}
+		lists0, gets0 := env.counts()
+		res, err := f.Fetch(context.Background(), sink)
+		if err != nil {
+			t.Fatal(err)
+		}
+		lists, gets := env.counts()
+		maxLists := len(res.Folders) + (arriving+999)/1000
+		if lists-lists0 > maxLists {
+			t.Errorf("poll %d: %d list calls, want at most %d (%d folders, %d new keys)", poll+1, lists-lists0, maxLists, len(res.Folders), arriving)
+		}
+		if gets-gets0 != arriving || res.New != arriving {
+			t.Errorf("poll %d: %d downloads, %d new, want %d", poll+1, gets-gets0, res.New, arriving)
+		}
+	}
+	if sink.Records() != 20 {
+		t.Errorf("sink read %d records, want the 20 new objects' 20", sink.Records())
+	}
+	ops := c.Ops()
+	if lists, gets := env.counts(); ops.ClassA != int64(lists) || ops.ClassB != int64(gets) {
+		t.Errorf("client counted %+v, server saw %d lists and %d gets", ops, lists, gets)
 	}
 }

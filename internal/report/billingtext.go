@@ -103,6 +103,10 @@ func BillingSection(r *Results) string {
 	fc := b.Files
 	fmt.Fprintf(&sb, "files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing\n",
 		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming)
+	if o := r.BillingOps; o != nil {
+		fmt.Fprintf(&sb, "reading billing took %s and %s: $%.6f (%s)\n", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
+			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices)
+	}
 	for _, w := range b.Warnings {
 		fmt.Fprintf(&sb, "  ! %s\n", w)
 	}

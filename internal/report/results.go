@@ -49,6 +49,9 @@ type Results struct {
 	Billing *billing.Report `json:"billing,omitempty"`
 	// PercentileMethod names how p90/p95/p99 are computed.
 	PercentileMethod string `json:"percentileMethod"`
+	// BillingOps are the R2 requests the console made to read billing
+	// (every poll and `pfx-tui billing` refresh added up) and their cost.
+	BillingOps *BillingOps `json:"billingOps,omitempty"`
 	// Thresholds are the CI gates checked on this run (--threshold), with
 	// their outcome, so machine readers see them next to the figures.
 	Thresholds []ThresholdResult `json:"thresholds,omitempty"`
@@ -163,4 +166,13 @@ func Load(path string) (*Results, error) {
 		return nil, fmt.Errorf("%s has results schema version %d; this pfx-tui reads version 1..%d", path, r.SchemaVersion, SchemaVersion)
 	}
 	return &r, nil
+}
+
+// BillingOps is what reading billing cost in object-storage requests.
+type BillingOps struct {
+	ClassA  int64   `json:"classA"` // list requests
+	ClassB  int64   `json:"classB"` // get requests
+	CostUSD float64 `json:"costUsd"`
+	// Prices names where the per-request prices come from.
+	Prices string `json:"prices"`
 }

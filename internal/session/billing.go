@@ -241,6 +241,13 @@ func (b *Billing) finish() error {
 	rep.Emulated = b.emulated
 	rep.Source = b.source
 	b.res.Billing = &rep
+	ops := b.Client.Ops()
+	if prev := b.res.BillingOps; prev != nil { // a refresh adds to earlier polls
+		ops.ClassA += prev.ClassA
+		ops.ClassB += prev.ClassB
+	}
+	b.res.BillingOps = &report.BillingOps{ClassA: ops.ClassA, ClassB: ops.ClassB, CostUSD: ops.CostUSD(),
+		Prices: fmt.Sprintf("R2 Standard: $%.2f/M Class A, $%.2f/M Class B, list price", r2.PriceClassAPerMillion, r2.PriceClassBPerMillion)}
 	return report.Save(b.path, b.res)
 }
 
