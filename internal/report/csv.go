@@ -4,15 +4,21 @@ import (
 	"encoding/csv"
 	"io"
 	"strconv"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 )
 
-// WriteCSV writes one row per cell; with samples, one row per sample after
-// them (kind = "sample"), so one file loads into a spreadsheet or pandas.
+// WriteCSV writes one row per cell; with billing, one cost row per cell
+// (kind = "cost": billing status, matched/expected and, only for cells
+// whose billing is usable, dollars per million ops and savings against
+// direct in both regimes); with samples, one row per sample after them
+// (kind = "sample"), so one file loads into a spreadsheet or pandas.
 func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	an := Analyze(r)
 	cw := csv.NewWriter(w)
 	f := func(x float64) string { return strconv.FormatFloat(x, 'f', 3, 64) }
-	header := []string{"kind", "run", "emulated", "approach", "duration_ms", "n", "mean_ms", "stddev_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "errors", "failed_batches", "outliers", "ratio", "ratio_sigma", "p_value", "batch", "op", "sample_ms", "ops_covered"}
+	header := []string{"kind", "run", "emulated", "approach", "duration_ms", "n", "mean_ms", "stddev_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "errors", "failed_batches", "outliers", "ratio", "ratio_sigma", "p_value", "batch", "op", "sample_ms", "ops_covered",
+		"billing", "records_matched", "records_expected", "margin_usd_per_m_ops", "margin_saving_usd_per_m_ops", "allowances_usd_per_m_ops", "allowances_saving_usd_per_m_ops"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -20,9 +26,34 @@ func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	for _, c := range an.Cells {
 		s := c.Summary
 		row := []string{"cell", r.ID, em, c.Approach, strconv.Itoa(c.DurationMs), strconv.Itoa(s.N), f(s.Mean), f(s.StdDev), f(s.Median), f(s.P90), f(s.P95), f(s.P99), f(s.Min), f(s.Max),
-			strconv.Itoa(c.Errors), strconv.Itoa(c.FailedBatches), strconv.Itoa(len(s.Outliers)), f(c.Ratio), f(c.RatioSigma), strconv.FormatFloat(c.P, 'g', 6, 64), "", "", "", ""}
+			strconv.Itoa(c.Errors), strconv.Itoa(c.FailedBatches), strconv.Itoa(len(s.Outliers)), f(c.Ratio), f(c.RatioSigma), strconv.FormatFloat(c.P, 'g', 6, 64), "", "", "", "",
+			"", "", "", "", "", "", ""}
 		if err := cw.Write(row); err != nil {
 			return err
+		}
+	}
+	if r.Billing != nil {
+		opt := func(v *float64) string {
+			if v == nil {
+				return ""
+			}
+			return strconv.FormatFloat(*v, 'f', 4, 64)
+		}
+		total := func(d *billing.Dollars) *float64 {
+			if d == nil {
+				return nil
+			}
+			return &d.Total
+		}
+		for _, c := range sortedCosts(r) {
+			row := make([]string, len(header))
+			row[0], row[1], row[2], row[3], row[4] = "cost", r.ID, em, c.Approach, strconv.Itoa(c.DurationMs)
+			row[24], row[25], row[26] = c.Billing.Status, strconv.Itoa(c.Billing.Matched), strconv.Itoa(c.Billing.Expected)
+			row[27], row[28] = opt(total(c.DollarsPerMillionOps)), opt(c.SavingsVsDirect)
+			row[29], row[30] = opt(total(c.Allowances.DollarsPerMillionOps)), opt(c.Allowances.SavingsVsDirect)
+			if err := cw.Write(row); err != nil {
+				return err
+			}
 		}
 	}
 	if samples {
