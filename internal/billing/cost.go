@@ -390,7 +390,8 @@ const (
 	// durations (or is zero at one); DurationMs is interpolated.
 	BreakEvenInRange = "in-range"
 	// BreakEvenBelow: cheaper at every measured duration; extrapolating the
-	// measured figures puts the break-even below the range, at DurationMs.
+	// measured figures (least-squares slope) puts the break-even below the
+	// range, at DurationMs.
 	BreakEvenBelow = "below-range"
 	// BreakEvenAbove: dearer at every measured duration; extrapolating puts
 	// it above the range, at DurationMs (≤ ExecutorLimitMs).
@@ -462,24 +463,68 @@ func BreakEvens(costs []CellCost, p Prices, o CostOptions) (margin, allowances [
 }
 
 // quantitiesAt interpolates the measured quantities linearly between the
-// measured durations and extrapolates them linearly beyond (from the two
-// nearest points), never below zero.
+// measured durations; beyond them it extrapolates from the nearest measured
+// point along the least-squares slope of all of them (one noisy cell then
+// tilts the line less than a slope through the last two points would),
+// never below zero.
 func quantitiesAt(pts []QuantityPoint, d float64) (direct, op CostComponents) {
 	if len(pts) == 1 {
 		return pts[0].Direct, pts[0].Op
+	}
+	first, last := pts[0], pts[len(pts)-1]
+	if d < first.DurationMs || d > last.DurationMs {
+		from := first
+		if d > last.DurationMs {
+			from = last
+		}
+		dd := d - from.DurationMs
+		sd, so := slopes(pts)
+		return along(from.Direct, sd, dd), along(from.Op, so, dd)
 	}
 	i := 0
 	for i+2 < len(pts) && d > pts[i+1].DurationMs {
 		i++
 	}
 	a, b := pts[i], pts[i+1]
-	t := (d - a.DurationMs) / (b.DurationMs - a.DurationMs)
-	lerp := func(x, y CostComponents) CostComponents {
-		f := func(u, v float64) float64 { return math.Max(0, u+(v-u)*t) }
-		return CostComponents{DOGBs: f(x.DOGBs, y.DOGBs), DOIdleGBs: f(x.DOIdleGBs, y.DOIdleGBs), DORequests: f(x.DORequests, y.DORequests),
-			WorkerCPUMs: f(x.WorkerCPUMs, y.WorkerCPUMs), WorkerRequests: f(x.WorkerRequests, y.WorkerRequests), SQLiteRowsWritten: f(x.SQLiteRowsWritten, y.SQLiteRowsWritten)}
+	w, dd := b.DurationMs-a.DurationMs, d-a.DurationMs
+	return along(a.Direct, scale(minus(b.Direct, a.Direct), 1/w), dd), along(a.Op, scale(minus(b.Op, a.Op), 1/w), dd)
+}
+
+// slopes are the least-squares slopes (per ms) of every quantity over the
+// measured durations, for direct and for the approach.
+func slopes(pts []QuantityPoint) (direct, op CostComponents) {
+	var mean float64
+	for _, p := range pts {
+		mean += p.DurationMs
 	}
-	return lerp(a.Direct, b.Direct), lerp(a.Op, b.Op)
+	mean /= float64(len(pts))
+	var den float64
+	var nd, no CostComponents
+	for _, p := range pts {
+		x := p.DurationMs - mean
+		den += x * x
+		nd = nd.Plus(scale(p.Direct, x))
+		no = no.Plus(scale(p.Op, x))
+	}
+	if den == 0 {
+		return CostComponents{}, CostComponents{}
+	}
+	return scale(nd, 1/den), scale(no, 1/den)
+}
+
+func scale(q CostComponents, k float64) CostComponents {
+	return CostComponents{DOGBs: q.DOGBs * k, DOIdleGBs: q.DOIdleGBs * k, DORequests: q.DORequests * k,
+		WorkerCPUMs: q.WorkerCPUMs * k, WorkerRequests: q.WorkerRequests * k, SQLiteRowsWritten: q.SQLiteRowsWritten * k}
+}
+
+func minus(a, b CostComponents) CostComponents { return a.Plus(scale(b, -1)) }
+
+// along is q + slope × dd, each quantity kept ≥ 0.
+func along(q, slope CostComponents, dd float64) CostComponents {
+	r := q.Plus(scale(slope, dd))
+	f := func(x float64) float64 { return math.Max(0, x) }
+	return CostComponents{DOGBs: f(r.DOGBs), DOIdleGBs: f(r.DOIdleGBs), DORequests: f(r.DORequests),
+		WorkerCPUMs: f(r.WorkerCPUMs), WorkerRequests: f(r.WorkerRequests), SQLiteRowsWritten: f(r.SQLiteRowsWritten)}
 }
 
 // SolveBreakEven finds where direct's cost minus the approach's changes
@@ -563,7 +608,7 @@ func SolveBreakEven(approach string, pts []QuantityPoint, p Prices, regime strin
 	if saving(first) > 0 { // cheaper at every measured duration
 		if d, ok := crossing(saving, 0, first); ok {
 			be.Kind, be.DurationMs, be.CheaperAbove = BreakEvenBelow, d, true
-			be.Statement = fmt.Sprintf("%s is cheaper than %s at %s; extrapolating the measured figures linearly it would break even near %s", approach, ReferenceApproach, every, fmtMs(d))
+			be.Statement = fmt.Sprintf("%s is cheaper than %s at %s; extrapolating the measured figures linearly (least-squares slope) it would break even near %s", approach, ReferenceApproach, every, fmtMs(d))
 			return be
 		}
 		be.Kind = BreakEvenAlwaysCheaper
@@ -576,7 +621,7 @@ func SolveBreakEven(approach string, pts []QuantityPoint, p Prices, regime strin
 	// Dearer at every measured duration.
 	if d, ok := crossing(saving, last, ExecutorLimitMs); ok {
 		be.Kind, be.DurationMs, be.CheaperAbove = BreakEvenAbove, d, true
-		be.Statement = fmt.Sprintf("%s costs more than %s at %s; extrapolating the measured figures linearly it would break even near %s (within the %s the executor path allows)",
+		be.Statement = fmt.Sprintf("%s costs more than %s at %s; extrapolating the measured figures linearly (least-squares slope) it would break even near %s (within the %s the executor path allows)",
 			approach, ReferenceApproach, every, fmtMs(d), limit)
 		return be
 	}

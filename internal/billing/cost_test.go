@@ -286,13 +286,18 @@ func TestBreakEven(t *testing.T) {
 			"simple costs the same as direct at 500ms (measured)"},
 		// Slope (0.9 − 0.1) / 400 = 0.002 per ms; 100 − 0.1 / 0.002 = 50.
 		{"below", [][2]float64{{100, 0.1}, {500, 0.9}}, BreakEvenBelow, 50, false, true,
-			"simple is cheaper than direct at every measured duration (100ms–500ms); extrapolating the measured figures linearly it would break even near 50ms"},
+			"simple is cheaper than direct at every measured duration (100ms–500ms); extrapolating the measured figures linearly (least-squares slope) it would break even near 50ms"},
 		// Slope 0.1 / 400; 100 − 0.5 / 0.00025 = −1900 < 0: cheaper from 0 on.
 		{"cheaper everywhere", [][2]float64{{100, 0.5}, {500, 0.6}, {1000, 0.7}}, BreakEvenAlwaysCheaper, 0, false, false,
 			"simple is cheaper than direct at every measured duration (100ms–1s), and extrapolated down to 0ms"},
 		// Slope 0.6 / 900; 1000 + 0.4 × 900 / 0.6 = 1600.
 		{"above", [][2]float64{{100, -1.0}, {1000, -0.4}}, BreakEvenAbove, 1600, false, true,
-			"simple costs more than direct at every measured duration (100ms–1s); extrapolating the measured figures linearly it would break even near 1.6s (within the 30s the executor path allows)"},
+			"simple costs more than direct at every measured duration (100ms–1s); extrapolating the measured figures linearly (least-squares slope) it would break even near 1.6s (within the 30s the executor path allows)"},
+		// A noisy last cell: the least-squares slope of all three savings is
+		// 40 / 406 666.67 per ms > 0 (the last two alone would say "never"):
+		// 1000 + 0.9 / 9.836e-5 = 10 150 ms.
+		{"least squares", [][2]float64{{100, -1.0}, {500, -0.8}, {1000, -0.9}}, BreakEvenAbove, 10150, false, true,
+			"simple costs more than direct at every measured duration (100ms–1s); extrapolating the measured figures linearly (least-squares slope) it would break even near 10.15s"},
 		// Widening gap: never.
 		{"never", [][2]float64{{100, -0.5}, {1000, -0.6}}, BreakEvenNever, 0, false, false,
 			"simple never breaks even with direct: it costs more at every measured duration (100ms–1s) and the gap does not close with longer durations"},
@@ -416,7 +421,7 @@ func TestDefaultPrices(t *testing.T) {
 	if p.Date != "2026-01-07" || !strings.Contains(p.Source, "developers.cloudflare.com") || p.Validate() != nil {
 		t.Errorf("%+v", p)
 	}
-	// DESIGN.md's table.
+	// The Workers Paid plan's published prices and allowances (see DefaultPrices).
 	if p.WorkersRequestsPerMillion != 0.30 || p.WorkersCPUPerMillionMs != 0.02 || p.DORequestsPerMillion != 0.15 ||
 		p.DODurationPerMillionGBs != 12.50 || p.SQLiteRowsWrittenPerMillion != 1.00 || p.SQLiteRowsReadPerMillion != 0.001 ||
 		p.DOMemoryGB != 0.128 || p.Included != (Included{10e6, 30e6, 1e6, 400_000, 50e6, 25e9}) {

@@ -130,7 +130,8 @@ const (
 	ruleDelAlrm = "no page says how deleteAlarm() is billed; counted as one row written, like setAlarm() (it clears the stored alarm)"
 	ruleDORPC   = "every RPC method call on a Durable Object stub is its own RPC session and one billed request (footnote 1)"
 	ruleDOAlarm = "alarm invocations are billed Durable Object requests"
-	ruleSB      = "calls through a service binding (fetch or RPC to a WorkerEntrypoint) add no request fee; CPU time of both sides is billed. The page's example is Worker → Worker; that a Durable Object caller is treated alike is assumed"
+	ruleSB      = "calls through a service binding (fetch or RPC to a WorkerEntrypoint) add no request fee; CPU time of both sides is billed"
+	ruleSBDO    = "a Durable Object calling through a service binding adds no Worker request fee either (the page's example is Worker → Worker; the caller's invocation is billed as a DO request)"
 	ruleSBRPCT  = "calls on an RpcTarget returned over a service binding belong to the same call; no request fee (service binding rule)"
 )
 
@@ -154,8 +155,11 @@ func doCall(callee, call string) Invocation {
 	return Invocation{Callee: callee, Call: call, DORequests: 1, Basis: Documented, Rule: ruleDORPC, Page: PageDOPricing}
 }
 
-func sbCall(callee, call, rule string) Invocation {
-	return Invocation{Callee: callee, Call: call, Basis: Assumed, Rule: rule, Page: PageWorkersPricing}
+// sbCall is a call through a service binding: documented when a Worker
+// calls, assumed when a Durable Object does (the page's example is Worker →
+// Worker).
+func sbCall(callee, call, basis, rule string) Invocation {
+	return Invocation{Callee: callee, Call: call, Basis: basis, Rule: rule, Page: PageWorkersPricing}
 }
 
 // Model is the cost model's table of approaches, in report order. The
@@ -180,7 +184,11 @@ func Model() []ApproachModel {
 	opDone := doCall(RoleController, "PerformanceController.opDone (RPC from the origin)")
 	opDone.Harness = true
 	upstream := func(from string) Invocation {
-		v := sbCall(RoleUpstream, from+" → SELF.fetch(/delay) (service binding; stands in for the slow upstream)", ruleSB)
+		basis, rule := Documented, ruleSB
+		if from == "OriginDO" {
+			basis, rule = Assumed, ruleSBDO
+		}
+		v := sbCall(RoleUpstream, from+" → SELF.fetch(/delay) (service binding; stands in for the slow upstream)", basis, rule)
 		v.Harness = true
 		return v
 	}
@@ -204,7 +212,7 @@ func Model() []ApproachModel {
 		Writes:   originProxied,
 		Invocations: []Invocation{
 			doCall(RoleOrigin, "OriginDO.startOp (RPC from the controller)"),
-			sbCall(RoleExecutor, "OriginDO → FetchExecutor.executeFetch (service binding RPC)", ruleSB),
+			sbCall(RoleExecutor, "OriginDO → FetchExecutor.executeFetch (service binding RPC)", Assumed, ruleSBDO),
 			upstream("FetchExecutor"),
 			doCall(RoleOrigin, "OriginDO.deliverResult (RPC from the executor)"),
 			opDone,
@@ -219,8 +227,8 @@ func Model() []ApproachModel {
 	rpctarget.Summary = "simple, through the RpcTarget that FetchExecutor.target() returns"
 	rpctarget.Invocations = []Invocation{
 		doCall(RoleOrigin, "OriginDO.startOp (RPC from the controller)"),
-		sbCall(RoleExecutor, "OriginDO → FetchExecutor.target() (service binding RPC)", ruleSB),
-		sbCall(RoleExecutor, "OriginDO → ExecutorTarget.execute() (same call)", ruleSBRPCT),
+		sbCall(RoleExecutor, "OriginDO → FetchExecutor.target() (service binding RPC)", Assumed, ruleSBDO),
+		sbCall(RoleExecutor, "OriginDO → ExecutorTarget.execute() (same call)", Assumed, ruleSBRPCT),
 		upstream("FetchExecutor"),
 		doCall(RoleOrigin, "OriginDO.deliverResult (RPC from the executor)"),
 		opDone,
@@ -242,7 +250,7 @@ func Model() []ApproachModel {
 			doCall(RoleOrigin, "OriginDO.startOp (RPC from the controller)"),
 			doCall(RoleOrchestrator, "FetchOrchestrator.enqueue (RPC from the origin)"),
 			alarm,
-			sbCall(RoleExecutor, "FetchOrchestrator → FetchExecutor.executeFetch (service binding RPC)", ruleSB),
+			sbCall(RoleExecutor, "FetchOrchestrator → FetchExecutor.executeFetch (service binding RPC)", Assumed, ruleSBDO),
 			upstream("FetchExecutor"),
 			doCall(RoleOrigin, "OriginDO.deliverResult (RPC from the executor)"),
 			doCall(RoleOrchestrator, "FetchOrchestrator.reportDelivery (RPC from the executor)"),
@@ -281,6 +289,9 @@ func RowsBasis(approach string, rows float64) string {
 		return fmt.Sprintf("%g (not in the model: from --pricing or 0)", rows)
 	}
 	d, a := m.RowsWritten()
+	if rows == 0 && d+a == 0 {
+		return "0 (no storage call)"
+	}
 	if rows != d+a {
 		return fmt.Sprintf("%g (overridden; the model counts %g documented + %g assumed)", rows, d, a)
 	}

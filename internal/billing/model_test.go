@@ -57,7 +57,7 @@ func TestModel(t *testing.T) {
 	if got := RowsBasis("simple", 2); got != "2 (overridden; the model counts 3 documented + 1 assumed)" {
 		t.Error(got)
 	}
-	if got := RowsBasis("direct", 0); got != "0 (documented)" {
+	if got := RowsBasis("direct", 0); got != "0 (no storage call)" {
 		t.Error(got)
 	}
 	if got := RowsBasis("other", 3); !strings.HasPrefix(got, "3 (not in the model") {

@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -199,7 +200,7 @@ func Assumptions(p Prices, o CostOptions, approaches []string) []string {
 			human(o.MonthlyOps), human(p.Included.DORequests), human(p.Included.DOGBs), human(p.Included.WorkersRequests), human(p.Included.WorkersCPUMs), human(p.Included.SQLiteRowsWritten)),
 		"rows written per op are counted from workers/src, not measured (Logpush has no storage figures): " + strings.Join(rows, ", ") + "; reads ($0.001 per million rows) are left out",
 		"service-binding calls (the executor, the delay upstream) add no Worker request fee, CPU is billed (" + PageWorkersPricing + "); Durable Object requests are counted from the records: RPC calls and alarms 1 each, WebSocket messages 1/20 (" + PageDOPricing + ")",
-		fmt.Sprintf("extrapolation: a break-even is solved from the quantities per op interpolated linearly between measured durations and extrapolated linearly beyond them, never past %s (the executor fetches in waitUntil, at most 30 s after its response: %s)", fmtMs(ExecutorLimitMs), PageWorkersLimits),
+		fmt.Sprintf("extrapolation: a break-even is solved from the quantities per op interpolated linearly between measured durations and, beyond them, extended from the nearest one along the least-squares slope of all of them, never past %s (the executor fetches in waitUntil, at most 30 s after its response: %s)", fmtMs(ExecutorLimitMs), PageWorkersLimits),
 		harness,
 	}
 }
@@ -228,7 +229,7 @@ func (c *Collector) notes(aggs []*cellAgg) []string {
 		}
 	}
 	if c.guardMs > 0 {
-		notes = append(notes, fmt.Sprintf("untagged records are attributed by batch window ± %s (client clock, server offset %.0f ms)", time.Duration(c.guardMs*float64(time.Millisecond)), c.opts.ClockOffsetMs))
+		notes = append(notes, fmt.Sprintf("untagged records are attributed by batch window ± %s (client clock, server offset %.0f ms)", time.Duration(c.guardMs*float64(time.Millisecond)), math.Round(c.opts.ClockOffsetMs)+0))
 	}
 	return notes
 }

@@ -302,7 +302,12 @@ func lifecycleLine(r *Results) string {
 // direct, the break-even lines and the model's assumptions; empty when the
 // run has no billing. Cells whose billing is not complete enough show no
 // figure, and with no usable cell there is no verdict at all.
-func CostSection(r *Results) string {
+func CostSection(r *Results) string { return costSection(r, true) }
+
+// CostSummary is CostSection without the billing notes.
+func CostSummary(r *Results) string { return costSection(r, false) }
+
+func costSection(r *Results, withNotes bool) string {
 	b := r.Billing
 	if b == nil || len(b.Costs) == 0 {
 		return ""
@@ -342,6 +347,9 @@ func CostSection(r *Results) string {
 	}
 	fmt.Fprintf(&sb, "  - %s\n", lifecycleLine(r))
 	for _, n := range b.Notes {
+		if !withNotes {
+			break
+		}
 		fmt.Fprintf(&sb, "  note: %s\n", n)
 	}
 	return sb.String()

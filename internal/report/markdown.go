@@ -105,7 +105,21 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", experiment.FormatDuration(c.DurationMs), c.Approach, rf.Role, me, per(rf.WallTimeMs.Sum), per(rf.CPUTimeMs.Sum))
 		}
 	}
-	if len(bl.Costs) == 0 {
+	writeMarkdownCost(b, r, true, true)
+}
+
+// CostMarkdown is the markdown cost section (tables, break-even,
+// assumptions; notes and warnings when withNotes) of a billed run; empty
+// without billing.
+func CostMarkdown(r *Results, withNotes bool) string {
+	var b strings.Builder
+	writeMarkdownCost(&b, r, withNotes, false)
+	return strings.TrimLeft(b.String(), "\n")
+}
+
+func writeMarkdownCost(b *strings.Builder, r *Results, withNotes, heading bool) {
+	bl := r.Billing
+	if bl == nil || len(bl.Costs) == 0 {
 		return
 	}
 	mdTable := func(header []string, rows [][]string) {
@@ -114,8 +128,10 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 			fmt.Fprintf(b, "| %s |\n", strings.Join(row, " | "))
 		}
 	}
-	fmt.Fprintln(b, "\n### Cost per million ops")
-	fmt.Fprintln(b)
+	if heading {
+		fmt.Fprintln(b, "\n### Cost per million ops")
+		fmt.Fprintln(b)
+	}
 	for _, l := range costHeadlines(r) {
 		fmt.Fprintf(b, "%s.  \n", strings.ToUpper(l[:1])+l[1:])
 	}
@@ -143,6 +159,9 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 		fmt.Fprintf(b, "- %s\n", a)
 	}
 	fmt.Fprintf(b, "- %s\n", lifecycleLine(r))
+	if !withNotes {
+		return
+	}
 	if len(bl.Notes) > 0 {
 		fmt.Fprintln(b, "\n**Billing notes**")
 		fmt.Fprintln(b)
