@@ -122,7 +122,7 @@ emulated.`,
 	rf2 := &runFlags{}
 	rf2.register(run.Flags())
 	run.RunE = func(cmd *cobra.Command, args []string) error { return rf2.run(cmd, io) }
-	root.AddCommand(run, newReport(io), newBilling(io), newLogs(io), newServeLocal(io), newVersion(io))
+	root.AddCommand(run, newReport(io), newBilling(io), newCost(io), newLogs(io), newServeLocal(io), newVersion(io))
 	return root
 }
 
