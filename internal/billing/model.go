@@ -125,7 +125,7 @@ const BackstopSlackMs = 30_000
 // Rules the tables repeat.
 const (
 	ruleKVWrite = "key-value put() writes a hidden SQLite table and is billed as rows written (footnote 2); one key = one row is assumed of the hidden table"
-	ruleKVDel   = "deletes are counted as rows written (footnote 4); key-value delete() of one key = one row"
+	ruleKVDel   = "deletes are counted as rows written (footnote 4); that a key-value delete() of one key is one row is assumed, as for put()"
 	ruleAlarm   = "each setAlarm() is billed as a single row written (footnote 3)"
 	ruleDelAlrm = "no page says how deleteAlarm() is billed; counted as one row written, like setAlarm() (it clears the stored alarm)"
 	ruleDORPC   = "every RPC method call on a Durable Object stub is its own RPC session and one billed request (footnote 1)"
