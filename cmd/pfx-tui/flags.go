@@ -74,6 +74,7 @@ type billingFlags struct {
 	pollInterval, pollTimeout time.Duration
 	script, pricing           string
 	roles                     []string
+	cost                      costFlags
 }
 
 func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
@@ -84,6 +85,7 @@ func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	fs.StringVar(&f.script, "script", "", "ScriptName of the Worker whose records count (default: any; pfx-local on the local target)")
 	fs.StringArrayVar(&f.roles, "role", nil, "map a class to a role, repeatable: Class=origin|orchestrator|executor|controller|upstream|entry")
 	fs.StringVar(&f.pricing, "pricing", "", "JSON file overriding the dated price table (a partial file changes only its fields)")
+	f.cost.register(fs)
 }
 
 func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
@@ -110,7 +112,9 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	cfg.PollIntervalSet = config.Changed(cmd.Flags(), "poll-interval")
 	cfg.PollTimeoutSet = config.Changed(cmd.Flags(), "poll-timeout")
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
-	return nil
+	o, err := f.cost.options(cmd, billing.CostOptions{})
+	cfg.IncludeHarness, cfg.MonthlyOps = o.IncludeHarness, o.MonthlyOps
+	return err
 }
 
 // exportFlags write the report in several formats in one run, as

@@ -11,6 +11,7 @@ func newCmdReport(ios IOStreams) *cobra.Command {
 	var format string
 	var samples bool
 	var thresholds []string
+	var cost costFlags
 	cmd := &cobra.Command{
 		Use:   "report FILE [NEW_FILE]",
 		Short: "Re-render a saved run, or compare two runs cell by cell with significance",
@@ -26,9 +27,15 @@ compares them cell by cell: medians, the change, and whether it is significant (
 			if err != nil {
 				return err
 			}
+			if err := cost.recost(cmd, base); err != nil {
+				return err
+			}
 			if len(args) == 2 {
 				next, err := report.Load(args[1])
 				if err != nil {
+					return err
+				}
+				if err := cost.recost(cmd, next); err != nil {
 					return err
 				}
 				if err := formatFlag(format); err != nil {
@@ -58,6 +65,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
 	cmd.Flags().BoolVar(&samples, "samples", false, "csv: add one row per sample")
+	cost.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "CI gate, repeatable: e.g. simple.p95<1.2s, simple.ratio@1s<1.1, savings(simple,1s)>50%; exit 3 when one fails")
 	return cmd
 }

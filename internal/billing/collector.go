@@ -43,6 +43,9 @@ type Options struct {
 	Prices *Prices
 	// Source names where the records came from in Report ("" = "logpush").
 	Source string
+	// Cost chooses what the cost figures include (harness, monthly volume,
+	// completeness threshold); the zero value means the defaults.
+	Cost CostOptions
 }
 
 // Collector attributes records to the batches of one run and keeps the
@@ -367,6 +370,7 @@ type roleAcc struct {
 	wallN, cpuN                int
 	wallSum, cpuSum            int64
 	outcomes, eventTypes       map[string]int
+	wallByEvent                map[string]int64
 }
 
 func (a *roleAcc) add(rec logpush.Record) {
@@ -374,6 +378,10 @@ func (a *roleAcc) add(rec logpush.Record) {
 	if rec.WallTimeMs != nil {
 		a.wallN++
 		a.wallSum += *rec.WallTimeMs
+		if a.wallByEvent == nil {
+			a.wallByEvent = map[string]int64{}
+		}
+		a.wallByEvent[rec.EventType] += *rec.WallTimeMs
 	}
 	if rec.CPUTimeMs != nil {
 		a.cpuN++
@@ -420,6 +428,12 @@ func (a *roleAcc) merge(o *roleAcc) {
 		}
 		a.eventTypes[k] += v
 	}
+	for k, v := range o.wallByEvent {
+		if a.wallByEvent == nil {
+			a.wallByEvent = map[string]int64{}
+		}
+		a.wallByEvent[k] += v
+	}
 }
 
 func (a *roleAcc) figures(role string) RoleFigures {
@@ -432,6 +446,8 @@ func (a *roleAcc) figures(role string) RoleFigures {
 		CPUTimeMs:     Timing{N: a.cpuN, Sum: a.cpuSum},
 		Outcomes:      a.outcomes,
 		EventTypes:    a.eventTypes,
+
+		WallTimeMsByEvent: a.wallByEvent,
 	}
 	if a.wallN > 0 {
 		f.WallTimeMs.Mean = float64(a.wallSum) / float64(a.wallN)

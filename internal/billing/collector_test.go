@@ -354,14 +354,14 @@ func TestCompleteness(t *testing.T) {
 	t.Parallel()
 	batches := []experiment.BatchResult{
 		batch("c-000", "direct", 100, 2, 0, 1000),
-		batch("c-001", "proxyfetch", 100, 2, 1000, 2000), // a Lumenize approach
+		batch("c-001", "lumenize-x", 100, 2, 1000, 2000), // an approach whose record pattern is unknown
 	}
 	c := NewCollector(batches, Options{})
 	p := c.Progress()
 	if p.Complete {
 		t.Fatal("complete with no records")
 	}
-	any, ok := count(p, "proxyfetch", 100, RoleAny)
+	any, ok := count(p, "lumenize-x", 100, RoleAny)
 	if !ok || any.Expected != ExpectedUnknown || any.Matched != 0 {
 		t.Errorf("unknown approach row %+v", any)
 	}
@@ -383,11 +383,11 @@ func TestCompleteness(t *testing.T) {
 	// The unknown approach's records are matched and reported, never blocking.
 	c.AddRecord(tagged(rec("OriginDO", 1500, 100, 1), "c-001", 0))
 	p = c.Progress()
-	o, _ := count(p, "proxyfetch", 100, RoleOrigin)
+	o, _ := count(p, "lumenize-x", 100, RoleOrigin)
 	if !p.Complete || o.Matched != 1 || o.Expected != ExpectedUnknown {
 		t.Errorf("complete %v, row %+v", p.Complete, o)
 	}
-	if _, ok := count(p, "proxyfetch", 100, RoleAny); ok {
+	if _, ok := count(p, "lumenize-x", 100, RoleAny); ok {
 		t.Error("the 'any' row stays once records came in")
 	}
 
@@ -396,6 +396,13 @@ func TestCompleteness(t *testing.T) {
 	u.AddRecord(tagged(rec("OriginDO", 1500, 100, 1), "c-001", 0))
 	if u.Progress().Complete {
 		t.Error("complete with only unknown expectations")
+	}
+	// The unknown approach is costed, but never trusted for a verdict.
+	r := c.Report()
+	for _, cost := range r.Costs {
+		if cost.Approach == "lumenize-x" && (cost.Usable || cost.Billing.Status != BillingUnknown || cost.DollarsPerMillionOps != nil) {
+			t.Errorf("unknown approach costed: %+v", cost)
+		}
 	}
 	// No batches at all: nothing to wait for.
 	if !NewCollector(nil, Options{}).Progress().Complete {

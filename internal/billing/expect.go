@@ -58,6 +58,8 @@ func (e Expectations) expects(approach, role string) bool {
 //	simple      origin 2n (the op + the result), executor n
 //	current     origin 2n, orchestrator 3n (enqueue, dispatch alarm,
 //	            delivery report), executor n
+//	direct-timer  as direct (the same invocations; only its timer differs)
+//	proxyfetch    as simple (the same code path under Lumenize's name)
 //
 // The backstop alarm adds an origin record only when a result is late.
 // TestLocalTargetMatchesExpectations checks this against a running emulator.
@@ -78,7 +80,16 @@ func LocalExpectations() Expectations {
 	current[RoleOrigin] = Expect{PerOp: 2}
 	current[RoleOrchestrator] = Expect{PerOp: 3}
 	current[RoleExecutor] = Expect{PerOp: 1}
-	return Expectations{"direct": direct, "simple": simple, "current": current}
+	return Expectations{"direct": direct, "simple": simple, "current": current,
+		"direct-timer": copyExpect(direct), "proxyfetch": copyExpect(simple)}
+}
+
+func copyExpect(m map[string]Expect) map[string]Expect {
+	out := make(map[string]Expect, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
 }
 
 // WorkersExpectations is the record pattern of our workers/ on Cloudflare,
@@ -91,10 +102,7 @@ func LocalExpectations() Expectations {
 // so an extra record never blocks it.
 func WorkersExpectations() Expectations {
 	e := LocalExpectations()
-	e["rpctarget"] = map[string]Expect{}
-	for role, x := range e["simple"] {
-		e["rpctarget"][role] = x
-	}
+	e["rpctarget"] = copyExpect(e["simple"])
 	for _, roles := range e {
 		roles[RoleEntry] = Expect{Fixed: 1}
 		c := roles[RoleController]

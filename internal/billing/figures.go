@@ -21,6 +21,10 @@ type RoleFigures struct {
 	MissingTiming int    `json:"missingTiming"`
 	WallTimeMs    Timing `json:"wallTimeMs"`
 	CPUTimeMs     Timing `json:"cpuTimeMs"`
+	// WallTimeMsByEvent splits WallTimeMs.Sum by EventType, so invocations
+	// that overlap another of the same object (the controller's opDone
+	// inside its batch invocation) can be billed once.
+	WallTimeMsByEvent map[string]int64 `json:"wallTimeMsByEvent,omitempty"`
 	// Outcomes counts outcomes other than ok (exception, canceled, …):
 	// failed invocations still bill, and explain odd figures.
 	Outcomes   map[string]int `json:"outcomes,omitempty"`

@@ -33,12 +33,13 @@ type Prices struct {
 	// seconds × DOMemoryGB.
 	DOMemoryGB float64 `json:"doMemoryGb"`
 
-	// Included are the monthly allowances. The cost model ignores them (it
-	// gives marginal prices) but reports them so a reader can judge.
+	// Included are the Workers Paid plan's monthly allowances: the
+	// "allowances" regime bills only usage above them (at a stated monthly
+	// volume); the "margin" regime ignores them.
 	Included Included `json:"included"`
 
 	// RowsWrittenPerOp is SQLite rows written per op by approach. These are
-	// estimates read from the approaches' code, not measured (Logpush does
+	// counted from the approaches' code (Model), not measured (Logpush does
 	// not record them); they live here so --pricing can correct them.
 	RowsWrittenPerOp map[string]float64 `json:"rowsWrittenPerOp"`
 }
@@ -65,8 +66,12 @@ const PricesSource = "Cloudflare Workers paid plan, published prices: " +
 	"https://developers.cloudflare.com/durable-objects/platform/pricing/ " +
 	"(SQLite storage billed from 2026-01-07)"
 
-// DefaultPrices is the dated list-price table. Each call returns a fresh copy,
-// so callers may change it.
+// DefaultPrices is the Workers Paid plan's price table: Workers requests
+// $0.30/M beyond 10 M and CPU $0.02/M ms beyond 30 M (PageWorkersPricing);
+// Durable Object requests $0.15/M beyond 1 M, duration $12.50/M GB-s beyond
+// 400,000 at 128 MB, SQLite rows written $1.00/M beyond 50 M and read
+// $0.001/M beyond 25 B a month (PageDOPricing). Each call returns a fresh
+// copy, so callers may change it.
 func DefaultPrices() Prices {
 	return Prices{
 		Date:                        PricesDate,
@@ -86,13 +91,9 @@ func DefaultPrices() Prices {
 			SQLiteRowsWritten: 50e6,
 			SQLiteRowsRead:    25e9,
 		},
-		RowsWrittenPerOp: map[string]float64{
-			// Counted from workers/src: storage.kv.put/delete calls per op.
-			"direct":    0, // no storage
-			"current":   5, // origin pending put + delete; orchestrator queue put, dispatched put, delete
-			"simple":    2, // origin pending put + delete (the atomic cancel)
-			"rpctarget": 2, // as simple
-		},
+		// Counted from workers/src, documented and assumed rows together:
+		// see Model (model.go) and docs/cloudflare.md.
+		RowsWrittenPerOp: DefaultRowsWrittenPerOp(),
 	}
 }
 

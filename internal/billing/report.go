@@ -2,6 +2,7 @@ package billing
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -21,13 +22,26 @@ type Report struct {
 	ClockOffsetMs float64 `json:"clockOffsetMs"`
 	GuardMs       float64 `json:"guardMs"`
 	Prices        Prices  `json:"prices"`
+	// CostModel names the cost model's revision (CostModelVersion); a file
+	// without it was costed by an older pfx-tui, whose rows written per op
+	// undercounted (Recost replaces them).
+	CostModel string `json:"costModel,omitempty"`
+	// CostOptions are what Costs include: harness, the allowances regime's
+	// monthly volume, the completeness threshold.
+	CostOptions CostOptions `json:"costOptions"`
 	// Complete: every expected record of the measured batches is in.
 	Complete bool    `json:"complete"`
 	Counts   []Count `json:"counts"`
 	// Cells are the measured (non-warmup) records per cell and role.
-	Cells      []CellFigures `json:"cells"`
-	Costs      []CellCost    `json:"costs"`
-	BreakEvens []BreakEven   `json:"breakEvens"`
+	Cells []CellFigures `json:"cells"`
+	// Costs have a cost only for cells whose billing is usable; BreakEvens
+	// (list prices at the margin) and AllowanceBreakEvens (within the
+	// monthly allowances) are derived from those cells only.
+	Costs               []CellCost  `json:"costs"`
+	BreakEvens          []BreakEven `json:"breakEvens"`
+	AllowanceBreakEvens []BreakEven `json:"allowanceBreakEvens"`
+	// Assumptions are the cost model's assumptions, one line each.
+	Assumptions []string `json:"assumptions"`
 	// Warmup holds the warmup batches' records, kept out of every figure above.
 	Warmup []CellFigures `json:"warmup"`
 	// Harness totals the measured batches' harness roles (controller,
@@ -73,9 +87,6 @@ func (c *Collector) Report() Report {
 	for _, a := range aggs {
 		f := a.figures()
 		r.Cells = append(r.Cells, f)
-		if f.Ops > 0 {
-			r.Costs = append(r.Costs, CostOf(f, c.prices))
-		}
 		for role, acc := range a.roles {
 			measured += acc.count
 			if IsHarness(role) {
@@ -97,8 +108,7 @@ func (c *Collector) Report() Report {
 			warm += x.Count
 		}
 	}
-	CompareToDirect(r.Costs)
-	r.BreakEvens = BreakEvens(r.Costs)
+	r.Recost(c.opts.Cost)
 	others := 0
 	for _, n := range c.otherScripts {
 		others += n
@@ -122,18 +132,87 @@ func (c *Collector) Report() Report {
 	return r
 }
 
-// notes are the caveats a reader needs to trust the cost figures; c.mu is held.
+// CostModelVersion names the cost model's revision: rows written counted
+// with setAlarm, delete and deleteAlarm; service-binding calls without a
+// request fee; completeness-gated verdicts; two regimes.
+const CostModelVersion = "2"
+
+// Recost derives Costs, both regimes' break-evens and the assumptions
+// from the report's cells, counts and prices with the given options (zero
+// fields: the defaults). A report of an older cost model first gets this
+// model's rows written per op.
+func (r *Report) Recost(o CostOptions) {
+	o = o.WithDefaults()
+	if r.CostModel != CostModelVersion {
+		r.Prices.RowsWrittenPerOp = DefaultRowsWrittenPerOp()
+		r.CostModel = CostModelVersion
+	}
+	r.CostOptions = o
+	r.Costs = []CellCost{}
+	for _, f := range r.Cells {
+		if f.Ops > 0 {
+			r.Costs = append(r.Costs, CostOf(f, CompletenessOf(r.Counts, f.Approach, f.DurationMs, o.MinMatched), r.Prices, o))
+		}
+	}
+	CompareToDirect(r.Costs)
+	r.BreakEvens, r.AllowanceBreakEvens = BreakEvens(r.Costs, r.Prices, o)
+	r.Assumptions = Assumptions(r.Prices, o, r.approaches())
+}
+
+func (r *Report) approaches() []string {
+	var out []string
+	for _, c := range r.Cells {
+		if !slices.Contains(out, c.Approach) {
+			out = append(out, c.Approach)
+		}
+	}
+	return out
+}
+
+// Usable reports whether any cell has a cost (and so any verdict may be
+// printed).
+func (r *Report) Usable() bool {
+	for _, c := range r.Costs {
+		if c.Usable {
+			return true
+		}
+	}
+	return false
+}
+
+// Assumptions are the cost model's assumptions, one line each, for the
+// approaches listed.
+func Assumptions(p Prices, o CostOptions, approaches []string) []string {
+	o = o.WithDefaults()
+	rows := make([]string, 0, len(approaches))
+	for _, a := range approaches {
+		rows = append(rows, a+" "+RowsBasis(a, p.RowsWrittenPerOp[a]))
+	}
+	harness := "harness excluded: the controller DO (its batch invocation, WebSocket upgrade and messages, opDone calls), the WebSocket entry and the delay upstream exist only to measure; --include-harness adds them"
+	if o.IncludeHarness {
+		harness = "harness included (--include-harness): the controller DO (its batch invocation, WebSocket upgrade and messages at 1/20, opDone calls), the WebSocket entry request and the delay upstream's CPU are added to every approach"
+	}
+	return []string{
+		fmt.Sprintf("billing: a cell's cost, savings and break-even are shown only when ≥ %.0f%% of its expected Logpush records matched", o.MinMatched*100),
+		"one fetch in flight per object: ops do not overlap on an origin or orchestrator, so Σ WallTimeMs is their billed duration",
+		fmt.Sprintf("regime margin: list prices of %s for every unit, as if the account's monthly allowances were used up elsewhere", p.Date),
+		fmt.Sprintf("regime allowances: %s ops a month of this workload alone on a Workers Paid account; only usage above the included %s DO requests, %s DO GB-s, %s Worker requests, %s Worker CPU-ms and %s rows written is billed; the $5 monthly subscription is not counted (--monthly-ops changes the volume)",
+			human(o.MonthlyOps), human(p.Included.DORequests), human(p.Included.DOGBs), human(p.Included.WorkersRequests), human(p.Included.WorkersCPUMs), human(p.Included.SQLiteRowsWritten)),
+		"rows written per op are counted from workers/src, not measured (Logpush has no storage figures): " + strings.Join(rows, ", ") + "; reads ($0.001 per million rows) are left out",
+		"service-binding calls (the executor, the delay upstream) add no Worker request fee, CPU is billed (" + PageWorkersPricing + "); Durable Object requests are counted from the records: RPC calls and alarms 1 each, WebSocket messages 1/20 (" + PageDOPricing + ")",
+		fmt.Sprintf("extrapolation: a break-even is solved from the quantities per op interpolated linearly between measured durations and, beyond them, extended from the nearest one along the least-squares slope of all of them, never past %s (the executor fetches in waitUntil, at most 30 s after its response: %s)", fmtMs(ExecutorLimitMs), PageWorkersLimits),
+		harness,
+	}
+}
+
+// notes are the caveats a reader needs to trust the figures; c.mu is held.
 func (c *Collector) notes(aggs []*cellAgg) []string {
 	p := c.prices
 	notes := []string{
 		fmt.Sprintf("prices as of %s: %s", p.Date, p.Source),
-		fmt.Sprintf("dollars per million ops are marginal list prices: the monthly included allowances (%s Worker requests, %s Worker CPU-ms, %s DO requests, %s DO GB-s, %s SQLite rows written) are ignored",
-			human(p.Included.WorkersRequests), human(p.Included.WorkersCPUMs), human(p.Included.DORequests), human(p.Included.DOGBs), human(p.Included.SQLiteRowsWritten)),
-		fmt.Sprintf("DO duration = Σ WallTimeMs of origin and orchestrator invocations / 1000 × %g GB; summing per-invocation WallTimeMs over-counts requests that overlap on one DO, which is billed once for that time", p.DOMemoryGB),
-		"DO requests count every origin and orchestrator invocation (HTTP, RPC, alarm); Workers are not billed for wall time (waitUntil included), so the executor costs its CPUTimeMs and requests only",
-		"SQLite rows written per op are estimates from the approaches' code, not measured: " + rowsList(p.RowsWrittenPerOp),
-		"harness roles (controller, upstream, entry) are measurement infrastructure: excluded from each approach's cost, totalled under harness",
+		fmt.Sprintf("DO duration = Σ WallTimeMs of origin and orchestrator invocations / 1000 × %g GB, plus the modelled idle time of a pending timer (direct-timer); see the assumptions", p.DOMemoryGB),
 	}
+	notes = append(notes, LifecycleRules()...)
 	failed := map[string]int{}
 	for _, b := range c.batches {
 		if !b.ok && !b.warmup {
@@ -150,25 +229,9 @@ func (c *Collector) notes(aggs []*cellAgg) []string {
 		}
 	}
 	if c.guardMs > 0 {
-		notes = append(notes, fmt.Sprintf("untagged records are attributed by batch window ± %s (client clock, server offset %.0f ms)", time.Duration(c.guardMs*float64(time.Millisecond)), c.opts.ClockOffsetMs))
+		notes = append(notes, fmt.Sprintf("untagged records are attributed by batch window ± %s (client clock, server offset %.0f ms)", time.Duration(c.guardMs*float64(time.Millisecond)), math.Round(c.opts.ClockOffsetMs)+0))
 	}
 	return notes
-}
-
-func rowsList(m map[string]float64) string {
-	if len(m) == 0 {
-		return "none given (counted as 0)"
-	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s %g", k, m[k])
-	}
-	return strings.Join(parts, ", ")
 }
 
 // human prints allowance sizes as the price pages do: 10 M, 400,000, 25 B.
@@ -207,3 +270,6 @@ func (r Report) BreakEvenMs(approach string) (float64, bool) {
 	}
 	return 0, false
 }
+
+// Human prints a volume the way the price pages do: 10 M, 400,000, 25 B.
+func Human(x float64) string { return human(x) }

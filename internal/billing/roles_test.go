@@ -155,7 +155,10 @@ func TestExpectations(t *testing.T) {
 		{"simple", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleExecutor: 10}, true},
 		// current, 10 ops: orchestrator 3×10 (enqueue, alarm, delivery report).
 		{"current", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleOrchestrator: 30, RoleExecutor: 10}, true},
-		{"proxyfetch", 10, nil, false},
+		// proxyfetch runs simple's code path; direct-timer direct's.
+		{"proxyfetch", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleExecutor: 10}, true},
+		{"direct-timer", 10, map[string]int{RoleController: 2, RoleUpstream: 10, RoleOrigin: 10}, true},
+		{"lumenize-x", 10, nil, false},
 	}
 	for _, tt := range tests {
 		got, known := e.For(tt.approach, tt.ops)

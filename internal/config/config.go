@@ -84,6 +84,8 @@ type Config struct {
 	ScriptName        string        `json:"scriptName,omitempty"`
 	Roles             []string      `json:"roles,omitempty"`
 	PricingFile       string        `json:"pricingFile,omitempty"`
+	IncludeHarness    bool          `json:"includeHarness,omitempty"` // cost: add the measurement harness
+	MonthlyOps        float64       `json:"monthlyOps,omitempty"`     // cost: the allowances regime's volume (0: default)
 
 	// R2 / Logpush access.
 	AccountID       string `json:"accountId,omitempty"`

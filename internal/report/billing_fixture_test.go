@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
@@ -11,7 +14,11 @@ import (
 // withBilling attributes synthetic, tagged Logpush records to the fixture's
 // batches with the real collector: direct's origin waits the whole delay;
 // simple's origin is short and its executor carries the wait and 2 ms CPU.
-func withBilling(r *Results) *Results {
+func withBilling(r *Results) *Results { return withBillingKept(r, func(int) bool { return true }) }
+
+// withBillingKept is withBilling keeping only the records keep(i) admits
+// (i counts the records made), to model a poll that found few or none.
+func withBillingKept(r *Results, keep func(i int) bool) *Results {
 	var recs []logpush.Record
 	seq := int64(0)
 	rec := func(entry, event string, wall, cpu int64, id string, op int, ts int64) logpush.Record {
@@ -36,8 +43,10 @@ func withBilling(r *Results) *Results {
 		}
 	}
 	c := billing.NewCollector(r.Batches, billing.Options{Expectations: billing.LocalExpectations(), Source: billing.SourceLogpush})
-	for _, x := range recs {
-		c.AddRecord(x)
+	for i, x := range recs {
+		if keep(i) {
+			c.AddRecord(x)
+		}
 	}
 	rep := c.Report()
 	rep.Emulated = r.Emulated
@@ -54,6 +63,7 @@ func TestBillingRenderersGolden(t *testing.T) {
 	}{
 		{"text-billing.golden", func(b *bytes.Buffer) error { return WriteText(b, r) }},
 		{"markdown-billing.golden", func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }},
+		{"billing.csv.golden", func(b *bytes.Buffer) error { return WriteCSV(b, r, false) }},
 	} {
 		var b bytes.Buffer
 		if err := c.render(&b); err != nil {
@@ -66,5 +76,87 @@ func TestBillingRenderersGolden(t *testing.T) {
 	res := EvaluateThresholds(r, []Threshold{th}, r.Billing)[0]
 	if res.Actual == "" || res.Actual == "100ms: no billing data" {
 		t.Errorf("savings gate saw no billing: %+v", res)
+	}
+}
+
+var (
+	verdictLine = regexp.MustCompile(`^(break-even|margin:|allowances:)|saves \$|\+\$[0-9]|costs more than|is cheaper than|breaks even`)
+	costRow     = regexp.MustCompile(`^[0-9.]+m?s +\|? *[a-z-]+ `)
+)
+
+// No data, no verdict: with billing attached but nothing (or too little)
+// matched, no renderer prints a dollar figure, a saving or a break-even.
+func TestNoBillingDataNoVerdict(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		keep   func(int) bool
+		status string
+	}{
+		{"no records", func(int) bool { return false }, "no billing data"},
+		{"a third of them", func(i int) bool { return i%3 == 0 }, "incomplete: "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := withBillingKept(fixture("fix002", 0), tt.keep)
+			if r.Billing.Usable() {
+				t.Fatalf("usable: %+v", r.Billing.Costs)
+			}
+			var text, md, csv, js bytes.Buffer
+			if err := WriteText(&text, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteMarkdown(&md, r); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteCSV(&csv, r, false); err != nil {
+				t.Fatal(err)
+			}
+			if err := WriteJSON(&js, r); err != nil {
+				t.Fatal(err)
+			}
+			for name, out := range map[string]string{"text": text.String(), "markdown": md.String(), "ui": CostSection(r)} {
+				for _, line := range strings.Split(out, "\n") {
+					l := strings.TrimLeft(line, "| -")
+					if verdictLine.MatchString(l) || costRow.MatchString(l) && strings.Contains(l, "$") {
+						t.Errorf("%s: verdict or figure with no usable billing: %s", name, line)
+					}
+				}
+				if !strings.Contains(out, "no verdict") || !strings.Contains(out, tt.status) {
+					t.Errorf("%s: no 'no verdict' / %q line:\n%s", name, tt.status, out)
+				}
+			}
+			for _, line := range strings.Split(csv.String(), "\n") {
+				if strings.HasPrefix(line, "cost,") && !strings.HasSuffix(line, ",,,,") {
+					t.Errorf("csv cost row with figures: %s", line)
+				}
+			}
+			var got struct {
+				Billing struct {
+					Costs []struct {
+						Usable  bool            `json:"usable"`
+						Dollars json.RawMessage `json:"dollarsPerMillionOps"`
+						Saving  json.RawMessage `json:"savingsVsDirectPerMillionOps"`
+						Allow   json.RawMessage `json:"allowances"`
+					} `json:"costs"`
+					BreakEvens          []json.RawMessage `json:"breakEvens"`
+					AllowanceBreakEvens []json.RawMessage `json:"allowanceBreakEvens"`
+				} `json:"billing"`
+			}
+			if err := json.Unmarshal(js.Bytes(), &got); err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Billing.Costs) == 0 || len(got.Billing.BreakEvens) != 0 || len(got.Billing.AllowanceBreakEvens) != 0 {
+				t.Errorf("json: %d costs, break-evens %s %s", len(got.Billing.Costs), got.Billing.BreakEvens, got.Billing.AllowanceBreakEvens)
+			}
+			for _, c := range got.Billing.Costs {
+				if c.Usable || c.Dollars != nil || c.Saving != nil || string(c.Allow) != "{}" {
+					t.Errorf("json cost with figures: %+v %s %s %s", c.Usable, c.Dollars, c.Saving, c.Allow)
+				}
+			}
+			// The savings gate sees no data either.
+			th, _ := ParseThreshold("savings(simple,100ms)>0%")
+			if res := EvaluateThresholds(r, []Threshold{th}, r.Billing)[0]; res.OK || !strings.Contains(res.Actual, "no billing data") {
+				t.Errorf("gate %+v", res)
+			}
+		})
 	}
 }

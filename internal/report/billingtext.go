@@ -2,6 +2,7 @@ package report
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -140,9 +141,8 @@ func sortCells(cells []billing.CellFigures, p PlanInfo) {
 	})
 }
 
-// CostRows are the cost table's rows: dollars per million ops by component.
-func CostRows(r *Results) (header []string, rows [][]string) {
-	header = []string{"duration", "approach", "DO duration", "DO requests", "Worker CPU", "Worker req", "SQLite rows*", "total $/M ops", "vs direct"}
+// sortedCosts orders cost cells by duration, then the plan's approach order.
+func sortedCosts(r *Results) []billing.CellCost {
 	costs := append([]billing.CellCost(nil), r.Billing.Costs...)
 	rank := func(a string) int {
 		for i, x := range r.Plan.Approaches {
@@ -158,51 +158,190 @@ func CostRows(r *Results) (header []string, rows [][]string) {
 		}
 		return rank(costs[i].Approach) < rank(costs[j].Approach)
 	})
-	for _, c := range costs {
+	return costs
+}
+
+// recordsText is a cell's matched/expected, or why it has no figures.
+func recordsText(c billing.CellCost) string {
+	if c.Billing.Status == billing.BillingComplete {
+		return fmt.Sprintf("%d/%d", c.Billing.Matched, c.Billing.Expected)
+	}
+	return c.Billing.String()
+}
+
+// versusText is a saving against direct: "saves $0.95 (77%)", "+$2.64 (+151%)".
+func versusText(c billing.CellCost, rc billing.RegimeCost) string {
+	if c.Approach == billing.ReferenceApproach || rc.SavingsVsDirect == nil {
+		return "—"
+	}
+	s := *rc.SavingsVsDirect
+	pct := ""
+	if rc.SavingsFraction != nil {
+		pct = fmt.Sprintf(" (%.0f%%)", *rc.SavingsFraction*100)
+		if s < 0 {
+			pct = fmt.Sprintf(" (+%.0f%%)", -*rc.SavingsFraction*100)
+		}
+	}
+	if s >= 0 {
+		return fmt.Sprintf("saves $%.2f%s", s, pct)
+	}
+	return fmt.Sprintf("+$%.2f%s", -s, pct)
+}
+
+// unusableText says why a cell has no figures.
+func unusableText(c billing.CellCost) string {
+	if len(c.Missing) > 0 && c.Billing.Status == billing.BillingComplete {
+		return "no figures: missing " + strings.Join(c.Missing, ", ")
+	}
+	return "no figures: " + c.Billing.String()
+}
+
+// CostRows are the margin table's rows: dollars per million ops by
+// component at list prices. A cell whose billing is not usable shows its
+// record count and no figure.
+func CostRows(r *Results) (header []string, rows [][]string) {
+	header = []string{"duration", "approach", "records", "DO duration", "DO requests", "Worker CPU", "Worker req", "rows written*", "total $/M ops", "vs direct"}
+	for _, c := range sortedCosts(r) {
+		row := []string{experiment.FormatDuration(c.DurationMs), c.Approach, recordsText(c)}
+		if !c.Usable || c.DollarsPerMillionOps == nil {
+			rows = append(rows, append(row, "—", "—", "—", "—", "—", "—", unusableText(c)))
+			continue
+		}
 		d := c.DollarsPerMillionOps
-		vs := "—"
-		if c.SavingsFraction != nil && c.Approach != billing.ReferenceApproach {
-			if *c.SavingsFraction >= 0 {
-				vs = fmt.Sprintf("saves $%.2f (%.0f%%)", *c.SavingsVsDirect, *c.SavingsFraction*100)
-			} else {
-				vs = fmt.Sprintf("+$%.2f (+%.0f%%)", -*c.SavingsVsDirect, -*c.SavingsFraction*100)
-			}
+		rows = append(rows, append(row, money(d.DODuration), money(d.DORequests), money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), versusText(c, c.RegimeCost)))
+	}
+	return header, rows
+}
+
+// RegimeRows put the two regimes side by side: the total per million ops
+// and the saving against direct at list prices (margin) and within the
+// monthly allowances.
+func RegimeRows(r *Results) (header []string, rows [][]string) {
+	header = []string{"duration", "approach", "margin $/M ops", "vs direct", "allowances $/M ops", "vs direct"}
+	for _, c := range sortedCosts(r) {
+		row := []string{experiment.FormatDuration(c.DurationMs), c.Approach}
+		if !c.Usable || c.DollarsPerMillionOps == nil || c.Allowances.DollarsPerMillionOps == nil {
+			rows = append(rows, append(row, "—", unusableText(c), "—", "—"))
+			continue
 		}
-		if len(c.Missing) > 0 {
-			vs = "missing: " + strings.Join(c.Missing, ", ")
-		}
-		rows = append(rows, []string{experiment.FormatDuration(c.DurationMs), c.Approach, money(d.DODuration), money(d.DORequests), money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), vs})
+		rows = append(rows, append(row, money(c.DollarsPerMillionOps.Total), versusText(c, c.RegimeCost), money(c.Allowances.DollarsPerMillionOps.Total), versusText(c, c.Allowances)))
 	}
 	return header, rows
 }
 
 func money(v float64) string { return fmt.Sprintf("$%.3f", v) }
 
-// CostSection renders cost per million ops, savings against direct and the
-// break-even line; empty when the run has no billing.
-func CostSection(r *Results) string {
+// CostHeadlines are the lines above the cost tables: prices, threshold,
+// harness, regime volume.
+func costHeadlines(r *Results) []string {
+	b := r.Billing
+	o := b.CostOptions.WithDefaults()
+	label := ""
+	if r.Emulated || b.Emulated {
+		label = " — from EMULATED wall/CPU figures"
+	}
+	harness := "harness excluded (--include-harness adds it)"
+	if o.IncludeHarness {
+		harness = "harness included (--include-harness)"
+	}
+	return []string{
+		fmt.Sprintf("cost per million ops (USD, Workers Paid list prices of %s)%s", b.Prices.Date, label),
+		fmt.Sprintf("a cell is costed only when ≥ %.0f%% of its expected Logpush records matched; %s", o.MinMatched*100, harness),
+	}
+}
+
+func regimeTitle(b *billing.Report) string {
+	o := b.CostOptions.WithDefaults()
+	return fmt.Sprintf("margin (list price for every unit) and allowances (within the plan's monthly allowances at %s ops/month, --monthly-ops)", billing.Human(o.MonthlyOps))
+}
+
+// rowsFootnote says where rows written per op come from.
+func rowsFootnote(b *billing.Report) string {
+	var parts []string
+	for _, a := range approachesOf(b) {
+		parts = append(parts, a+" "+billing.RowsBasis(a, b.Prices.RowsWrittenPerOp[a]))
+	}
+	return "* rows written per op counted from workers/src, not measured: " + strings.Join(parts, ", ")
+}
+
+func approachesOf(b *billing.Report) []string {
+	var out []string
+	for _, c := range b.Costs {
+		if !slices.Contains(out, c.Approach) {
+			out = append(out, c.Approach)
+		}
+	}
+	return out
+}
+
+// NoVerdict is the line printed instead of savings and break-even when no
+// cell's billing is usable.
+func NoVerdict(b *billing.Report) string {
+	o := b.CostOptions.WithDefaults()
+	return fmt.Sprintf("no verdict: no cell's billing is complete enough (≥ %.0f%% of its expected records matched), so no cost, saving or break-even is derived", o.MinMatched*100)
+}
+
+// lifecycleLine states the target's compatibility date and the lifecycle
+// rule it selects.
+func lifecycleLine(r *Results) string {
+	if r.Target.Runtime == nil {
+		return "target lifecycle: compatibility date not recorded (results file of an older pfx-tui)"
+	}
+	return "target lifecycle: " + r.Target.Runtime.Describe()
+}
+
+// CostSection renders cost per million ops in both regimes, savings against
+// direct, the break-even lines and the model's assumptions; empty when the
+// run has no billing. Cells whose billing is not complete enough show no
+// figure, and with no usable cell there is no verdict at all.
+func CostSection(r *Results) string { return costSection(r, true) }
+
+// CostSummary is CostSection without the billing notes.
+func CostSummary(r *Results) string { return costSection(r, false) }
+
+func costSection(r *Results, withNotes bool) string {
 	b := r.Billing
 	if b == nil || len(b.Costs) == 0 {
 		return ""
 	}
 	var sb strings.Builder
-	label := ""
-	if r.Emulated || b.Emulated {
-		label = " — from EMULATED wall/CPU figures"
+	for _, l := range costHeadlines(r) {
+		fmt.Fprintln(&sb, l)
 	}
-	fmt.Fprintf(&sb, "cost per million ops (USD, list prices of %s, before monthly allowances)%s\n", b.Prices.Date, label)
-	header, rows := CostRows(r)
-	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(header, "\t"))
-	for _, row := range rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+	table := func(header []string, rows [][]string) {
+		tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(header, "\t"))
+		for _, row := range rows {
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		tw.Flush()
 	}
-	tw.Flush()
-	fmt.Fprintln(&sb, "* rows written per op are estimates from the approaches' code (override with --pricing)")
-	for _, be := range b.BreakEvens {
-		fmt.Fprintf(&sb, "break-even: %s\n", be.Statement)
+	fmt.Fprintln(&sb, "\nat list prices (margin), by component")
+	table(CostRows(r))
+	fmt.Fprintln(&sb, rowsFootnote(b))
+	if !b.Usable() {
+		fmt.Fprintln(&sb, NoVerdict(b))
+	} else {
+		fmt.Fprintf(&sb, "\nregimes side by side: %s\n", regimeTitle(b))
+		table(RegimeRows(r))
+		for _, g := range []struct {
+			title string
+			bes   []billing.BreakEven
+		}{{"break-even (margin)", b.BreakEvens}, {"break-even (allowances at " + billing.Human(b.CostOptions.WithDefaults().MonthlyOps) + " ops/month)", b.AllowanceBreakEvens}} {
+			for _, be := range g.bes {
+				fmt.Fprintf(&sb, "%s: %s\n", g.title, be.Statement)
+			}
+		}
 	}
+	fmt.Fprintln(&sb, "assumptions:")
+	for _, a := range b.Assumptions {
+		fmt.Fprintf(&sb, "  - %s\n", a)
+	}
+	fmt.Fprintf(&sb, "  - %s\n", lifecycleLine(r))
 	for _, n := range b.Notes {
+		if !withNotes {
+			break
+		}
 		fmt.Fprintf(&sb, "  note: %s\n", n)
 	}
 	return sb.String()

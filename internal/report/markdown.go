@@ -116,22 +116,62 @@ func writeMarkdownBilling(b *strings.Builder, r *Results) {
 			fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s |\n", experiment.FormatDuration(c.DurationMs), c.Approach, rf.Role, me, per(rf.WallTimeMs.Sum), per(rf.CPUTimeMs.Sum))
 		}
 	}
-	if len(bl.Costs) == 0 {
+	writeMarkdownCost(b, r, true, true)
+}
+
+// CostMarkdown is the markdown cost section (tables, break-even,
+// assumptions; notes and warnings when withNotes) of a billed run; empty
+// without billing.
+func CostMarkdown(r *Results, withNotes bool) string {
+	var b strings.Builder
+	writeMarkdownCost(&b, r, withNotes, false)
+	return strings.TrimLeft(b.String(), "\n")
+}
+
+func writeMarkdownCost(b *strings.Builder, r *Results, withNotes, heading bool) {
+	bl := r.Billing
+	if bl == nil || len(bl.Costs) == 0 {
 		return
 	}
-	fmt.Fprintf(b, "\n### Cost per million ops\n\nUSD at list prices of %s, before the monthly included allowances.\n\n", bl.Prices.Date)
-	header, rows := CostRows(r)
-	fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-2))
-	for _, row := range rows {
-		fmt.Fprintf(b, "| %s |\n", strings.Join(row, " | "))
+	mdTable := func(header []string, rows [][]string) {
+		fmt.Fprintf(b, "| %s |\n|---|---|%s\n", strings.Join(header, " | "), strings.Repeat("--:|", len(header)-2))
+		for _, row := range rows {
+			fmt.Fprintf(b, "| %s |\n", strings.Join(row, " | "))
+		}
 	}
-	fmt.Fprintln(b, "\n\\* SQLite rows written per op are estimates from the approaches' code.")
-	if len(bl.BreakEvens) > 0 {
+	if heading {
+		fmt.Fprintln(b, "\n### Cost per million ops")
+		fmt.Fprintln(b)
+	}
+	for _, l := range costHeadlines(r) {
+		fmt.Fprintf(b, "%s.  \n", strings.ToUpper(l[:1])+l[1:])
+	}
+	fmt.Fprintln(b, "\nAt list prices (margin), by component:")
+	fmt.Fprintln(b)
+	mdTable(CostRows(r))
+	fmt.Fprintf(b, "\n\\%s\n", rowsFootnote(bl))
+	if !bl.Usable() {
+		fmt.Fprintf(b, "\n**%s**\n", NoVerdict(bl))
+	} else {
+		fmt.Fprintf(b, "\nRegimes side by side: %s.\n\n", regimeTitle(bl))
+		mdTable(RegimeRows(r))
 		fmt.Fprintln(b, "\n**Break-even**")
 		fmt.Fprintln(b)
 		for _, be := range bl.BreakEvens {
-			fmt.Fprintf(b, "- %s\n", be.Statement)
+			fmt.Fprintf(b, "- margin: %s\n", be.Statement)
 		}
+		for _, be := range bl.AllowanceBreakEvens {
+			fmt.Fprintf(b, "- allowances: %s\n", be.Statement)
+		}
+	}
+	fmt.Fprintln(b, "\n**Assumptions**")
+	fmt.Fprintln(b)
+	for _, a := range bl.Assumptions {
+		fmt.Fprintf(b, "- %s\n", a)
+	}
+	fmt.Fprintf(b, "- %s\n", lifecycleLine(r))
+	if !withNotes {
+		return
 	}
 	if len(bl.Notes) > 0 {
 		fmt.Fprintln(b, "\n**Billing notes**")

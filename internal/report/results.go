@@ -63,6 +63,11 @@ type Target struct {
 	// Embedded: the emulator ran inside the pfx-tui process that wrote the
 	// file, so its Logpush bucket is gone and billing cannot be refreshed.
 	Embedded bool `json:"embedded,omitempty"`
+	// Runtime is the target's compatibility date and flags, which decide
+	// the Durable Object lifecycle rules its bill follows: the emulator's
+	// mimicked date, workers/wrangler.jsonc's for wrangler, unknown for a
+	// deployed URL.
+	Runtime *billing.Runtime `json:"runtime,omitempty"`
 	experiment.TargetInfo
 }
 

@@ -100,7 +100,8 @@ func R2Config(cfg config.Config, t *Target) r2.Config {
 
 // CollectorOptions builds attribution options from the config and the run.
 func CollectorOptions(cfg config.Config, res *report.Results) (billing.Options, error) {
-	opts := billing.Options{ScriptName: cfg.ScriptName, ClockOffsetMs: res.Target.ClockOffsetMs, Source: billing.SourceLogpush}
+	opts := billing.Options{ScriptName: cfg.ScriptName, ClockOffsetMs: res.Target.ClockOffsetMs, Source: billing.SourceLogpush,
+		Cost: billing.CostOptions{IncludeHarness: cfg.IncludeHarness, MonthlyOps: cfg.MonthlyOps}}
 	if len(cfg.Roles) > 0 {
 		roles, err := billing.ParseRoleOverrides(cfg.Roles)
 		if err != nil {

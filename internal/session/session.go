@@ -17,6 +17,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
@@ -173,6 +174,7 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 	if !slices.Contains(cfg.Approaches, reference) {
 		reference = cfg.Approaches[0]
 	}
+	rt := billing.TargetRuntime(t.Kind, cfg.WorkersDir)
 	s.Results = &report.Results{
 		SchemaVersion:    report.SchemaVersion,
 		Tool:             tool,
@@ -180,7 +182,7 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 		CreatedAt:        now,
 		Status:           report.StatusRunning,
 		Emulated:         t.Emulated(),
-		Target:           report.Target{Kind: t.Kind, Embedded: t.Local != nil, TargetInfo: withoutKeys(t.Info)},
+		Target:           report.Target{Kind: t.Kind, Embedded: t.Local != nil, Runtime: &rt, TargetInfo: withoutKeys(t.Info)},
 		Plan:             report.PlanInfoOf(s.Plan, reference),
 		Config:           cfg,
 		Batches:          []experiment.BatchResult{},

@@ -14,6 +14,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -508,5 +509,17 @@ func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
 	}
 	if got := session.ResolveApproaches(cfg, &session.Target{}); slices.Contains(got.Approaches, "current") {
 		t.Fatalf("the session would run current again: %v", got.Approaches)
+	}
+}
+
+// The Cost tab prints no figure and no verdict when the run's billing
+// matched nothing: it says so instead.
+func TestCostTabNoVerdictWithoutBillingData(t *testing.T) {
+	m := resultsModelAt(t, 120, 40)
+	rep := billing.NewCollector(m.res.r.Batches, billing.Options{}).Report()
+	m.res.r.Billing = &rep
+	v := keys(m, "right", "right").View()
+	if !strings.Contains(v, "no verdict") || !strings.Contains(v, "no billing data") || strings.Contains(v, "break-even (") || strings.Contains(v, "saves $") {
+		t.Errorf("cost tab with no billing data:\n%s", v)
 	}
 }
