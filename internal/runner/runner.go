@@ -174,23 +174,17 @@ type received struct {
 }
 
 func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *outbox) (experiment.BatchResult, error) {
-	res := experiment.BatchResult{BatchSpec: spec, StartedAt: time.Now().UTC(), Granularity: 1, Samples: []experiment.Sample{}, Frames: []experiment.FrameStamp{}}
 	start := time.Now()
-	finish := func(status string, err error) (experiment.BatchResult, error) {
-		res.Status = status
-		res.EndedAt = time.Now().UTC()
-		if err != nil {
-			res.Failure = err.Error()
-		}
-		return res, err
-	}
+	b := newBatchState(spec, start)
+	// end returns the result once the state machine has recorded the end.
+	end := func(err error) (experiment.BatchResult, error) { return b.result(), err }
 	wsURL, _ := WebSocketURL(r.opts.Target, spec.ID)
 	conn, err := r.dial(ctx, wsURL)
 	if err != nil {
 		if ctx.Err() != nil {
-			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted before the batch started"))
+			return end(b.failed(experiment.StatusInterrupted, fmt.Errorf("interrupted before the batch started"), time.Now()))
 		}
-		return finish(experiment.StatusDropped, err)
+		return end(b.failed(experiment.StatusDropped, err, time.Now()))
 	}
 	defer conn.Close()
 
@@ -223,26 +217,17 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(req); err != nil {
-		return finish(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err))
+		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))
 	}
 
-	var (
-		timingStart time.Time
-		lastAt      time.Time
-		lastOps     int
-		stepCount   = map[int]int{}
-		stopping    bool
-		stopTimer   <-chan time.Time
-	)
-	ms := func(t time.Time) float64 { return float64(t.Sub(start).Microseconds()) / 1000 }
-	since := func(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
+	var stopTimer <-chan time.Time
 	done := ctx.Done()
 	for {
 		select {
 		case <-done:
 			// Stop after the current op: wait for its progress frame, bounded.
 			done = nil
-			stopping = true
+			b.stop()
 			grace := r.opts.StopGrace
 			if grace <= 0 {
 				grace = time.Duration(spec.DurationMs)*time.Millisecond + 5*time.Second
@@ -250,101 +235,27 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 			stopTimer = time.After(grace)
 		case <-stopTimer:
 			r.closeConn(conn)
-			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
+			return end(b.stopped(time.Now()))
 		case <-deadline.C:
 			r.closeConn(conn)
-			return finish(experiment.StatusTimeout, fmt.Errorf("no batch-complete within %s (%d of %d ops seen); the server may have gone silent", timeout, lastOps, spec.Ops))
+			return end(b.timedOut(timeout, time.Now()))
 		case rcv, ok := <-frames:
 			if !ok {
-				return finish(experiment.StatusDropped, fmt.Errorf("connection closed after %d of %d ops", lastOps, spec.Ops))
+				return end(b.dropped(nil, time.Now()))
 			}
 			if rcv.err != nil {
-				if stopping {
-					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
-				}
-				return finish(experiment.StatusDropped, fmt.Errorf("connection dropped after %d of %d ops: %v", lastOps, spec.Ops, rcv.err))
+				return end(b.dropped(rcv.err, rcv.at))
 			}
-			f, err := protocol.DecodeFrame(rcv.data)
-			if err != nil {
-				res.Frames = append(res.Frames, experiment.FrameStamp{Type: "invalid", AtMs: ms(rcv.at)})
-				continue
+			st := b.frame(rcv.data, rcv.at)
+			for _, ev := range st.events {
+				ch.emit(ev)
 			}
-			res.Frames = append(res.Frames, experiment.FrameStamp{Type: f.Type, AtMs: ms(rcv.at), Completed: f.Completed})
-			switch f.Type {
-			case protocol.TypeBatchStarted:
-				// Fallback timing start until timing-start arrives.
-				if timingStart.IsZero() {
-					timingStart, lastAt = rcv.at, rcv.at
-					res.TimingFallback = true
-				}
-			case protocol.TypeTimingStart:
-				timingStart, lastAt = rcv.at, rcv.at
-				res.TimingFallback = false
-			case protocol.TypeProgress:
-				if timingStart.IsZero() {
-					timingStart, lastAt = start, start
-					res.TimingFallback = true
-				}
-				step := f.Completed - lastOps
-				if step > 0 {
-					s := experiment.Sample{Op: f.Completed, Ops: step, Ms: since(lastAt, rcv.at), AtMs: since(timingStart, rcv.at)}
-					res.Samples = append(res.Samples, s)
-					stepCount[step]++
-					lastAt, lastOps = rcv.at, f.Completed
-					res.OpsSeen = lastOps
-					ch.emit(OpProgress{Spec: spec, Completed: f.Completed, Total: spec.Ops, SampleMs: s.PerOpMs(), Elapsed: rcv.at.Sub(start)})
-				}
-				if stopping && lastOps < spec.Ops {
-					r.closeConn(conn)
-					res.Granularity = commonStep(stepCount)
-					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
-				}
-			case protocol.TypeTimingEnd:
-			case protocol.TypeBatchComplete:
-				if timingStart.IsZero() {
-					timingStart = start
-					res.TimingFallback = true
-				}
-				res.BatchMs = since(timingStart, rcv.at)
-				res.TimingStartAt = wallOf(start, timingStart, res.StartedAt)
-				res.Completed, res.Errors, res.ErrorMessages = f.Completed, f.Errors, f.ErrorMessages
-				if len(res.Samples) == 0 && spec.Ops > 0 {
-					// No progress frames (a parallel approach on a Lumenize server):
-					// the batch time is one sample covering every op.
-					res.Samples = append(res.Samples, experiment.Sample{Op: spec.Ops, Ops: spec.Ops, Ms: res.BatchMs, AtMs: res.BatchMs})
-					stepCount[spec.Ops]++
-				} else if lastOps < f.Completed+f.Errors && f.Completed+f.Errors <= spec.Ops {
-					// Ops finished after the last progress frame (every-k servers).
-					n := f.Completed + f.Errors - lastOps
-					res.Samples = append(res.Samples, experiment.Sample{Op: lastOps + n, Ops: n, Ms: since(lastAt, rcv.at), AtMs: res.BatchMs})
-					res.OpsSeen = lastOps + n
-				}
-				res.Granularity = commonStep(stepCount)
-				res.SamplesApprox = res.Granularity > 1 && f.Errors > 0
+			if st.done {
 				r.closeConn(conn)
-				return finish(experiment.StatusOK, nil)
-			case protocol.TypeError:
-				r.closeConn(conn)
-				res.Granularity = commonStep(stepCount)
-				return finish(experiment.StatusError, fmt.Errorf("server error: %s", f.Error))
+				return end(st.err)
 			}
 		}
 	}
-}
-
-func wallOf(monoStart, t time.Time, wallStart time.Time) time.Time {
-	return wallStart.Add(t.Sub(monoStart))
-}
-
-// commonStep is the most frequent number of ops per progress frame.
-func commonStep(counts map[int]int) int {
-	best, bestN := 1, 0
-	for step, n := range counts {
-		if n > bestN || (n == bestN && step < best) {
-			best, bestN = step, n
-		}
-	}
-	return best
 }
 
 // closeConn sends a close frame and waits briefly for the answer; Lumenize
