@@ -38,6 +38,28 @@ func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
 	}
 }
 
+func TestFrameEchoesBatchIDOnlyWhenSet(t *testing.T) {
+	b, _ := json.Marshal(Frame{Type: TypeProgress, Mode: "direct", Total: 3, Completed: 1, BatchID: "ab-001"})
+	if string(b) != `{"batchId":"ab-001","completed":1,"mode":"direct","total":3,"type":"progress"}` {
+		t.Errorf("marshal: %s", b)
+	}
+	if f, err := DecodeFrame(b); err != nil || f.BatchID != "ab-001" {
+		t.Errorf("decode: %+v %v", f, err)
+	}
+}
+
+func TestParseUnknownMode(t *testing.T) {
+	mode, avail, ok := ParseUnknownMode(UnknownModeError("bogus", []string{"direct", "proxyfetch"}))
+	if !ok || mode != "bogus" || !reflect.DeepEqual(avail, []string{"direct", "proxyfetch"}) {
+		t.Errorf("%q %v %v", mode, avail, ok)
+	}
+	for _, bad := range []string{"", "boom", "Unknown mode: x", "Unknown mode: . Available: a", "Unknown mode: x. Available: "} {
+		if _, _, ok := ParseUnknownMode(bad); ok {
+			t.Errorf("parsed %q", bad)
+		}
+	}
+}
+
 func TestDecodeFrameRejectsGarbage(t *testing.T) {
 	for _, in := range []string{``, `[]`, `{"mode":"direct"}`, `not json`, `{"type":5}`} {
 		if _, err := DecodeFrame([]byte(in)); err == nil {
