@@ -48,10 +48,15 @@ type RunBatch struct {
 	BatchID string `json:"batchId,omitempty"`
 }
 
-// NewRunBatch builds a run-batch request with both extensions set.
+// NewRunBatch builds a run-batch request with both extensions set; a
+// negative durationMs (a server-defined delay) is left out.
 func NewRunBatch(mode string, count, durationMs int, batchID string) RunBatch {
-	d := durationMs
-	return RunBatch{Action: ActionRunBatch, Mode: mode, Count: count, DurationMs: &d, BatchID: batchID}
+	r := RunBatch{Action: ActionRunBatch, Mode: mode, Count: count, BatchID: batchID}
+	if durationMs >= 0 {
+		d := durationMs
+		r.DurationMs = &d
+	}
+	return r
 }
 
 // Frame is any server → client message. Fields not used by a type stay zero.

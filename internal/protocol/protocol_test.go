@@ -77,6 +77,10 @@ func TestRunBatchEncodeDecode(t *testing.T) {
 	if err != nil || r.Mode != "simple" || *r.DurationMs != 500 || r.BatchID != "ab12-003" {
 		t.Errorf("decode: %+v %v", r, err)
 	}
+	// A server-defined delay is not asked for.
+	if b, _ := json.Marshal(NewRunBatch("direct", 3, -1, "x")); string(b) != `{"action":"run-batch","mode":"direct","count":3,"batchId":"x"}` {
+		t.Errorf("server-defined: %s", b)
+	}
 	// A Lumenize client sends neither extension.
 	r, err = DecodeRunBatch([]byte(`{"action":"run-batch","mode":"direct","count":3}`))
 	if err != nil || r.DurationMs != nil || r.BatchID != "" {

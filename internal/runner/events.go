@@ -52,3 +52,13 @@ func (BatchDone) event()    {}
 func (BatchFailed) event()  {}
 func (CellDone) event()     {}
 func (RunDone) event()      {}
+
+// ForeignFrame: a frame arrived on a batch's socket that is not the batch's
+// (another mode or batchId, counts that are not the request's); it was not
+// credited, and the batch records it.
+type ForeignFrame struct {
+	Spec  experiment.BatchSpec
+	Frame experiment.ForeignFrame
+}
+
+func (ForeignFrame) event() {}

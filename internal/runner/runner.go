@@ -25,6 +25,11 @@ type Options struct {
 	Target string // base URL, http(s)://host[:port]
 	Plan   experiment.Plan
 	RunID  string
+	// Server is the target's /version answer: the capabilities it
+	// announces decide how frames are read and whether an abandoned batch
+	// must be drained. nil: nothing is known, so the target is handled as
+	// a third-party server honouring no extension.
+	Server *experiment.TargetVersion
 	// BatchTimeout overrides the per-batch timeout; zero means
 	// max(60 s, 3 × count × duration + 10 s).
 	BatchTimeout time.Duration
@@ -65,6 +70,11 @@ func New(opts Options) (*Runner, error) {
 	d := *websocket.DefaultDialer
 	d.HandshakeTimeout = 15 * time.Second
 	return &Runner{opts: opts, dialer: &d, specs: opts.Plan.Specs(opts.RunID)}, nil
+}
+
+// traits are what the runner knows of how the target runs spec.
+func (r *Runner) traits(spec experiment.BatchSpec) traits {
+	return traits{everyOp: r.opts.Server.Has(experiment.CapProgressEveryOp), delayMs: r.opts.Plan.HonouredDelayMs(spec.DurationMs)}
 }
 
 // Specs are the batches in run order.
@@ -175,7 +185,7 @@ type received struct {
 
 func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *outbox) (experiment.BatchResult, error) {
 	start := time.Now()
-	b := newBatchState(spec, start)
+	b := newBatchState(spec, r.traits(spec), start)
 	// end returns the result once the state machine has recorded the end.
 	end := func(err error) (experiment.BatchResult, error) { return b.result(), err }
 	wsURL, _ := WebSocketURL(r.opts.Target, spec.ID)
@@ -219,6 +229,7 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 	if err := conn.WriteJSON(req); err != nil {
 		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))
 	}
+	b.sent(time.Now())
 
 	var stopTimer <-chan time.Time
 	done := ctx.Done()

@@ -67,6 +67,11 @@ func healthy(conn *websocket.Conn, req protocol.RunBatch, every int, d time.Dura
 func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) runner.RunDone {
 	t.Helper()
 	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{10 * time.Millisecond}, Batches: batches, Ops: ops, Order: experiment.OrderSequential}
+	// A server announcing nothing runs at its own delay.
+	plan, err := plan.ForTarget(nil, experiment.DurationRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: timeout, CloseTimeout: 200 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

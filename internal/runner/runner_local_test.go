@@ -63,7 +63,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 	}
 	for _, b := range done.Results {
 		if b.Status != experiment.StatusOK || b.Errors != 0 {
-			t.Fatalf("batch %s: status %s errors %d %v %s", b.ID, b.Status, b.Errors, b.ErrorMessages, b.Failure)
+			t.Fatalf("batch %s: status %s errors %d %v %s frames %+v", b.ID, b.Status, b.Errors, b.ErrorMessages, b.Failure, b.Frames)
 		}
 		if len(b.Samples) != b.Ops {
 			t.Errorf("batch %s: %d samples, want %d", b.ID, len(b.Samples), b.Ops)
