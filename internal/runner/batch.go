@@ -169,8 +169,8 @@ func (b *batchState) complete(f protocol.Frame, at time.Time) step {
 	case b.progresses == 0:
 		// No progress frames (a chained mode on a third-party server): one
 		// sample per batch, the batch mean over its successful ops.
-		b.res.Chained = true
 		if f.Completed > 0 {
+			b.res.Chained = true
 			b.res.Samples = append(b.res.Samples, experiment.Sample{Op: finished, Ops: f.Completed, Ms: b.res.BatchMs, AtMs: b.res.BatchMs})
 			b.steps[f.Completed]++
 			b.res.SamplesApprox = f.Errors > 0

@@ -319,7 +319,7 @@ func TestBatchStateFailuresAreNotLatencies(t *testing.T) {
 		{"Lumenize wording", ours(0), script("direct", every(4), complete("direct", 3, 1, "Op 2: boom")), []int{1, 2, 4}, 1, false, false, 4, 1, 3},
 		{"a failure not itemised", ours(0), script("direct", every(4), complete("direct", 3, 1)), []int{1, 2, 3, 4}, 0, true, false, 4, 1, 3},
 		{"third party: last ops failed", thirdParty, script("direct", []protocol.Frame{progress("direct", 4, 1), progress("direct", 4, 2)}, complete("direct", 2, 2)), []int{1, 2}, 1, true, false, 4, 2, 2},
-		{"third party: none succeeded", thirdParty, script("direct", nil, complete("direct", 0, 4)), nil, 0, false, true, 4, 4, 0},
+		{"third party: none succeeded", thirdParty, script("direct", nil, complete("direct", 0, 4)), nil, 0, false, false, 4, 4, 0},
 		{"chained", thirdParty, script("proxyfetch", nil, complete("proxyfetch", 4, 0)), []int{4}, 0, false, true, 4, 0, 4},
 		{"chained with a failure", thirdParty, script("proxyfetch", nil, complete("proxyfetch", 3, 1, "Op 0: boom")), []int{4}, 0, true, true, 4, 1, 3},
 	}

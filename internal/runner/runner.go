@@ -41,6 +41,9 @@ type Options struct {
 	StopGrace time.Duration
 	// EventBuffer is the events channel's capacity (default 256).
 	EventBuffer int
+	// DrainSlack is added to an abandoned batch's remaining expected time
+	// when the runner waits for it to end (default 2 s; see Draining).
+	DrainSlack time.Duration
 }
 
 // Runner runs one plan once.
@@ -66,6 +69,9 @@ func New(opts Options) (*Runner, error) {
 	}
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 256
+	}
+	if opts.DrainSlack <= 0 {
+		opts.DrainSlack = 2 * time.Second
 	}
 	d := *websocket.DefaultDialer
 	d.HandshakeTimeout = 15 * time.Second
@@ -122,47 +128,6 @@ func (r *Runner) Run(ctx context.Context) <-chan Event {
 	return ch
 }
 
-func (r *Runner) run(ctx context.Context, ch *outbox) {
-	defer ch.close()
-	var results []experiment.BatchResult
-	remaining := map[experiment.Cell]int{}
-	for _, s := range r.specs {
-		if !s.Warmup {
-			remaining[experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
-		}
-	}
-	for _, spec := range r.specs {
-		if ctx.Err() != nil {
-			ch.emit(RunDone{Results: results, Interrupted: true})
-			return
-		}
-		ch.emit(BatchStarted{Spec: spec, Total: len(r.specs), At: time.Now()})
-		res, err := r.runBatch(ctx, spec, ch)
-		if errors.Is(err, errDial) {
-			ch.emit(RunDone{Results: results, Err: err})
-			return
-		}
-		results = append(results, res)
-		if err != nil {
-			ch.emit(BatchFailed{Result: res, Err: err})
-		} else {
-			ch.emit(BatchDone{Result: res})
-		}
-		if res.Status == experiment.StatusInterrupted {
-			ch.emit(RunDone{Results: results, Interrupted: true})
-			return
-		}
-		if !spec.Warmup {
-			c := experiment.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
-			remaining[c]--
-			if remaining[c] == 0 {
-				ch.emit(CellDone{Cell: c})
-			}
-		}
-	}
-	ch.emit(RunDone{Results: results, Interrupted: ctx.Err() != nil})
-}
-
 // Wait reads a run's events to the end and returns its outcome, for callers
 // that need the results but not the progress.
 func Wait(events <-chan Event) RunDone {
@@ -176,98 +141,6 @@ func Wait(events <-chan Event) RunDone {
 }
 
 var errDial = errors.New("cannot open a WebSocket to the target")
-
-type received struct {
-	data []byte
-	at   time.Time
-	err  error
-}
-
-func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *outbox) (experiment.BatchResult, error) {
-	start := time.Now()
-	b := newBatchState(spec, r.traits(spec), start)
-	// end returns the result once the state machine has recorded the end.
-	end := func(err error) (experiment.BatchResult, error) { return b.result(), err }
-	wsURL, _ := WebSocketURL(r.opts.Target, spec.ID)
-	conn, err := r.dial(ctx, wsURL)
-	if err != nil {
-		if ctx.Err() != nil {
-			return end(b.failed(experiment.StatusInterrupted, fmt.Errorf("interrupted before the batch started"), time.Now()))
-		}
-		return end(b.failed(experiment.StatusDropped, err, time.Now()))
-	}
-	defer conn.Close()
-
-	timeout := r.opts.BatchTimeout
-	if timeout <= 0 {
-		timeout = DefaultBatchTimeout(spec.Ops, spec.DurationMs)
-	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-
-	frames := make(chan received, 64)
-	go func() {
-		for {
-			_, data, err := conn.ReadMessage()
-			at := time.Now()
-			frames <- received{data: data, at: at, err: err}
-			if err != nil {
-				close(frames)
-				return
-			}
-		}
-	}()
-	// Closing the connection ends the reader goroutine; drain it so it exits.
-	defer func() {
-		_ = conn.Close()
-		for range frames {
-		}
-	}()
-
-	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
-	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	if err := conn.WriteJSON(req); err != nil {
-		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))
-	}
-	b.sent(time.Now())
-
-	var stopTimer <-chan time.Time
-	done := ctx.Done()
-	for {
-		select {
-		case <-done:
-			// Stop after the current op: wait for its progress frame, bounded.
-			done = nil
-			b.stop()
-			grace := r.opts.StopGrace
-			if grace <= 0 {
-				grace = time.Duration(spec.DurationMs)*time.Millisecond + 5*time.Second
-			}
-			stopTimer = time.After(grace)
-		case <-stopTimer:
-			r.closeConn(conn)
-			return end(b.stopped(time.Now()))
-		case <-deadline.C:
-			r.closeConn(conn)
-			return end(b.timedOut(timeout, time.Now()))
-		case rcv, ok := <-frames:
-			if !ok {
-				return end(b.dropped(nil, time.Now()))
-			}
-			if rcv.err != nil {
-				return end(b.dropped(rcv.err, rcv.at))
-			}
-			st := b.frame(rcv.data, rcv.at)
-			for _, ev := range st.events {
-				ch.emit(ev)
-			}
-			if st.done {
-				r.closeConn(conn)
-				return end(st.err)
-			}
-		}
-	}
-}
 
 // closeConn sends a close frame and waits briefly for the answer; Lumenize
 // servers never answer, so the wait is short and its end is not an error.

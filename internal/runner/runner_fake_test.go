@@ -72,7 +72,7 @@ func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: timeout, CloseTimeout: 200 * time.Millisecond})
+	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: timeout, CloseTimeout: 200 * time.Millisecond, DrainSlack: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -21,6 +21,16 @@ func startLocal(t *testing.T) *localtarget.Server {
 	return srv
 }
 
+// ourServer is what the local target says of itself in /version.
+func ourServer(t *testing.T, srv *localtarget.Server) *experiment.TargetVersion {
+	t.Helper()
+	info, err := runner.Probe(context.Background(), srv.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info.Version
+}
+
 func collect(t *testing.T, ch <-chan runner.Event) (runner.RunDone, []runner.Event) {
 	t.Helper()
 	var all []runner.Event
@@ -41,7 +51,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 		Durations:  []time.Duration{50 * time.Millisecond},
 		Batches:    2, Ops: 3, Warmup: 1, Order: experiment.OrderInterleave,
 	}
-	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t1"})
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t1", Server: ourServer(t, srv)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +94,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 func TestRunnerUnknownMode(t *testing.T) {
 	srv := startLocal(t)
 	plan := experiment.Plan{Approaches: []string{"bogus", "direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 2, Order: experiment.OrderSequential}
-	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t2"})
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t2", Server: ourServer(t, srv)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +114,7 @@ func TestRunnerUnknownMode(t *testing.T) {
 func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
 	srv := startLocal(t)
 	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 3, Ops: 20, Order: experiment.OrderSequential}
-	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t3"})
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t3", Server: ourServer(t, srv)})
 	if err != nil {
 		t.Fatal(err)
 	}
