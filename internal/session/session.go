@@ -151,7 +151,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 	s.Plan = cfg.Plan
 	id := NewRunID()
 	var err error
-	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
+	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Server: t.Info.Version})
 	if err != nil {
 		return nil, err
 	}
