@@ -25,8 +25,9 @@ type batchState struct {
 	timingStart time.Time
 	lastAt      time.Time // receipt of the last credited progress (or the timing start)
 	lastOps     int
-	steps       map[int]int // ops per progress frame → frames
-	progresses  int         // credited progress frames
+	steps       map[int]int     // ops per progress frame → frames
+	progresses  int             // credited progress frames
+	seen        map[string]bool // batch-started / timing-start received
 	stopping    bool
 	over        bool
 }
@@ -56,6 +57,7 @@ func newBatchState(spec experiment.BatchSpec, server traits, start time.Time) *b
 		server: server,
 		start:  start,
 		steps:  map[int]int{},
+		seen:   map[string]bool{},
 		res: experiment.BatchResult{BatchSpec: spec, StartedAt: start.UTC(), Granularity: 1,
 			Samples: []experiment.Sample{}, Frames: []experiment.FrameStamp{}},
 	}
@@ -81,6 +83,7 @@ func (b *batchState) frame(data []byte, at time.Time) step {
 		return step{events: []Event{ForeignFrame{Spec: spec, Frame: ff}}}
 	}
 	b.res.Frames = append(b.res.Frames, stamp)
+	b.seen[f.Type] = true
 	switch f.Type {
 	case protocol.TypeBatchStarted:
 		// Fallback timing start until timing-start arrives.
@@ -133,9 +136,12 @@ func (b *batchState) foreign(f protocol.Frame) string {
 		return fmt.Sprintf("mode %q, but the batch runs %q", f.Mode, spec.Approach)
 	}
 	switch f.Type {
-	case protocol.TypeBatchStarted:
+	case protocol.TypeBatchStarted, protocol.TypeTimingStart:
 		if f.Count != 0 && f.Count != spec.Ops {
 			return fmt.Sprintf("count %d, but the batch asked for %d ops", f.Count, spec.Ops)
+		}
+		if b.seen[f.Type] || b.progresses > 0 {
+			return fmt.Sprintf("a second %s in the batch", f.Type)
 		}
 	case protocol.TypeProgress:
 		switch {

@@ -210,6 +210,8 @@ func TestBatchStateForeignFramesAreNeverCredited(t *testing.T) {
 		{"progress past the count", in{ms: 150, f: progress("direct", 0, 4)}, "completed 4 of the 3 ops"},
 		{"progress going back", in{ms: 150, f: progress("direct", 3, 0)}, "went back from 1 to 0"},
 		{"batch-started of another size", in{ms: 150, f: started("direct", 7)}, "count 7"},
+		{"a second timing-start", in{ms: 150, f: timingStart("direct")}, "a second timing-start"},
+		{"a second batch-started", in{ms: 150, f: started("direct", 3)}, "a second batch-started"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

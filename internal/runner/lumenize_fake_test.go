@@ -276,7 +276,7 @@ func TestLumenizeAbandonedChainIsDrainedBeforeTheNextBatch(t *testing.T) {
 	url := l.start()
 	var once sync.Once
 	plan := experiment.Plan{Approaches: []string{"proxyfetch"}, Batches: 2, Ops: 3}
-	done, all := lumenizeRun(t, url, plan, runner.Options{BatchTimeout: 200 * time.Millisecond, DrainSlack: time.Minute}, func(ev runner.Event) {
+	done, all := lumenizeRun(t, url, plan, runner.Options{BatchTimeout: 1500 * time.Millisecond, DrainSlack: time.Minute}, func(ev runner.Event) {
 		if _, ok := ev.(runner.Draining); ok {
 			// The chain finishes while the runner drains.
 			once.Do(func() { close(l.chain) })
@@ -337,7 +337,7 @@ func TestLumenizeStrayCompletionOnTheNextSocketIsNotCredited(t *testing.T) {
 	claims := *info.Version
 	claims.Capabilities = []string{experiment.CapBatchID}
 	plan := experiment.Plan{Approaches: []string{"proxyfetch", "direct"}, Durations: []time.Duration{-time.Millisecond}, DurationSource: experiment.DurationsServerDefined, Batches: 1, Ops: 5, Order: experiment.OrderSequential}
-	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "st", Server: &claims, BatchTimeout: 200 * time.Millisecond, CloseTimeout: 50 * time.Millisecond})
+	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "st", Server: &claims, BatchTimeout: 1500 * time.Millisecond, CloseTimeout: 50 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
