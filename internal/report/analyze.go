@@ -2,8 +2,11 @@ package report
 
 import (
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
@@ -100,9 +103,23 @@ func Analyze(r *Results) Analysis {
 	an := Analysis{Reference: ref}
 	perBatch := map[experiment.Cell][][]float64{}
 	notOffered := map[string]bool{}
+	ran := map[string]bool{}
 	for _, b := range r.Batches {
-		if b.NotOffered {
-			notOffered[b.Approach] = true
+		ran[b.Approach] = true
+	}
+	for _, b := range r.Batches {
+		if !b.NotOffered {
+			continue
+		}
+		notOffered[b.Approach] = true
+		// The refusal names what the target offers: approaches it lacks
+		// were dropped from the plan without a batch of their own.
+		if _, avail, ok := protocol.ParseUnknownMode(strings.TrimPrefix(b.Failure, "server error: ")); ok {
+			for _, a := range r.Plan.Approaches {
+				if !ran[a] && !slices.Contains(avail, a) {
+					notOffered[a] = true
+				}
+			}
 		}
 	}
 	for _, d := range r.Plan.DurationsMs {

@@ -70,6 +70,13 @@ func TestAnalyzeTrustRules(t *testing.T) {
 	if !c.NotOffered || c.Status() != "not offered by the target" {
 		t.Errorf("current: %+v", c)
 	}
+	// An approach dropped without a batch of its own, because the refusal
+	// named what the target offers.
+	r := thirdPartyRun(101)
+	r.Plan.Approaches = append(r.Plan.Approaches, "rpctarget")
+	if c, _ := Analyze(r).Cell("rpctarget", 100); c.Batches != 0 || c.Status() != "not offered by the target" {
+		t.Errorf("rpctarget: %+v", c)
+	}
 }
 
 func TestEveryRendererCarriesTheCellWarnings(t *testing.T) {

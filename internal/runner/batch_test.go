@@ -89,6 +89,7 @@ func perOp(samples []experiment.Sample) []float64 {
 }
 
 func TestBatchStateHealthyPerOp(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("direct", 3, 100), ours(100), t0)
 	o := feed(b, []in{
 		{ms: 5, f: started("direct", 3)},
@@ -130,6 +131,7 @@ func TestBatchStateHealthyPerOp(t *testing.T) {
 }
 
 func TestBatchStateEveryFiveWithoutTimingStart(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("direct", 12, 10), thirdParty, t0)
 	o := feed(b, []in{
 		{ms: 2, f: started("direct", 12)},
@@ -148,6 +150,7 @@ func TestBatchStateEveryFiveWithoutTimingStart(t *testing.T) {
 }
 
 func TestBatchStateErrorAndInvalidFrames(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("bogus", 2, 0), thirdParty, t0)
 	o := feed(b, []in{
 		{ms: 1, raw: "not json"},
@@ -162,6 +165,7 @@ func TestBatchStateErrorAndInvalidFrames(t *testing.T) {
 }
 
 func TestBatchStateStopEndsAtTheNextProgress(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("direct", 5, 100), ours(100), t0)
 	o := feed(b, []in{{ms: 1, f: started("direct", 5)}, {ms: 2, f: timingStart("direct")}, {ms: 102, f: progress("direct", 5, 1)}})
 	if o.done {
@@ -175,6 +179,7 @@ func TestBatchStateStopEndsAtTheNextProgress(t *testing.T) {
 }
 
 func TestBatchStateTimeoutKeepsSamples(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("direct", 3, 10), ours(10), t0)
 	feed(b, []in{{ms: 1, f: started("direct", 3)}, {ms: 2, f: timingStart("direct")}, {ms: 13, f: progress("direct", 3, 1)}})
 	err := b.timedOut(500*time.Millisecond, at(502))
@@ -197,6 +202,7 @@ func mustJSON(f protocol.Frame) []byte {
 }
 
 func TestBatchStateForeignFramesAreNeverCredited(t *testing.T) {
+	t.Parallel()
 	withID := func(f protocol.Frame, id string) protocol.Frame { f.BatchID = id; return f }
 	cases := []struct {
 		name    string
@@ -256,6 +262,7 @@ func TestBatchStateForeignFramesAreNeverCredited(t *testing.T) {
 }
 
 func TestBatchStateImpossibleBatch(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name       string
 		server     traits
@@ -291,6 +298,7 @@ func TestBatchStateImpossibleBatch(t *testing.T) {
 }
 
 func TestBatchStateFailuresAreNotLatencies(t *testing.T) {
+	t.Parallel()
 	script := func(mode string, progress []protocol.Frame, end protocol.Frame) []in {
 		s := []in{{ms: 1, f: started(mode, 4)}, {ms: 2, f: timingStart(mode)}}
 		for i, p := range progress {
@@ -371,6 +379,7 @@ func equalInts(a, b []int) bool {
 }
 
 func TestBatchStateChainedBatchIsOneBatchMean(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("proxyfetch", 5, 100), ours(100), t0)
 	b.sent(at(1))
 	o := feed(b, []in{{ms: 2, f: started("proxyfetch", 5)}, {ms: 3, f: timingStart("proxyfetch")}, {ms: 510, f: timingEnd("proxyfetch")}, {ms: 511, f: complete("proxyfetch", 5, 0)}})
@@ -384,6 +393,7 @@ func TestBatchStateChainedBatchIsOneBatchMean(t *testing.T) {
 }
 
 func TestBatchStateInterruptedKeepsTimingStartAndElapsed(t *testing.T) {
+	t.Parallel()
 	b := newBatchState(spec("direct", 5, 100), ours(100), t0)
 	feed(b, []in{{ms: 2, f: started("direct", 5)}, {ms: 4, f: timingStart("direct")}, {ms: 105, f: progress("direct", 5, 1)}})
 	b.stop()
