@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -284,6 +286,24 @@ func TestUnofferedApproachIsAUsageError(t *testing.T) {
 	var o, e bytes.Buffer
 	code := Main(context.Background(), []string{"run", "--approaches", "direct,bogus", "--durations", "0", "--ops", "1", "--batches", "1", "--out", t.TempDir()}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
 	if code != 2 || !strings.Contains(e.String(), "--approaches") || !strings.Contains(e.String(), "direct, current, simple") {
+		t.Errorf("exit %d: %s", code, e.String())
+	}
+}
+
+// A target that does not honour durationMs (no capabilities in /version)
+// refuses --durations, naming the flag and the way out.
+func TestDurationsRefusedByAThirdPartyTarget(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/version" {
+			fmt.Fprint(w, `{"version":1,"timestamp":1}`)
+			return
+		}
+		http.NotFound(w, r)
+	}))
+	defer srv.Close()
+	var o, e bytes.Buffer
+	code := Main(context.Background(), []string{"run", "--no-tui", "--target", srv.URL, "--durations", "100ms,1s", "--out", t.TempDir()}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	if code != 2 || !strings.Contains(e.String(), "--durations") || !strings.Contains(e.String(), "--assume-server-duration") {
 		t.Errorf("exit %d: %s", code, e.String())
 	}
 }

@@ -51,6 +51,7 @@ type runOptions struct {
 	noColor      bool
 	hopLatency   time.Duration
 	batchTimeout time.Duration
+	assumeDelay  time.Duration
 	devVars      string
 	workersDir   string
 	pushInterval time.Duration
@@ -80,6 +81,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
 	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
+	fs.DurationVar(&f.assumeDelay, "assume-server-duration", 0, "for a target that applies its own upstream delay (no durationMs capability): the delay you assert it uses, as the plan's one duration label")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
 	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
 	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
@@ -127,6 +129,7 @@ func (f *runOptions) config() (config.Config, error) {
 		return cfg, &errext.UsageError{Flag: "durations", Msg: err.Error()}
 	}
 	cfg.Durations = ds
+	cfg.DurationsGiven, cfg.AssumeServerDuration = config.Changed(fs, "durations"), f.assumeDelay
 	cfg.Ops, cfg.Batches, cfg.Warmup, cfg.Order, cfg.Seed = f.ops, f.batches, f.warmup, f.order, f.seed
 	cfg.Out, cfg.Format, cfg.HopLatency, cfg.BatchTimeout = f.out, f.format, f.hopLatency, f.batchTimeout
 	if err := formatFlag(cfg.Format); err != nil {

@@ -73,6 +73,12 @@ type Config struct {
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
 	BatchTimeout time.Duration `json:"-"`
 
+	// DurationsGiven: --durations was given (a target that applies its own
+	// delay refuses it); AssumeServerDuration labels such a target's delay
+	// (--assume-server-duration; 0 when not given).
+	DurationsGiven       bool          `json:"-"`
+	AssumeServerDuration time.Duration `json:"-"`
+
 	// Billing: where per-invocation wall/CPU figures come from and how long
 	// to wait for them.
 	Billing           string        `json:"billing"` // auto | logpush | none

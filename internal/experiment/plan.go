@@ -31,6 +31,91 @@ type Plan struct {
 	Warmup     int             `json:"warmupOps"`
 	Order      string          `json:"order"`
 	Seed       int64           `json:"seed"`
+	// DurationSource says where the durations come from (Durations*): the
+	// zero value is durations the target honours batch by batch.
+	DurationSource string `json:"durationSource,omitempty"`
+}
+
+// Where a plan's upstream delays come from.
+const (
+	// DurationsRequested: each batch asks for its delay with durationMs and
+	// the target honours it (CapDurationMs).
+	DurationsRequested = ""
+	// DurationsServerReported: the target applies one delay of its own and
+	// names it in /version (delayMs).
+	DurationsServerReported = "server-reported"
+	// DurationsAssumed: the target applies one delay of its own; the user
+	// asserts its value (--assume-server-duration). A label, not a fact.
+	DurationsAssumed = "assumed"
+	// DurationsServerDefined: the target applies one delay of its own,
+	// unknown to the client: the plan's one duration is ServerDefinedMs.
+	DurationsServerDefined = "server-defined"
+)
+
+// ServerDefinedMs stands for the unknown delay of a target that applies its
+// own: the plan's one duration, printed "server-defined".
+const ServerDefinedMs = -1
+
+// HonouredDelayMs is the upstream delay the target is known to apply to
+// every op of a batch planned at durationMs: durationMs itself when the
+// target honours it or reported it, -1 when the delay is only a label the
+// user asserted or is unknown.
+func (p Plan) HonouredDelayMs(durationMs int) int {
+	if durationMs < 0 {
+		return -1
+	}
+	switch p.DurationSource {
+	case DurationsRequested, DurationsServerReported:
+		return durationMs
+	}
+	return -1
+}
+
+// DurationRequest is what the user said about durations.
+type DurationRequest struct {
+	Given   bool          // --durations was given
+	Assumed time.Duration // --assume-server-duration; 0 when not given
+}
+
+// ForTarget fits the plan's durations to what the target honours. A target
+// announcing CapDurationMs runs the plan as it is. Any other target applies
+// one delay of its own to every op (third-party servers take it from their
+// configuration and ignore durationMs), so the plan gets exactly one
+// duration: the one the target reports (delayMs in /version), else the one
+// the user asserts, else ServerDefinedMs. --durations that such a target
+// cannot honour are refused with the reason, naming the flag.
+func (p Plan) ForTarget(v *TargetVersion, req DurationRequest) (Plan, error) {
+	const assumeFlag = "assume-server-duration"
+	if a := req.Assumed; a != 0 && (a < 0 || a > 30*time.Second || a%time.Millisecond != 0) {
+		return p, &PlanError{Flag: assumeFlag, Msg: fmt.Sprintf("%s is not a whole number of milliseconds in 1ms..30s", a)}
+	}
+	if v.Has(CapDurationMs) {
+		if req.Assumed != 0 {
+			return p, &PlanError{Flag: assumeFlag, Msg: "the target honours durationMs (it runs each batch at the delay asked for): choose delays with --durations instead"}
+		}
+		p.DurationSource = DurationsRequested
+		return p, nil
+	}
+	one, source := time.Duration(ServerDefinedMs)*time.Millisecond, DurationsServerDefined
+	switch {
+	case v != nil && v.DelayMs != nil:
+		reported := time.Duration(*v.DelayMs) * time.Millisecond
+		if req.Assumed != 0 && req.Assumed != reported {
+			return p, &PlanError{Flag: assumeFlag, Msg: fmt.Sprintf("the target reports its delay as %s in /version; drop --%s", FormatDuration(*v.DelayMs), assumeFlag)}
+		}
+		one, source = reported, DurationsServerReported
+	case req.Assumed != 0:
+		one, source = req.Assumed, DurationsAssumed
+	}
+	if req.Given && (source == DurationsServerDefined || len(p.Durations) != 1 || p.Durations[0] != one) {
+		msg := "the target does not honour durationMs (its /version announces no \"" + CapDurationMs + "\" capability): every op waits the delay the server is configured with, so delays cannot be chosen; drop --durations, or label that delay with --" + assumeFlag + " D"
+		if source != DurationsServerDefined {
+			msg = fmt.Sprintf("the target does not honour durationMs: every op waits its own delay (%s, %s), which --durations can only repeat", FormatDuration(int(one/time.Millisecond)), source)
+		}
+		return p, &PlanError{Flag: "durations", Msg: msg}
+	}
+	p.Durations, p.DurationSource = []time.Duration{one}, source
+	return p, nil
 }
 
 // DurationsMs is the durations in milliseconds, as the wire and results use them.
@@ -67,6 +152,9 @@ func (p Plan) Validate() error {
 		seen[a] = true
 	}
 	for _, d := range p.Durations {
+		if d == time.Duration(ServerDefinedMs)*time.Millisecond && p.DurationSource == DurationsServerDefined && len(p.Durations) == 1 {
+			continue
+		}
 		if d < 0 || d > 30*time.Second || d%time.Millisecond != 0 {
 			return &PlanError{Flag: "durations", Msg: fmt.Sprintf("%s is not a whole number of milliseconds in 0..30s", d)}
 		}
@@ -168,13 +256,18 @@ func (p Plan) Specs(runID string) []BatchSpec {
 }
 
 // EstimatedDuration is a lower bound on the run's length: every op waits at
-// least its upstream delay.
+// least its upstream delay (a server-defined delay counts as zero).
 func (p Plan) EstimatedDuration() time.Duration {
 	var total time.Duration
 	for _, s := range p.Specs("x") {
-		total += time.Duration(s.Ops) * time.Duration(s.DurationMs) * time.Millisecond
+		total += time.Duration(s.Ops) * s.Delay()
 	}
 	return total
+}
+
+// Delay is the spec's upstream delay per op; zero when server-defined.
+func (s BatchSpec) Delay() time.Duration {
+	return time.Duration(max(s.DurationMs, 0)) * time.Millisecond
 }
 
 // ParseDurations reads "100ms,1s,500" (a bare number is milliseconds), sorted
@@ -225,8 +318,12 @@ func isDigits(s string) bool {
 	return s != ""
 }
 
-// FormatDuration prints a delay the way users type it: 100ms, 1s, 1.5s.
+// FormatDuration prints a delay the way users type it: 100ms, 1s, 1.5s;
+// ServerDefinedMs prints as "server-defined".
 func FormatDuration(ms int) string {
+	if ms == ServerDefinedMs {
+		return DurationsServerDefined
+	}
 	if ms >= 1000 && ms%100 == 0 {
 		return strings.TrimSuffix(fmt.Sprintf("%gs", float64(ms)/1000), ".0")
 	}

@@ -2,6 +2,7 @@ package experiment
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 )
@@ -94,5 +95,106 @@ func TestValidateNamesFlag(t *testing.T) {
 	}
 	if err := base.Validate(); err != nil {
 		t.Error(err)
+	}
+}
+
+func TestForTarget(t *testing.T) {
+	base := Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond, time.Second}, Batches: 1, Ops: 1, Order: OrderInterleave}
+	ours := &TargetVersion{Version: 1, Capabilities: []string{CapDurationMs, CapBatchID, CapProgressEveryOp}}
+	third := &TargetVersion{Version: 1}
+	ms := func(n int) *int { return &n }
+	reported := &TargetVersion{Version: 1, DelayMs: ms(250)}
+	cases := []struct {
+		name    string
+		v       *TargetVersion
+		req     DurationRequest
+		want    []time.Duration
+		source  string
+		errFlag string
+	}{
+		{"ours keeps the plan", ours, DurationRequest{Given: true}, base.Durations, DurationsRequested, ""},
+		{"ours refuses an assumption", ours, DurationRequest{Assumed: time.Second}, nil, "", "assume-server-duration"},
+		{"third party, defaults: server-defined", third, DurationRequest{}, []time.Duration{-time.Millisecond}, DurationsServerDefined, ""},
+		{"nil version: server-defined", nil, DurationRequest{}, []time.Duration{-time.Millisecond}, DurationsServerDefined, ""},
+		{"third party refuses --durations", third, DurationRequest{Given: true}, nil, "", "durations"},
+		{"assumed label", third, DurationRequest{Assumed: 100 * time.Millisecond}, []time.Duration{100 * time.Millisecond}, DurationsAssumed, ""},
+		{"--durations must repeat the assumption", third, DurationRequest{Given: true, Assumed: 100 * time.Millisecond}, nil, "", "durations"},
+		{"bad assumption", third, DurationRequest{Assumed: 31 * time.Second}, nil, "", "assume-server-duration"},
+		{"server-reported", reported, DurationRequest{}, []time.Duration{250 * time.Millisecond}, DurationsServerReported, ""},
+		{"assumption contradicts the report", reported, DurationRequest{Assumed: time.Second}, nil, "", "assume-server-duration"},
+	}
+	for _, c := range cases {
+		p, err := base.ForTarget(c.v, c.req)
+		if c.errFlag != "" {
+			pe, ok := err.(*PlanError)
+			if !ok || pe.Flag != c.errFlag {
+				t.Errorf("%s: want a --%s error, got %v", c.name, c.errFlag, err)
+			}
+			continue
+		}
+		if err != nil || !reflect.DeepEqual(p.Durations, c.want) || p.DurationSource != c.source {
+			t.Errorf("%s: %v %q %v", c.name, p.Durations, p.DurationSource, err)
+			continue
+		}
+		if err := p.Validate(); err != nil {
+			t.Errorf("%s: the plan does not validate: %v", c.name, err)
+		}
+	}
+	// --durations naming the reported delay is accepted.
+	p := base
+	p.Durations = []time.Duration{250 * time.Millisecond}
+	if _, err := p.ForTarget(reported, DurationRequest{Given: true}); err != nil {
+		t.Error(err)
+	}
+	// The refusal says why and how to go on.
+	_, err := base.ForTarget(third, DurationRequest{Given: true})
+	if msg := err.Error(); !strings.Contains(msg, "--durations") || !strings.Contains(msg, "durationMs") || !strings.Contains(msg, "--assume-server-duration") {
+		t.Errorf("refusal: %s", msg)
+	}
+}
+
+func TestServerDefinedDuration(t *testing.T) {
+	p := Plan{Approaches: []string{"direct"}, Durations: []time.Duration{-time.Millisecond}, Batches: 2, Ops: 3, Warmup: 1, Order: OrderInterleave, DurationSource: DurationsServerDefined}
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if FormatDuration(p.DurationsMs()[0]) != "server-defined" {
+		t.Error(FormatDuration(p.DurationsMs()[0]))
+	}
+	if p.EstimatedDuration() != 0 || p.HonouredDelayMs(ServerDefinedMs) != -1 {
+		t.Errorf("estimate %s honoured %d", p.EstimatedDuration(), p.HonouredDelayMs(ServerDefinedMs))
+	}
+	p.DurationSource = ""
+	if p.Validate() == nil {
+		t.Error("a negative duration validated without the server-defined source")
+	}
+	p.DurationSource = DurationsAssumed
+	if p.HonouredDelayMs(100) != -1 {
+		t.Error("an assumed delay counted as honoured")
+	}
+	p.DurationSource = DurationsServerReported
+	if p.HonouredDelayMs(100) != 100 {
+		t.Error("a reported delay is honoured")
+	}
+}
+
+func TestBatchResultCountsAndMeans(t *testing.T) {
+	b := BatchResult{Status: StatusOK, Samples: []Sample{{Ops: 5, Ms: 500}, {Ops: 2, Ms: 240}}}
+	if m, ok := b.MeanPerOpMs(); !ok || m != 740.0/7 {
+		t.Errorf("mean %v %v", m, ok)
+	}
+	if xs := b.PerOpMs(); len(xs) != 2 || xs[0] != 100 || xs[1] != 120 {
+		t.Errorf("per op %v", xs)
+	}
+	b.Status = StatusImpossible
+	if len(b.PerOpMs()) != 0 || b.Counts() {
+		t.Error("an impossible batch counted")
+	}
+	if _, ok := b.MeanPerOpMs(); ok {
+		t.Error("an impossible batch has a mean")
+	}
+	var v *TargetVersion
+	if v.Has(CapBatchID) || !(&TargetVersion{Capabilities: []string{CapBatchID}}).Has(CapBatchID) {
+		t.Error("Has")
 	}
 }

@@ -20,6 +20,42 @@ type TargetVersion struct {
 	// run against `pfx-tui serve-local` by URL can bill too. The keys are
 	// the emulator's fixed local keys, not credentials.
 	Logpush *EmulatorBucket `json:"logpush,omitempty"`
+	// Capabilities name the protocol extensions the target honours (our
+	// extension; see Cap*). A target that announces none is taken to be a
+	// third-party server honouring none of them.
+	Capabilities []string `json:"capabilities,omitempty"`
+	// DelayMs is the upstream delay a target that does not honour
+	// durationMs applies to every op, when it says (our extension).
+	DelayMs *int `json:"delayMs,omitempty"`
+}
+
+// Capabilities a target can announce in /version.
+const (
+	// CapDurationMs: the target runs each batch at the upstream delay its
+	// run-batch asks for with durationMs.
+	CapDurationMs = "durationMs"
+	// CapBatchID: the target tags every invocation with run-batch's
+	// batchId, and a batch's frames reach only the batch's own WebSocket
+	// (echoing batchId when they carry one), so a batch abandoned by the
+	// client can never be mistaken for the next one.
+	CapBatchID = "batchId"
+	// CapProgressEveryOp: a progress frame after every op, failed ones
+	// included (third-party servers count successful ops only).
+	CapProgressEveryOp = "progressEveryOp"
+)
+
+// Has reports whether the target announced capability c (false for a nil
+// version: nothing is known about the target).
+func (v *TargetVersion) Has(c string) bool {
+	if v == nil {
+		return false
+	}
+	for _, x := range v.Capabilities {
+		if x == c {
+			return true
+		}
+	}
+	return false
 }
 
 // EmulatorBucket is the local target's embedded S3 bucket of Logpush objects.

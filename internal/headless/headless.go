@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -54,8 +55,11 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
-	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s",
-		s.Results.ID, label, len(p.specs), report.FormatClock(s.Plan.EstimatedDuration()), s.Path)
+	delay := fmt.Sprintf("at least %s of upstream delay", report.FormatClock(s.Plan.EstimatedDuration()))
+	if s.Plan.DurationSource == experiment.DurationsServerDefined {
+		delay = "upstream delay server-defined (the target does not take durationMs)"
+	}
+	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
 	if o.Live {
 		header = wrap(header, o.Width, "  ")
 	}
@@ -134,6 +138,8 @@ type progress struct {
 	plan     experiment.Plan
 	specs    []experiment.BatchSpec
 	current  *experiment.BatchSpec
+	etaAt    time.Time     // when the runner last estimated the time left
+	etaLeft  time.Duration // its estimate then
 	ops      int
 	lastMs   float64
 	finished int
@@ -163,13 +169,24 @@ func (p *progress) observe(ev runner.Event) {
 	case runner.BatchStarted:
 		spec := e.Spec
 		p.current, p.ops, p.lastMs, p.dirty = &spec, 0, 0, true
+		p.etaAt, p.etaLeft = time.Now(), e.ETA
 	case runner.OpProgress:
 		p.ops, p.lastMs, p.dirty = e.Completed, e.SampleMs, true
+		p.etaAt, p.etaLeft = time.Now(), e.ETA
 	case runner.BatchDone:
 		p.finished++
 		if e.Result.Errors > 0 {
-			p.say("  batch %s (%s @ %s): %d of %d ops failed: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, e.Result.ErrorMessages)
+			p.say("  batch %s (%s @ %s): %d of %d ops failed: %s\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Errors, e.Result.Ops, strings.Join(e.Result.ErrorMessages, "; "))
 		}
+	case runner.ForeignFrame:
+		p.say("  batch %s (%s @ %s): a %s frame not its own arrived and was not credited: %s\n", e.Spec.ID, e.Spec.Approach, experiment.FormatDuration(e.Spec.DurationMs), e.Frame.Type, e.Frame.Why)
+	case runner.Draining:
+		p.say("  draining: batch %s (%s) was abandoned on a target that does not keep batches apart; waiting up to %s for it to end before the next batch\n", e.Spec.ID, e.Status, e.Bound.Round(100*time.Millisecond))
+	case runner.ModesLearned:
+		p.say("  the target offers only %s: dropping %s (%d batches) from the plan\n", strings.Join(e.Available, ", "), strings.Join(e.Dropped, ", "), len(e.Skipped))
+		p.specs = slices.DeleteFunc(slices.Clone(p.specs), func(s experiment.BatchSpec) bool {
+			return slices.ContainsFunc(e.Skipped, func(x experiment.BatchSpec) bool { return x.ID == s.ID })
+		})
 	case runner.BatchFailed:
 		p.finished++
 		p.failed++
@@ -208,20 +225,14 @@ func (p *progress) line() {
 	p.shown = true
 }
 
-// eta is the upstream delay still ahead: a lower bound, like the plan's estimate.
+// eta is the runner's estimate of the time left (ops ahead × the time per
+// op observed, or the planned delay before any op was measured), counted
+// down since it was made.
 func (p *progress) eta() time.Duration {
-	var rest time.Duration
 	if p.current == nil {
 		return 0
 	}
-	for _, s := range p.specs[p.current.Index:] {
-		ops := s.Ops
-		if s.Index == p.current.Index {
-			ops -= p.ops
-		}
-		rest += time.Duration(ops) * time.Duration(s.DurationMs) * time.Millisecond
-	}
-	return rest
+	return max(0, p.etaLeft-time.Since(p.etaAt))
 }
 
 // runBilling polls for the run's Logpush records when a billing source is

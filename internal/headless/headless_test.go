@@ -9,7 +9,9 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
@@ -67,5 +69,28 @@ func TestRunInterruptedExits130AndKeepsTheFile(t *testing.T) {
 	}
 	if !strings.Contains(errOut.String(), "billing skipped (interrupted)") || !strings.Contains(errOut.String(), "rerun to bill") {
 		t.Errorf("stderr:\n%s", errOut.String())
+	}
+}
+
+func TestProgressLinesForTrustEvents(t *testing.T) {
+	var w bytes.Buffer
+	specs := experiment.Plan{Approaches: []string{"direct", "simple"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 2, Ops: 5, Order: experiment.OrderSequential}.Specs("hx")
+	p := &progress{w: &w, start: time.Now(), specs: specs}
+	p.observe(runner.BatchStarted{Spec: specs[0], Total: len(specs), ETA: time.Minute})
+	p.observe(runner.BatchDone{Result: experiment.BatchResult{BatchSpec: specs[0], Status: experiment.StatusOK, Completed: 3, Errors: 2, ErrorMessages: []string{"Op 0: boom", "Op 1: bang"}}})
+	p.observe(runner.ForeignFrame{Spec: specs[1], Frame: experiment.ForeignFrame{FrameStamp: experiment.FrameStamp{Type: "batch-complete"}, Why: "completed 2 + errors 0 = 2, but the batch asked for 5 ops"}})
+	p.observe(runner.Draining{Spec: specs[1], Status: experiment.StatusTimeout, Bound: 2 * time.Second})
+	p.observe(runner.ModesLearned{Available: []string{"direct"}, Dropped: []string{"simple"}, Skipped: specs[2:]})
+	out := w.String()
+	for _, want := range []string{"2 of 5 ops failed: Op 0: boom; Op 1: bang\n", "not credited: completed 2 + errors 0", "draining: batch hx-001 (timeout)", "waiting up to 2s", "offers only direct: dropping simple (2 batches)"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lacks %q:\n%s", want, out)
+		}
+	}
+	if len(p.specs) != 2 || len(specs) != 4 || specs[3].Approach != "simple" {
+		t.Errorf("specs %d (runner's %d)", len(p.specs), len(specs))
+	}
+	if eta := p.eta(); eta <= 0 || eta > time.Minute {
+		t.Errorf("eta %s", eta)
 	}
 }

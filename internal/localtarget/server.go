@@ -166,7 +166,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
-	v := protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target"}
+	v := protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target", Capabilities: protocol.Capabilities()}
 	if s.s3 != nil {
 		v.Logpush = &protocol.EmulatorBucket{Endpoint: s.S3Endpoint(), Bucket: s.S3Bucket(), Prefix: s.LogpushPrefix(), AccessKeyID: s.S3AccessKeyID(), SecretAccessKey: s.S3SecretAccessKey()}
 	}

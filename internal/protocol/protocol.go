@@ -48,10 +48,15 @@ type RunBatch struct {
 	BatchID string `json:"batchId,omitempty"`
 }
 
-// NewRunBatch builds a run-batch request with both extensions set.
+// NewRunBatch builds a run-batch request with both extensions set; a
+// negative durationMs (a server-defined delay) is left out.
 func NewRunBatch(mode string, count, durationMs int, batchID string) RunBatch {
-	d := durationMs
-	return RunBatch{Action: ActionRunBatch, Mode: mode, Count: count, DurationMs: &d, BatchID: batchID}
+	r := RunBatch{Action: ActionRunBatch, Mode: mode, Count: count, BatchID: batchID}
+	if durationMs >= 0 {
+		d := durationMs
+		r.DurationMs = &d
+	}
+	return r
 }
 
 // Frame is any server → client message. Fields not used by a type stay zero.
@@ -64,6 +69,9 @@ type Frame struct {
 	Errors        int      `json:"errors"`
 	ErrorMessages []string `json:"errorMessages,omitempty"`
 	Error         string   `json:"error,omitempty"`
+	// BatchID echoes run-batch's batchId (our extension, optional): a
+	// frame that carries another batch's id is not credited to this one.
+	BatchID string `json:"batchId,omitempty"`
 }
 
 // MarshalJSON writes only the fields that belong to the frame's type, so the
@@ -89,6 +97,9 @@ func (f Frame) MarshalJSON() ([]byte, error) {
 		if f.Mode != "" {
 			m["mode"] = f.Mode
 		}
+	}
+	if f.BatchID != "" {
+		m["batchId"] = f.BatchID
 	}
 	return json.Marshal(m)
 }
@@ -129,6 +140,34 @@ func DecodeRunBatch(data []byte) (RunBatch, error) {
 // UnknownModeError is the wording Lumenize servers use for a mode they do not offer.
 func UnknownModeError(mode string, available []string) string {
 	return fmt.Sprintf("Unknown mode: %s. Available: %s", mode, strings.Join(available, ", "))
+}
+
+// ParseUnknownMode reads an UnknownModeError message: the refused mode and
+// the modes the server offers instead.
+func ParseUnknownMode(msg string) (mode string, available []string, ok bool) {
+	rest, found := strings.CutPrefix(strings.TrimSpace(msg), "Unknown mode: ")
+	if !found {
+		return "", nil, false
+	}
+	mode, list, found := strings.Cut(rest, ". Available: ")
+	if !found || mode == "" {
+		return "", nil, false
+	}
+	for _, m := range strings.Split(list, ",") {
+		if m = strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(m), ".")); m != "" {
+			available = append(available, m)
+		}
+	}
+	if len(available) == 0 {
+		return "", nil, false
+	}
+	return mode, available, true
+}
+
+// Capabilities is what pfx-tui's targets announce in /version: they honour
+// durationMs and batchId and send progress after every op.
+func Capabilities() []string {
+	return []string{experiment.CapDurationMs, experiment.CapBatchID, experiment.CapProgressEveryOp}
 }
 
 // The /version and /patterns bodies are the shared vocabulary's types.

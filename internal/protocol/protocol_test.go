@@ -39,6 +39,28 @@ func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
 	}
 }
 
+func TestFrameEchoesBatchIDOnlyWhenSet(t *testing.T) {
+	b, _ := json.Marshal(Frame{Type: TypeProgress, Mode: "direct", Total: 3, Completed: 1, BatchID: "ab-001"})
+	if string(b) != `{"batchId":"ab-001","completed":1,"mode":"direct","total":3,"type":"progress"}` {
+		t.Errorf("marshal: %s", b)
+	}
+	if f, err := DecodeFrame(b); err != nil || f.BatchID != "ab-001" {
+		t.Errorf("decode: %+v %v", f, err)
+	}
+}
+
+func TestParseUnknownMode(t *testing.T) {
+	mode, avail, ok := ParseUnknownMode(UnknownModeError("bogus", []string{"direct", "proxyfetch"}))
+	if !ok || mode != "bogus" || !reflect.DeepEqual(avail, []string{"direct", "proxyfetch"}) {
+		t.Errorf("%q %v %v", mode, avail, ok)
+	}
+	for _, bad := range []string{"", "boom", "Unknown mode: x", "Unknown mode: . Available: a", "Unknown mode: x. Available: "} {
+		if _, _, ok := ParseUnknownMode(bad); ok {
+			t.Errorf("parsed %q", bad)
+		}
+	}
+}
+
 func TestDecodeFrameRejectsGarbage(t *testing.T) {
 	t.Parallel()
 	for _, in := range []string{``, `[]`, `{"mode":"direct"}`, `not json`, `{"type":5}`} {
@@ -57,6 +79,10 @@ func TestRunBatchEncodeDecode(t *testing.T) {
 	r, err := DecodeRunBatch(b)
 	if err != nil || r.Mode != "simple" || *r.DurationMs != 500 || r.BatchID != "ab12-003" {
 		t.Errorf("decode: %+v %v", r, err)
+	}
+	// A server-defined delay is not asked for.
+	if b, _ := json.Marshal(NewRunBatch("direct", 3, -1, "x")); string(b) != `{"action":"run-batch","mode":"direct","count":3,"batchId":"x"}` {
+		t.Errorf("server-defined: %s", b)
 	}
 	// A Lumenize client sends neither extension.
 	r, err = DecodeRunBatch([]byte(`{"action":"run-batch","mode":"direct","count":3}`))

@@ -26,6 +26,9 @@ type CellDelta struct {
 	P          float64 `json:"p"`        // Mann–Whitney U, two-sided
 	// Significant is false when the difference could be noise (α = 0.05).
 	Significant bool `json:"significant"`
+	// CompareLevel is "batch-mean" when the two runs' samples cover
+	// different numbers of ops, so P compares per-batch means.
+	CompareLevel string `json:"compareLevel,omitempty"`
 }
 
 // Compare matches the cells both runs measured.
@@ -42,7 +45,12 @@ func Compare(base, next *Results) []CellDelta {
 			if b.Summary.Median != 0 {
 				d.DeltaPct = (c.Summary.Median - b.Summary.Median) / b.Summary.Median * 100
 			}
-			_, d.P = stats.MannWhitneyU(b.Samples, c.Samples)
+			if b.Granularity != c.Granularity && len(b.BatchMeans) > 0 && len(c.BatchMeans) > 0 {
+				d.CompareLevel = BatchMeanLevel
+				_, d.P = stats.MannWhitneyU(b.BatchMeans, c.BatchMeans)
+			} else {
+				_, d.P = stats.MannWhitneyU(b.Samples, c.Samples)
+			}
 			d.Significant = stats.Significant(d.P)
 		}
 		out = append(out, d)
@@ -71,9 +79,18 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 		} else {
 			change = fmt.Sprintf("~ (%+.1f%%)", d.DeltaPct)
 		}
+		if d.CompareLevel == BatchMeanLevel {
+			change += " †"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
 	}
 	tw.Flush()
+	for _, d := range deltas {
+		if d.CompareLevel == BatchMeanLevel {
+			fmt.Fprintln(&b, "†: the runs' samples cover different numbers of ops (per op against batch means), so p compares batch means")
+			break
+		}
+	}
 	if len(deltas) == 0 {
 		fmt.Fprintln(&b, "the two runs have no cell in common")
 	}

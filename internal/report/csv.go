@@ -18,7 +18,8 @@ func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	cw := csv.NewWriter(w)
 	f := fullFloat // machine format: full precision
 	header := []string{"kind", "run", "emulated", "approach", "duration_ms", "n", "mean_ms", "stddev_ms", "median_ms", "p90_ms", "p95_ms", "p99_ms", "min_ms", "max_ms", "errors", "failed_batches", "outliers", "ratio", "ratio_sigma", "p_value", "batch", "op", "sample_ms", "ops_covered",
-		"billing", "records_matched", "records_expected", "margin_usd_per_m_ops", "margin_saving_usd_per_m_ops", "allowances_usd_per_m_ops", "allowances_saving_usd_per_m_ops"}
+		"billing", "records_matched", "records_expected", "margin_usd_per_m_ops", "margin_saving_usd_per_m_ops", "allowances_usd_per_m_ops", "allowances_saving_usd_per_m_ops",
+		"compare_level", "warning"}
 	if err := cw.Write(header); err != nil {
 		return err
 	}
@@ -39,7 +40,7 @@ func WriteCSV(w io.Writer, r *Results, samples bool) error {
 		}
 		row := []string{"cell", r.ID, em, c.Approach, strconv.Itoa(c.DurationMs), strconv.Itoa(s.N), stat(s.Mean), stat(s.StdDev), stat(s.Median), stat(s.P90), stat(s.P95), stat(s.P99), stat(s.Min), stat(s.Max),
 			strconv.Itoa(c.Errors), strconv.Itoa(c.FailedBatches), strconv.Itoa(len(s.Outliers)), ratio, sigma, p, "", "", "", "",
-			"", "", "", "", "", "", ""}
+			"", "", "", "", "", "", "", c.CompareLevel, cellWarning(c)}
 		if err := cw.Write(row); err != nil {
 			return err
 		}
@@ -85,4 +86,13 @@ func WriteCSV(w io.Writer, r *Results, samples bool) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// cellWarning is what a reader of the cell row must know: no figures, or a
+// median below the labelled delay.
+func cellWarning(c CellStats) string {
+	if st := c.Status(); st != "" {
+		return st
+	}
+	return c.Warning
 }

@@ -33,11 +33,15 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			c, _ := an.Cell(a, d)
 			s := c.Summary
 			if s.N == 0 {
-				fmt.Fprintf(&b, "| %s | %s | 0 | — | — | — | — | %d | — |\n", experiment.FormatDuration(d), a, c.Errors)
+				what := "—"
+				if st := c.Status(); st != "" {
+					what = st
+				}
+				fmt.Fprintf(&b, "| %s | %s | 0 | %s | — | — | — | %d | — |\n", experiment.FormatDuration(d), a, what, c.Errors)
 				continue
 			}
 			fmt.Fprintf(&b, "| %s | %s | %d | %s ± %s | %s | %s | %s … %s | %d | %s |\n", experiment.FormatDuration(d), a, s.N,
-				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
+				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median)+WarnMark(c), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 		}
 	}
 	if r.Billing != nil {

@@ -81,6 +81,9 @@ type PlanInfo struct {
 	Order       string   `json:"order"`
 	Seed        int64    `json:"seed"`
 	Reference   string   `json:"reference"`
+	// DurationSource: where the durations come from (experiment.Durations*;
+	// empty = asked for batch by batch and honoured by the target).
+	DurationSource string `json:"durationSource,omitempty"`
 }
 
 // RefreshHint says how to complete billing later, or why it cannot be.
@@ -96,7 +99,7 @@ func (r *Results) RefreshHint(path string) string {
 
 // PlanInfoOf records a runner plan.
 func PlanInfoOf(p experiment.Plan, reference string) PlanInfo {
-	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference}
+	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource}
 }
 
 // FileName is results/<UTC time>-<id>.json's base name.

@@ -87,13 +87,26 @@ func LatencyRows(r *Results, an Analysis, durationMs int) [][]string {
 			errs += ")"
 		}
 		if s.N == 0 {
-			rows = append(rows, []string{a, "0", "—", "—", "—", "—", errs, "—"})
+			what := "—"
+			if st := c.Status(); st != "" {
+				what = st
+			}
+			rows = append(rows, []string{a, "0", what, "—", "—", "—", errs, "—"})
 			continue
 		}
-		rows = append(rows, []string{a, fmt.Sprint(s.N), FormatMs(s.Mean) + " ± " + FormatMs(s.StdDev), FormatMs(s.Median), FormatMs(s.P95),
+		rows = append(rows, []string{a, fmt.Sprint(s.N), FormatMs(s.Mean) + " ± " + FormatMs(s.StdDev), FormatMs(s.Median) + WarnMark(c), FormatMs(s.P95),
 			FormatMs(s.Min) + " … " + FormatMs(s.Max), errs, ratioText(c, an.Reference)})
 	}
 	return rows
+}
+
+// WarnMark flags a cell whose median is below its labelled delay (the
+// note says why); "" otherwise.
+func WarnMark(c CellStats) string {
+	if c.Warning != "" {
+		return " ⚠"
+	}
+	return ""
 }
 
 // WriteText renders the latency comparison, one plain table per duration
@@ -163,6 +176,12 @@ var extraSections []func(*Results) string
 // and outliers: everything a reader must know to trust the table.
 func Notes(r *Results, an Analysis) []string {
 	notes := failureNotes(r)
+	notes = append(notes, durationNotes(r)...)
+	for _, c := range an.Cells {
+		if c.Warning != "" {
+			notes = append(notes, fmt.Sprintf("⚠ %s @ %s: %s", c.Approach, experiment.FormatDuration(c.DurationMs), c.Warning))
+		}
+	}
 	if off := r.Target.ClockOffsetMs; off > 60000 || off < -60000 {
 		notes = append(notes, fmt.Sprintf("the target's clock differs from this machine's by %.0f s (estimated at /version); billing attribution by time window corrects for it, but check both clocks", off/1000))
 	}
@@ -184,12 +203,22 @@ func Notes(r *Results, an Analysis) []string {
 	}
 	for _, b := range r.Batches {
 		if b.SamplesApprox {
-			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): the server counts progress in successful ops only and %d failed, so some samples include failed ops' time", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.Errors))
+			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): %d ops failed and the server's frames do not say which samples they fall in, so some samples include failed ops' time", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.Errors))
 		}
+		if n := len(b.FailedSamples); n > 0 {
+			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): %s covering failed ops only kept out of the latencies (failures are not latencies)", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), Count(n, "gap", "gaps")))
+		}
+		notes = append(notes, batchTrustNotes(b)...)
 	}
 	for _, c := range an.Cells {
-		if c.Granularity > 1 {
+		switch {
+		case c.Chained:
+			notes = append(notes, fmt.Sprintf("%s @ %s: no progress frames (chained): one sample per batch = batch mean", c.Approach, experiment.FormatDuration(c.DurationMs)))
+		case c.Granularity > 1:
 			notes = append(notes, fmt.Sprintf("%s @ %s: the server reports progress every %d ops, so a sample is the mean of %d ops", c.Approach, experiment.FormatDuration(c.DurationMs), c.Granularity, c.Granularity))
+		}
+		if c.CompareLevel == BatchMeanLevel {
+			notes = append(notes, fmt.Sprintf("%s @ %s: its samples and %s's cover different numbers of ops, so the ratio and significance against %s compare batch means (n = %d and %d batches)", c.Approach, experiment.FormatDuration(c.DurationMs), an.Reference, an.Reference, len(c.BatchMeans), refBatches(an, c.DurationMs)))
 		}
 		if n := len(c.Summary.Outliers); n > 0 {
 			notes = append(notes, fmt.Sprintf("%s @ %s: %d outlier(s) by the MAD rule (kept in every figure)", c.Approach, experiment.FormatDuration(c.DurationMs), n))
@@ -235,6 +264,52 @@ func failureNotes(r *Results) []string {
 		if b.Errors > len(b.ErrorMessages) && len(b.ErrorMessages) > 0 {
 			out = append(out, fmt.Sprintf("batch %s: %d more errors not itemised by the server", b.ID, b.Errors-len(b.ErrorMessages)))
 		}
+	}
+	return out
+}
+
+func refBatches(an Analysis, durationMs int) int {
+	c, _ := an.Cell(an.Reference, durationMs)
+	return len(c.BatchMeans)
+}
+
+// durationNotes say where the plan's delays came from when the target did
+// not take them batch by batch.
+func durationNotes(r *Results) []string {
+	d := ""
+	if len(r.Plan.DurationsMs) == 1 {
+		d = experiment.FormatDuration(r.Plan.DurationsMs[0])
+	}
+	switch r.Plan.DurationSource {
+	case experiment.DurationsServerDefined:
+		return []string{"durations: server-defined — the target does not honour durationMs (no such capability in its /version), so every op waited the delay it is configured with, unknown here"}
+	case experiment.DurationsServerReported:
+		return []string{fmt.Sprintf("durations: %s is the delay the target reports in /version; it does not take durationMs", d)}
+	case experiment.DurationsAssumed:
+		return []string{fmt.Sprintf("durations: %s is a label asserted with --assume-server-duration; the target does not take durationMs and did not confirm it", d)}
+	}
+	return nil
+}
+
+// batchTrustNotes say what a batch saw that was not its own and how long
+// the client waited for it after giving up.
+func batchTrustNotes(b experiment.BatchResult) []string {
+	var out []string
+	name := fmt.Sprintf("batch %s (%s @ %s)", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs))
+	if n := len(b.ForeignFrames); n > 0 {
+		var what []string
+		for _, f := range b.ForeignFrames {
+			what = append(what, f.Type+": "+f.Why)
+		}
+		out = append(out, fmt.Sprintf("%s: %s not its own arrived and %s not credited (%s)", name, Count(n, "frame", "frames"), map[bool]string{true: "was", false: "were"}[n == 1], strings.Join(what, "; ")))
+	}
+	if d := b.Drain; d != nil {
+		how := map[string]string{
+			experiment.DrainEnded:  "until its end arrived",
+			experiment.DrainQuiet:  "its remaining expected time, and it did not end",
+			experiment.DrainClosed: "quietly after its socket closed",
+		}[d.Outcome]
+		out = append(out, fmt.Sprintf("%s: abandoned (%s) on a target that does not keep batches apart; waited %s %s before the next batch", name, b.Status, FormatMs(d.Ms), how))
 	}
 	return out
 }

@@ -25,6 +25,11 @@ type Options struct {
 	Target string // base URL, http(s)://host[:port]
 	Plan   experiment.Plan
 	RunID  string
+	// Server is the target's /version answer: the capabilities it
+	// announces decide how frames are read and whether an abandoned batch
+	// must be drained. nil: nothing is known, so the target is handled as
+	// a third-party server honouring no extension.
+	Server *experiment.TargetVersion
 	// BatchTimeout overrides the per-batch timeout; zero means
 	// max(60 s, 3 × count × duration + 10 s).
 	BatchTimeout time.Duration
@@ -36,6 +41,9 @@ type Options struct {
 	StopGrace time.Duration
 	// EventBuffer is the events channel's capacity (default 256).
 	EventBuffer int
+	// DrainSlack is added to an abandoned batch's remaining expected time
+	// when the runner waits for it to end (default 2 s; see Draining).
+	DrainSlack time.Duration
 }
 
 // Runner runs one plan once.
@@ -62,9 +70,17 @@ func New(opts Options) (*Runner, error) {
 	if opts.EventBuffer <= 0 {
 		opts.EventBuffer = 256
 	}
+	if opts.DrainSlack <= 0 {
+		opts.DrainSlack = 2 * time.Second
+	}
 	d := *websocket.DefaultDialer
 	d.HandshakeTimeout = 15 * time.Second
 	return &Runner{opts: opts, dialer: &d, specs: opts.Plan.Specs(opts.RunID)}, nil
+}
+
+// traits are what the runner knows of how the target runs spec.
+func (r *Runner) traits(spec experiment.BatchSpec) traits {
+	return traits{everyOp: r.opts.Server.Has(experiment.CapProgressEveryOp), delayMs: r.opts.Plan.HonouredDelayMs(spec.DurationMs)}
 }
 
 // Specs are the batches in run order.
@@ -112,47 +128,6 @@ func (r *Runner) Run(ctx context.Context) <-chan Event {
 	return ch
 }
 
-func (r *Runner) run(ctx context.Context, ch *outbox) {
-	defer ch.close()
-	var results []experiment.BatchResult
-	remaining := map[experiment.Cell]int{}
-	for _, s := range r.specs {
-		if !s.Warmup {
-			remaining[experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}]++
-		}
-	}
-	for _, spec := range r.specs {
-		if ctx.Err() != nil {
-			ch.emit(RunDone{Results: results, Interrupted: true})
-			return
-		}
-		ch.emit(BatchStarted{Spec: spec, Total: len(r.specs), At: time.Now()})
-		res, err := r.runBatch(ctx, spec, ch)
-		if errors.Is(err, errDial) {
-			ch.emit(RunDone{Results: results, Err: err})
-			return
-		}
-		results = append(results, res)
-		if err != nil {
-			ch.emit(BatchFailed{Result: res, Err: err})
-		} else {
-			ch.emit(BatchDone{Result: res})
-		}
-		if res.Status == experiment.StatusInterrupted {
-			ch.emit(RunDone{Results: results, Interrupted: true})
-			return
-		}
-		if !spec.Warmup {
-			c := experiment.Cell{Approach: spec.Approach, DurationMs: spec.DurationMs}
-			remaining[c]--
-			if remaining[c] == 0 {
-				ch.emit(CellDone{Cell: c})
-			}
-		}
-	}
-	ch.emit(RunDone{Results: results, Interrupted: ctx.Err() != nil})
-}
-
 // Wait reads a run's events to the end and returns its outcome, for callers
 // that need the results but not the progress.
 func Wait(events <-chan Event) RunDone {
@@ -166,186 +141,6 @@ func Wait(events <-chan Event) RunDone {
 }
 
 var errDial = errors.New("cannot open a WebSocket to the target")
-
-type received struct {
-	data []byte
-	at   time.Time
-	err  error
-}
-
-func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *outbox) (experiment.BatchResult, error) {
-	res := experiment.BatchResult{BatchSpec: spec, StartedAt: time.Now().UTC(), Granularity: 1, Samples: []experiment.Sample{}, Frames: []experiment.FrameStamp{}}
-	start := time.Now()
-	finish := func(status string, err error) (experiment.BatchResult, error) {
-		res.Status = status
-		res.EndedAt = time.Now().UTC()
-		if err != nil {
-			res.Failure = err.Error()
-		}
-		return res, err
-	}
-	wsURL, _ := WebSocketURL(r.opts.Target, spec.ID)
-	conn, err := r.dial(ctx, wsURL)
-	if err != nil {
-		if ctx.Err() != nil {
-			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted before the batch started"))
-		}
-		return finish(experiment.StatusDropped, err)
-	}
-	defer conn.Close()
-
-	timeout := r.opts.BatchTimeout
-	if timeout <= 0 {
-		timeout = DefaultBatchTimeout(spec.Ops, spec.DurationMs)
-	}
-	deadline := time.NewTimer(timeout)
-	defer deadline.Stop()
-
-	frames := make(chan received, 64)
-	go func() {
-		for {
-			_, data, err := conn.ReadMessage()
-			at := time.Now()
-			frames <- received{data: data, at: at, err: err}
-			if err != nil {
-				close(frames)
-				return
-			}
-		}
-	}()
-	// Closing the connection ends the reader goroutine; drain it so it exits.
-	defer func() {
-		_ = conn.Close()
-		for range frames {
-		}
-	}()
-
-	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
-	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
-	if err := conn.WriteJSON(req); err != nil {
-		return finish(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err))
-	}
-
-	var (
-		timingStart time.Time
-		lastAt      time.Time
-		lastOps     int
-		stepCount   = map[int]int{}
-		stopping    bool
-		stopTimer   <-chan time.Time
-	)
-	ms := func(t time.Time) float64 { return float64(t.Sub(start).Microseconds()) / 1000 }
-	since := func(a, b time.Time) float64 { return float64(b.Sub(a).Microseconds()) / 1000 }
-	done := ctx.Done()
-	for {
-		select {
-		case <-done:
-			// Stop after the current op: wait for its progress frame, bounded.
-			done = nil
-			stopping = true
-			grace := r.opts.StopGrace
-			if grace <= 0 {
-				grace = time.Duration(spec.DurationMs)*time.Millisecond + 5*time.Second
-			}
-			stopTimer = time.After(grace)
-		case <-stopTimer:
-			r.closeConn(conn)
-			return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
-		case <-deadline.C:
-			r.closeConn(conn)
-			return finish(experiment.StatusTimeout, fmt.Errorf("no batch-complete within %s (%d of %d ops seen); the server may have gone silent", timeout, lastOps, spec.Ops))
-		case rcv, ok := <-frames:
-			if !ok {
-				return finish(experiment.StatusDropped, fmt.Errorf("connection closed after %d of %d ops", lastOps, spec.Ops))
-			}
-			if rcv.err != nil {
-				if stopping {
-					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
-				}
-				return finish(experiment.StatusDropped, fmt.Errorf("connection dropped after %d of %d ops: %v", lastOps, spec.Ops, rcv.err))
-			}
-			f, err := protocol.DecodeFrame(rcv.data)
-			if err != nil {
-				res.Frames = append(res.Frames, experiment.FrameStamp{Type: "invalid", AtMs: ms(rcv.at)})
-				continue
-			}
-			res.Frames = append(res.Frames, experiment.FrameStamp{Type: f.Type, AtMs: ms(rcv.at), Completed: f.Completed})
-			switch f.Type {
-			case protocol.TypeBatchStarted:
-				// Fallback timing start until timing-start arrives.
-				if timingStart.IsZero() {
-					timingStart, lastAt = rcv.at, rcv.at
-					res.TimingFallback = true
-				}
-			case protocol.TypeTimingStart:
-				timingStart, lastAt = rcv.at, rcv.at
-				res.TimingFallback = false
-			case protocol.TypeProgress:
-				if timingStart.IsZero() {
-					timingStart, lastAt = start, start
-					res.TimingFallback = true
-				}
-				step := f.Completed - lastOps
-				if step > 0 {
-					s := experiment.Sample{Op: f.Completed, Ops: step, Ms: since(lastAt, rcv.at), AtMs: since(timingStart, rcv.at)}
-					res.Samples = append(res.Samples, s)
-					stepCount[step]++
-					lastAt, lastOps = rcv.at, f.Completed
-					res.OpsSeen = lastOps
-					ch.emit(OpProgress{Spec: spec, Completed: f.Completed, Total: spec.Ops, SampleMs: s.PerOpMs(), Elapsed: rcv.at.Sub(start)})
-				}
-				if stopping && lastOps < spec.Ops {
-					r.closeConn(conn)
-					res.Granularity = commonStep(stepCount)
-					return finish(experiment.StatusInterrupted, fmt.Errorf("interrupted after %d of %d ops", lastOps, spec.Ops))
-				}
-			case protocol.TypeTimingEnd:
-			case protocol.TypeBatchComplete:
-				if timingStart.IsZero() {
-					timingStart = start
-					res.TimingFallback = true
-				}
-				res.BatchMs = since(timingStart, rcv.at)
-				res.TimingStartAt = wallOf(start, timingStart, res.StartedAt)
-				res.Completed, res.Errors, res.ErrorMessages = f.Completed, f.Errors, f.ErrorMessages
-				if len(res.Samples) == 0 && spec.Ops > 0 {
-					// No progress frames (a parallel approach on a Lumenize server):
-					// the batch time is one sample covering every op.
-					res.Samples = append(res.Samples, experiment.Sample{Op: spec.Ops, Ops: spec.Ops, Ms: res.BatchMs, AtMs: res.BatchMs})
-					stepCount[spec.Ops]++
-				} else if lastOps < f.Completed+f.Errors && f.Completed+f.Errors <= spec.Ops {
-					// Ops finished after the last progress frame (every-k servers).
-					n := f.Completed + f.Errors - lastOps
-					res.Samples = append(res.Samples, experiment.Sample{Op: lastOps + n, Ops: n, Ms: since(lastAt, rcv.at), AtMs: res.BatchMs})
-					res.OpsSeen = lastOps + n
-				}
-				res.Granularity = commonStep(stepCount)
-				res.SamplesApprox = res.Granularity > 1 && f.Errors > 0
-				r.closeConn(conn)
-				return finish(experiment.StatusOK, nil)
-			case protocol.TypeError:
-				r.closeConn(conn)
-				res.Granularity = commonStep(stepCount)
-				return finish(experiment.StatusError, fmt.Errorf("server error: %s", f.Error))
-			}
-		}
-	}
-}
-
-func wallOf(monoStart, t time.Time, wallStart time.Time) time.Time {
-	return wallStart.Add(t.Sub(monoStart))
-}
-
-// commonStep is the most frequent number of ops per progress frame.
-func commonStep(counts map[int]int) int {
-	best, bestN := 1, 0
-	for step, n := range counts {
-		if n > bestN || (n == bestN && step < best) {
-			best, bestN = step, n
-		}
-	}
-	return best
-}
 
 // closeConn sends a close frame and waits briefly for the answer; Lumenize
 // servers never answer, so the wait is short and its end is not an error.

@@ -157,15 +157,20 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 			}
 		}
 	}
-	s.Plan = cfg.Plan
+	// A target that applies its own upstream delay gets one duration.
+	plan, err := cfg.Plan.ForTarget(t.Info.Version, experiment.DurationRequest{Given: cfg.DurationsGiven, Assumed: cfg.AssumeServerDuration})
+	if err != nil {
+		return nil, err
+	}
+	cfg.Plan = plan
+	s.Cfg, s.Plan = cfg, plan
 	for _, check := range checks {
 		if err := check(s.Plan); err != nil {
 			return nil, err
 		}
 	}
 	id := NewRunID()
-	var err error
-	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
+	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Server: t.Info.Version})
 	if err != nil {
 		return nil, err
 	}

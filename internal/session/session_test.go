@@ -129,3 +129,30 @@ func TestOpenTargetLocalIsEmulatedAndCloses(t *testing.T) {
 		t.Error("the local target still answers after Close")
 	}
 }
+
+func TestNewFitsThePlanToWhatTheTargetHonours(t *testing.T) {
+	third := &Target{URL: "http://127.0.0.1:1", Kind: "url", Info: experiment.TargetInfo{Version: &protocol.Version{Version: 1}}}
+	ours := &Target{URL: "http://127.0.0.1:1", Kind: "url", Info: experiment.TargetInfo{Version: &protocol.Version{Version: 1, Capabilities: protocol.Capabilities()}}}
+	cfg := config.Defaults()
+	cfg.Out = t.TempDir()
+	s, err := New(third, cfg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := s.Results.Plan; !reflect.DeepEqual(got.DurationsMs, []int{experiment.ServerDefinedMs}) || got.DurationSource != experiment.DurationsServerDefined || s.Cfg.DurationSource != experiment.DurationsServerDefined {
+		t.Errorf("third-party plan: %+v", got)
+	}
+	cfg.DurationsGiven = true
+	_, err = New(third, cfg, "test")
+	if pe, ok := err.(*experiment.PlanError); !ok || pe.Flag != "durations" {
+		t.Errorf("--durations with a third-party target: %v", err)
+	}
+	cfg.AssumeServerDuration, cfg.Durations = 250*time.Millisecond, []time.Duration{250 * time.Millisecond}
+	if s, err := New(third, cfg, "test"); err != nil || s.Plan.DurationSource != experiment.DurationsAssumed || s.Plan.DurationsMs()[0] != 250 {
+		t.Errorf("assumed: %v", err)
+	}
+	cfg.AssumeServerDuration, cfg.Durations = 0, config.Defaults().Durations
+	if s, err := New(ours, cfg, "test"); err != nil || len(s.Plan.Durations) != 3 || s.Plan.DurationSource != "" {
+		t.Errorf("our target: %v", err)
+	}
+}

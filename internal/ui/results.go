@@ -284,7 +284,11 @@ func (m resultsModel) latency(w int) []string {
 			s := c.Summary
 			row := []string{a, fmt.Sprint(s.N)}
 			if s.N == 0 {
-				row = append(row, "—", "—")
+				what := "—"
+				if st := c.Status(); st != "" {
+					what = st
+				}
+				row = append(row, what, "—")
 				if !narrow {
 					row = append(row, "—")
 				}
@@ -292,7 +296,7 @@ func (m resultsModel) latency(w int) []string {
 					row = append(row, "—", "—")
 				}
 			} else {
-				row = append(row, report.FormatMs(s.Median), report.FormatMs(s.P95))
+				row = append(row, report.FormatMs(s.Median)+report.WarnMark(c), report.FormatMs(s.P95))
 				if !narrow {
 					row = append(row, meanSigma(s))
 				}
@@ -439,6 +443,12 @@ func (m resultsModel) details(w int) []string {
 		if c.Granularity > 1 {
 			kv("granularity", fmt.Sprintf("a sample is the mean of %d ops", c.Granularity))
 		}
+		if c.CompareLevel == report.BatchMeanLevel {
+			kv("compared", "by batch means (the reference's samples cover other op counts)")
+		}
+		if c.Warning != "" {
+			right = append(right, wrapStyled(st.Bad, "⚠ "+c.Warning, rw)...)
+		}
 		room := h - len(right) - 2
 		if room >= 2 {
 			right = append(right, "", st.Section.Render("histogram"))
@@ -458,7 +468,11 @@ func (m resultsModel) details(w int) []string {
 			}
 		}
 	} else {
-		right = append(right, "", st.Subtle.Render("no samples in this cell"))
+		what := "no samples in this cell"
+		if x := c.Status(); x != "" {
+			what = x
+		}
+		right = append(right, "", st.Subtle.Render(what))
 	}
 	return columns([]int{listW + 2, rw}, list, right)
 }

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -133,7 +134,7 @@ func (m *runModel) observe(ev runner.Event) {
 		n := e.Completed - m.curOps
 		m.curOps = e.Completed
 		m.opsDone += n
-		m.delay += time.Duration(n*e.Spec.DurationMs) * time.Millisecond
+		m.delay += time.Duration(n) * e.Spec.Delay()
 		if e.SampleMs > 0 {
 			m.live = append(m.live, e.SampleMs)
 			m.recent = append(m.recent, e.SampleMs)
@@ -146,6 +147,18 @@ func (m *runModel) observe(ev runner.Event) {
 		m.endBatch(e.Result, nil)
 	case runner.BatchFailed:
 		m.endBatch(e.Result, e.Err)
+	case runner.ForeignFrame:
+		m.addLog(m.at, fmt.Sprintf("✗ %s: a %s frame not its own was not credited: %s", specName(e.Spec), e.Frame.Type, e.Frame.Why), true)
+	case runner.Draining:
+		m.addLog(m.at, fmt.Sprintf("… draining: %s was abandoned (%s); waiting up to %s for it to end before the next batch", specName(e.Spec), e.Status, e.Bound.Round(100*time.Millisecond)), false)
+	case runner.ModesLearned:
+		m.addLog(m.at, fmt.Sprintf("✗ the target offers only %s: %s dropped from the plan", strings.Join(e.Available, ", "), strings.Join(e.Dropped, ", ")), true)
+		m.specs = slices.DeleteFunc(slices.Clone(m.specs), func(s experiment.BatchSpec) bool {
+			return slices.ContainsFunc(e.Skipped, func(x experiment.BatchSpec) bool { return x.ID == s.ID })
+		})
+		for _, s := range e.Skipped {
+			m.totalOps -= s.Ops
+		}
 	case runner.CellDone:
 		cs := m.cells[e.Cell]
 		cs.done = true
@@ -170,7 +183,7 @@ func (m *runModel) endBatch(res experiment.BatchResult, err error) {
 		// Ops never reported by progress frames still count as done for the ETA.
 		if rest := res.Ops - m.curOps; rest > 0 {
 			m.opsDone += rest
-			m.delay += time.Duration(rest*res.DurationMs) * time.Millisecond
+			m.delay += time.Duration(rest) * res.Delay()
 		}
 		m.cur = nil
 	}
@@ -209,7 +222,7 @@ func (m *runModel) endBatch(res experiment.BatchResult, err error) {
 	if res.Errors > 0 {
 		msg := ""
 		if len(res.ErrorMessages) > 0 {
-			msg = ": " + res.ErrorMessages[0]
+			msg = ": " + strings.Join(res.ErrorMessages, "; ")
 		}
 		m.addLog(at, fmt.Sprintf("✗ %s: %d of %d ops failed%s", what, res.Errors, res.Ops, msg), true)
 	}
@@ -231,7 +244,11 @@ func (m *runModel) updateLive() {
 
 // eta is the upstream delay still ahead plus the per-op overhead seen so far.
 func (m runModel) eta() (time.Duration, bool) {
-	rest := m.plan.EstimatedDuration() - m.delay
+	var planned time.Duration // the plan's upstream delay (less dropped batches)
+	for _, s := range m.specs {
+		planned += time.Duration(s.Ops) * s.Delay()
+	}
+	rest := planned - m.delay
 	if m.opsDone == 0 {
 		return rest, false
 	}

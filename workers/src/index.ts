@@ -92,7 +92,7 @@ export default {
 
     if (request.method === "GET" || request.method === "HEAD") {
       if (url.pathname === "/version") {
-        return json({ version: 1, timestamp: Date.now() });
+        return json({ version: 1, timestamp: Date.now(), capabilities: ["durationMs", "batchId", "progressEveryOp"] });
       }
       if (url.pathname === "/patterns") {
         return json({ patterns: PATTERNS });
