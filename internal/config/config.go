@@ -75,7 +75,7 @@ type Config struct {
 
 	// Billing: where per-invocation wall/CPU figures come from and how long
 	// to wait for them.
-	Billing           string        `json:"billing"` // auto | logpush | none
+	Billing           string        `json:"billing"` // auto | logpush | tail | none
 	PollInterval      time.Duration `json:"-"`
 	PollIntervalSet   bool          `json:"-"` // the user chose it (else the local target polls faster)
 	PollTimeout       time.Duration `json:"-"`
@@ -84,6 +84,8 @@ type Config struct {
 	ScriptName        string        `json:"scriptName,omitempty"`
 	Roles             []string      `json:"roles,omitempty"`
 	PricingFile       string        `json:"pricingFile,omitempty"`
+	// TailFile is the wrangler tail --format json capture --billing tail reads.
+	TailFile string `json:"tailFile,omitempty"`
 
 	// R2 / Logpush access.
 	AccountID       string `json:"accountId,omitempty"`

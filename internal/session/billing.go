@@ -13,6 +13,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/tail"
 )
 
 // Billing sources.
@@ -36,6 +37,8 @@ type BillingPlan struct {
 func PlanBilling(cfg config.Config, t *Target) BillingPlan {
 	emu := emulatorBucket(t)
 	switch cfg.Billing {
+	case BillingTail:
+		return planTail(cfg)
 	case BillingNone:
 		return BillingPlan{Source: BillingNone, Why: "--billing none"}
 	case BillingLogpush:
@@ -157,11 +160,20 @@ type Billing struct {
 	path      string
 	emulated  bool
 	source    string
+
+	// Where names what is read, for messages (an S3 endpoint, a file).
+	Where string
+	// tail and tailPoller are set when a wrangler tail capture is read.
+	tail       *tail.Reader
+	tailPoller *tail.Poller
 }
 
 // StartBilling starts polling for a run's Logpush records; Wait follows it
 // to the end and attaches the report to res, saved at path.
 func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report.Results, path string) (*Billing, error) {
+	if cfg.Billing == BillingTail {
+		return startTailBilling(ctx, cfg, res, path)
+	}
 	opts, err := CollectorOptions(cfg, res)
 	if err != nil {
 		return nil, err
@@ -179,7 +191,7 @@ func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report
 	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: timeout, From: from, To: to})
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(ctx, ch)
-	return &Billing{Poller: p, Collector: col, Client: client, events: ch, res: res, path: path,
+	return &Billing{Poller: p, Collector: col, Client: client, Where: client.Endpoint(), events: ch, res: res, path: path,
 		emulated: res.Emulated, source: BillingLogpush}, nil
 }
 
@@ -228,7 +240,9 @@ func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
 			onEvent(ev)
 		}
 	}
-	if !out.Complete() {
+	if !out.Complete() && b.tail != nil {
+		out.Suspicions = tailSuspicions(b.tail, out.Last)
+	} else if !out.Complete() {
 		_, to := RunWindow(b.res.Batches)
 		out.Suspicions = billing.Suspicions(out.Last.Progress, time.Since(to), out.Last.FilesSeen)
 	}
@@ -240,6 +254,9 @@ func (b *Billing) finish() error {
 	rep := b.Collector.Report()
 	rep.Emulated = b.emulated
 	rep.Source = b.source
+	if b.tail != nil {
+		amendTailReport(&rep, b.tail.Path(), b.tail.Stats())
+	}
 	b.res.Billing = &rep
 	return report.Save(b.path, b.res)
 }
@@ -279,6 +296,9 @@ func LocalPollTimeout(cfg config.Config) time.Duration {
 // PollInterval is the billing poll interval: the emulator pushes every
 // LocalPushInterval, so it is polled twice as often unless the user chose.
 func PollInterval(cfg config.Config, t *Target) time.Duration {
+	if cfg.Billing == BillingTail {
+		return tailPollInterval(cfg)
+	}
 	if emulatorBucket(t) != nil && !cfg.PollIntervalSet {
 		return cfg.LocalPushInterval / 2
 	}
@@ -289,6 +309,9 @@ func PollInterval(cfg config.Config, t *Target) time.Duration {
 // every record within one push interval of the run's end, waiting minutes
 // for a missing one would only hide it.
 func PollTimeout(cfg config.Config, t *Target) time.Duration {
+	if cfg.Billing == BillingTail {
+		return tailPollTimeout(cfg)
+	}
 	if emulatorBucket(t) != nil && !cfg.PollTimeoutSet {
 		return LocalPollTimeout(cfg)
 	}
