@@ -1,6 +1,7 @@
 package cfapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/url"
 	"strings"
@@ -21,8 +22,16 @@ func (d Destination) String() string { return RedactDestination(string(d)) }
 // GoString masks %#v too.
 func (d Destination) GoString() string { return d.String() }
 
-// MarshalJSON writes the masked form.
-func (d Destination) MarshalJSON() ([]byte, error) { return json.Marshal(d.String()) }
+// MarshalJSON writes the masked form (its & unescaped, for reading).
+func (d Destination) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(d.String()); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
+}
 
 // UnmarshalJSON reads the API's string (null is empty).
 func (d *Destination) UnmarshalJSON(b []byte) error {
