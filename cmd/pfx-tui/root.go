@@ -71,7 +71,7 @@ emulated.`,
 		}
 		return bare.run(cmd)
 	}
-	root.AddCommand(newCmdRun(ios), newCmdReport(ios), newCmdBilling(ios), newCmdLogs(ios), newCmdServeLocal(ios), newCmdVersion(ios), newCmdDoctor(ios))
+	root.AddCommand(newCmdRun(ios), newCmdReport(ios), newCmdBilling(ios), newCmdLogs(ios), newCmdServeLocal(ios), newCmdVersion(ios), newCmdDoctor(ios), newCmdSetup(ios))
 	return root
 }
 
