@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test fmt-check vet lint gotest workers-test build run bench
+.PHONY: test fmt-check vet lint gotest workers-test build install run bench
 
 # workers-test runs first: the Go end-to-end test of --target wrangler needs
 # workers/node_modules.
@@ -24,6 +24,10 @@ gotest:
 
 build:
 	$(GO) build -o bin/pfx-tui ./cmd/pfx-tui
+
+# pfx-tui on PATH, as the docs write it: $(go env GOPATH)/bin (or $GOBIN).
+install:
+	$(GO) install ./cmd/pfx-tui
 
 run:
 	$(GO) run ./cmd/pfx-tui

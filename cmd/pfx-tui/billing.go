@@ -22,7 +22,9 @@ func newCmdBilling(ios IOStreams) *cobra.Command {
 		Short: "Attach or refresh billing for a saved run (Logpush files often land minutes later)",
 		Long: `billing reads the Logpush records of a saved run from R2 (or --r2-endpoint), attributes them
 to its batches and roles, and rewrites the results file with billing and cost. It polls once by
-default; --poll-timeout 10m keeps polling until every expected record is in.`,
+default; --poll-timeout 10m keeps polling until every expected record is in.
+
+--source tail --tail-file FILE reads a 'npx wrangler tail --format json > FILE' capture instead.`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := baseConfig(ios, bk.devVars)
@@ -44,7 +46,9 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 				return fmt.Errorf("%s has no batches to bill", args[0])
 			}
 			var target *session.Target
-			if res.Target.Kind == experiment.TargetLocal && cfg.R2Endpoint == "" {
+			if cfg.Billing == session.BillingTail {
+				// A capture file: no bucket needed.
+			} else if res.Target.Kind == experiment.TargetLocal && cfg.R2Endpoint == "" {
 				v := res.Target.Version
 				if res.Target.Embedded || v == nil || v.Logpush == nil {
 					return fmt.Errorf("%s ran on the local target, whose Logpush bucket lived only during the run: its billing was collected then (rerun, or point --r2-endpoint at a `pfx-tui serve-local` bucket)", args[0])
@@ -66,7 +70,7 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(ios.Stderr, "pfx-tui: billing %s from %s\n", res.ID, b.Client.Endpoint())
+			fmt.Fprintf(ios.Stderr, "pfx-tui: billing %s from %s\n", res.ID, b.Where)
 			out := b.Wait(func(ev session.BillingEvent) { fmt.Fprintf(ios.Stderr, "  %s\n", session.Describe(ev)) })
 			if out.SaveErr != nil {
 				return out.Err()
@@ -96,5 +100,6 @@ default; --poll-timeout 10m keeps polling until every expected record is in.`,
 	bf.register(cmd.Flags(), 0)
 	bk.register(cmd.Flags())
 	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().StringVar(&bf.source, "source", "auto", "billing source, the same as --billing: auto, logpush, tail (with --tail-file)")
 	return cmd
 }

@@ -75,11 +75,13 @@ type billingFlags struct {
 	script, pricing           string
 	roles                     []string
 	cost                      costFlags
+	tailFile                  string
 }
 
 func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	d := config.Defaults()
-	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, none")
+	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, tail (a wrangler tail capture, --tail-file), none")
+	fs.StringVar(&f.tailFile, "tail-file", "", "a `npx wrangler tail --format json > FILE` capture to read billing from (implies --billing tail)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", d.PollInterval, "time between Logpush polls (each list is an R2 Class A operation)")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", defTimeout, "how long to wait for every expected Logpush record (0: poll once)")
 	fs.StringVar(&f.script, "script", "", "ScriptName of the Worker whose records count (default: any; pfx-local on the local target)")
@@ -90,9 +92,17 @@ func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 
 func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	switch f.source {
-	case "auto", session.BillingLogpush, session.BillingNone:
+	case "auto", session.BillingLogpush, session.BillingTail, session.BillingNone:
 	default:
-		return &errext.UsageError{Flag: "billing", Msg: fmt.Sprintf("%q is not one of auto, logpush, none", f.source)}
+		return &errext.UsageError{Flag: "billing", Msg: fmt.Sprintf("%q is not one of auto, logpush, tail, none", f.source)}
+	}
+	switch {
+	case f.tailFile != "" && f.source == "auto":
+		f.source = session.BillingTail
+	case f.tailFile != "" && f.source != session.BillingTail:
+		return &errext.UsageError{Flag: "tail-file", Msg: "goes with --billing tail, not " + f.source}
+	case f.tailFile == "" && f.source == session.BillingTail:
+		return &errext.UsageError{Flag: "tail-file", Msg: "--billing tail reads a capture: give --tail-file FILE (from `npx wrangler tail --format json > FILE`)"}
 	}
 	if f.pollInterval <= 0 {
 		return &errext.UsageError{Flag: "poll-interval", Msg: "must be positive"}
@@ -112,6 +122,7 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	cfg.PollIntervalSet = config.Changed(cmd.Flags(), "poll-interval")
 	cfg.PollTimeoutSet = config.Changed(cmd.Flags(), "poll-timeout")
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
+	cfg.TailFile = f.tailFile
 	o, err := f.cost.options(cmd, billing.CostOptions{})
 	cfg.IncludeHarness, cfg.MonthlyOps = o.IncludeHarness, o.MonthlyOps
 	return err

@@ -100,7 +100,7 @@ emulated.`,
 		}
 		return bare.run(cmd)
 	}
-	root.AddCommand(newCmdRun(ios), newCmdReport(ios), newCmdBilling(ios), newCmdCost(ios), newCmdLogs(ios), newCmdServeLocal(ios), newCmdVersion(ios))
+	root.AddCommand(newCmdRun(ios), newCmdReport(ios), newCmdBilling(ios), newCmdCost(ios), newCmdLogs(ios), newCmdServeLocal(ios), newCmdVersion(ios), newCmdDoctor(ios), newCmdSetup(ios))
 	return root
 }
 

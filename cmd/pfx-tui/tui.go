@@ -24,13 +24,13 @@ func runTUI(ctx context.Context, cfg config.Config, ios IOStreams, skipSetup, no
 // tuiBillingSource says what billing will read, once the target is open.
 func tuiBillingSource(cfg config.Config, t *session.Target) (string, bool) {
 	p := session.PlanBilling(cfg, t)
-	if p.Source != session.BillingLogpush {
+	if p.Source == session.BillingNone {
 		return "none — " + p.Why, false
 	}
 	if t.Emulated() {
-		return "logpush (" + p.Where + ", emulated)", true
+		return p.Source + " (" + p.Where + ", emulated)", true
 	}
-	return "logpush (" + p.Where + ")", true
+	return p.Source + " (" + p.Where + ")", true
 }
 
 // startTUIBilling runs the one billing loop in the background and forwards
@@ -46,5 +46,5 @@ func startTUIBilling(ctx context.Context, s *session.Session) (<-chan session.Bi
 		defer close(out)
 		b.Wait(func(ev session.BillingEvent) { out <- ev })
 	}()
-	return out, b.Poller, nil
+	return out, b.Controls(), nil
 }

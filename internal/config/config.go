@@ -81,7 +81,7 @@ type Config struct {
 
 	// Billing: where per-invocation wall/CPU figures come from and how long
 	// to wait for them.
-	Billing           string        `json:"billing"` // auto | logpush | none
+	Billing           string        `json:"billing"` // auto | logpush | tail | none
 	PollInterval      time.Duration `json:"-"`
 	PollIntervalSet   bool          `json:"-"` // the user chose it (else the local target polls faster)
 	PollTimeout       time.Duration `json:"-"`
@@ -92,6 +92,8 @@ type Config struct {
 	PricingFile       string        `json:"pricingFile,omitempty"`
 	IncludeHarness    bool          `json:"includeHarness,omitempty"` // cost: add the measurement harness
 	MonthlyOps        float64       `json:"monthlyOps,omitempty"`     // cost: the allowances regime's volume (0: default)
+	// TailFile is the wrangler tail --format json capture --billing tail reads.
+	TailFile string `json:"tailFile,omitempty"`
 
 	// R2 / Logpush access.
 	AccountID       string `json:"accountId,omitempty"`

@@ -240,7 +240,7 @@ func (p *progress) eta() time.Duration {
 // when interrupted: partial billing is saved and marked incomplete).
 func runBilling(ctx context.Context, s *session.Session, o Options, done runner.RunDone) error {
 	plan := session.PlanBilling(s.Cfg, s.Target)
-	if plan.Source != session.BillingLogpush {
+	if plan.Source == session.BillingNone {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plan.Why)
 		return nil
 	}
@@ -248,7 +248,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped (interrupted); %s\n", s.Results.RefreshHint(s.Path))
 		return nil
 	}
-	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
+	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for billing records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
 		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
 	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
 	"github.com/pfx-tui/pfx-tui/internal/report"
+	"github.com/pfx-tui/pfx-tui/internal/tail"
 )
 
 // Billing sources.
@@ -36,6 +37,8 @@ type BillingPlan struct {
 func PlanBilling(cfg config.Config, t *Target) BillingPlan {
 	emu := emulatorBucket(t)
 	switch cfg.Billing {
+	case BillingTail:
+		return planTail(cfg)
 	case BillingNone:
 		return BillingPlan{Source: BillingNone, Why: "--billing none"}
 	case BillingLogpush:
@@ -158,11 +161,20 @@ type Billing struct {
 	path      string
 	emulated  bool
 	source    string
+
+	// Where names what is read, for messages (an S3 endpoint, a file).
+	Where string
+	// tail and tailPoller are set when a wrangler tail capture is read.
+	tail       *tail.Reader
+	tailPoller *tail.Poller
 }
 
 // StartBilling starts polling for a run's Logpush records; Wait follows it
 // to the end and attaches the report to res, saved at path.
 func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report.Results, path string) (*Billing, error) {
+	if cfg.Billing == BillingTail {
+		return startTailBilling(ctx, cfg, res, path)
+	}
 	opts, err := CollectorOptions(cfg, res)
 	if err != nil {
 		return nil, err
@@ -180,7 +192,7 @@ func StartBilling(ctx context.Context, cfg config.Config, t *Target, res *report
 	p := r2.NewPoller(client, col, r2.PollerOptions{Interval: interval, Timeout: timeout, From: from, To: to})
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(ctx, ch)
-	return &Billing{Poller: p, Collector: col, Client: client, events: ch, res: res, path: path,
+	return &Billing{Poller: p, Collector: col, Client: client, Where: client.Endpoint(), events: ch, res: res, path: path,
 		emulated: res.Emulated, source: BillingLogpush}, nil
 }
 
@@ -229,7 +241,9 @@ func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
 			onEvent(ev)
 		}
 	}
-	if !out.Complete() {
+	if !out.Complete() && b.tail != nil {
+		out.Suspicions = tailSuspicions(b.tail, out.Last)
+	} else if !out.Complete() {
 		_, to := RunWindow(b.res.Batches)
 		out.Suspicions = billing.Suspicions(out.Last.Progress, time.Since(to), out.Last.FilesSeen)
 	}
@@ -241,14 +255,19 @@ func (b *Billing) finish() error {
 	rep := b.Collector.Report()
 	rep.Emulated = b.emulated
 	rep.Source = b.source
-	b.res.Billing = &rep
-	ops := b.Client.Ops()
-	if prev := b.res.BillingOps; prev != nil { // a refresh adds to earlier polls
-		ops.ClassA += prev.ClassA
-		ops.ClassB += prev.ClassB
+	if b.tail != nil {
+		amendTailReport(&rep, b.tail.Path(), b.tail.Stats())
 	}
-	b.res.BillingOps = &report.BillingOps{ClassA: ops.ClassA, ClassB: ops.ClassB, CostUSD: ops.CostUSD(),
-		Prices: fmt.Sprintf("R2 Standard: $%.2f/M Class A, $%.2f/M Class B, list price", r2.PriceClassAPerMillion, r2.PriceClassBPerMillion)}
+	b.res.Billing = &rep
+	if b.Client != nil { // R2 (or the emulator's S3); a tail capture costs no request
+		ops := b.Client.Ops()
+		if prev := b.res.BillingOps; prev != nil { // a refresh adds to earlier polls
+			ops.ClassA += prev.ClassA
+			ops.ClassB += prev.ClassB
+		}
+		b.res.BillingOps = &report.BillingOps{ClassA: ops.ClassA, ClassB: ops.ClassB, CostUSD: ops.CostUSD(),
+			Prices: fmt.Sprintf("R2 Standard: $%.2f/M Class A, $%.2f/M Class B, list price", r2.PriceClassAPerMillion, r2.PriceClassBPerMillion)}
+	}
 	return report.Save(b.path, b.res)
 }
 
@@ -287,6 +306,9 @@ func LocalPollTimeout(cfg config.Config) time.Duration {
 // PollInterval is the billing poll interval: the emulator pushes every
 // LocalPushInterval, so it is polled twice as often unless the user chose.
 func PollInterval(cfg config.Config, t *Target) time.Duration {
+	if cfg.Billing == BillingTail {
+		return tailPollInterval(cfg)
+	}
 	if emulatorBucket(t) != nil && !cfg.PollIntervalSet {
 		return cfg.LocalPushInterval / 2
 	}
@@ -297,6 +319,9 @@ func PollInterval(cfg config.Config, t *Target) time.Duration {
 // every record within one push interval of the run's end, waiting minutes
 // for a missing one would only hide it.
 func PollTimeout(cfg config.Config, t *Target) time.Duration {
+	if cfg.Billing == BillingTail {
+		return tailPollTimeout(cfg)
+	}
 	if emulatorBucket(t) != nil && !cfg.PollTimeoutSet {
 		return LocalPollTimeout(cfg)
 	}
