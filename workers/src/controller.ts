@@ -101,7 +101,7 @@ export class PerformanceController extends DurableObject<Env> {
   private async runBatch(ws: WebSocket, att: Attachment, req: RunBatch): Promise<void> {
     const mode = req.mode;
     if (!isMode(mode)) return;
-    const origin = this.env.ORIGIN_DO.get(this.env.ORIGIN_DO.idFromName(originName(mode)));
+    const origin = this.env.ORIGIN_DO.getByName(originName(mode));
     const controllerId = this.ctx.id.toString();
     // The guard sits past the origin's backstop: it only fires when the chain
     // itself is broken (no result and no backstop report).

@@ -32,7 +32,7 @@ const EXECUTOR_FETCH_GRACE_MS = 1_000;
 
 /**
  * OriginDO: the Durable Object that needs the slow fetch. One instance per
- * approach (idFromName("origin-<mode>")).
+ * approach (getByName("origin-<mode>")).
  *
  * - direct:    startOp fetches the upstream itself, consumes the body and
  *              returns: this DO's invocation lasts as long as the upstream.
@@ -92,10 +92,7 @@ export class OriginDO extends DurableObject<Env> {
           break;
         }
         case "current": {
-          const orch = this.env.FETCH_ORCHESTRATOR.get(
-            this.env.FETCH_ORCHESTRATOR.idFromName(ORCHESTRATOR_NAME),
-          );
-          await orch.enqueue(job);
+          await this.env.FETCH_ORCHESTRATOR.getByName(ORCHESTRATOR_NAME).enqueue(job);
           break;
         }
       }
