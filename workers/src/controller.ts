@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   GUARD_SLACK_MS,
   MAX_ERROR_MESSAGES,

@@ -1,5 +1,4 @@
 import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   ORCHESTRATOR_NAME,
   errorMessage,

@@ -59,7 +59,6 @@
  * batch as a whole) so Logpush records can be attributed exactly.
  */
 
-import type { Env } from "./env";
 import { PATTERNS } from "./protocol";
 import { handleDelay } from "./upstream";
 

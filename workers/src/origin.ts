@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   ORCHESTRATOR_NAME,
   TIMEOUT_ERROR,
