@@ -1,9 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import {
-  GUARD_SLACK_MS,
   MAX_ERROR_MESSAGES,
   decodeRunBatch,
   errorMessage,
+  guardSlackMs,
   isMode,
   originName,
   tag,
@@ -104,7 +104,7 @@ export class PerformanceController extends DurableObject<Env> {
     const controllerId = this.ctx.id.toString();
     // The guard sits past the origin's backstop: it only fires when the chain
     // itself is broken (no result and no backstop report).
-    const guardMs = req.timeoutMs + GUARD_SLACK_MS;
+    const guardMs = req.timeoutMs + guardSlackMs(this.env.GUARD_SLACK_MS);
 
     if (!this.send(ws, { type: "batch-started", mode, count: req.count })) return;
     if (!this.send(ws, { type: "timing-start", mode })) return;

@@ -41,8 +41,9 @@
  *   controller.opDone() over RPC, which wakes the controller's loop, which
  *   sends `progress` and starts the next op. The controller, not the origin,
  *   carries the wait — it is measurement infrastructure, billed as its own role.
- *   A guard (timeoutMs + 5 s per op, setTimeout in the controller) turns a
- *   broken chain into an `error` frame instead of silence.
+ *   A guard (timeoutMs + GUARD_SLACK_MS per op, 5 s unless the var says
+ *   otherwise; setTimeout in the controller) turns a broken chain into an
+ *   `error` frame instead of silence.
  *
  * The upstream: the origin / executor fetch `<client base URL>/delay/{ms}`
  * through the SELF service binding (this same Worker's default handler), so

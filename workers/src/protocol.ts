@@ -44,8 +44,28 @@ export const MAX_DELAY_MS = 30_000;
 export const DEFAULT_DURATION_MS = 100;
 /** How long past the upstream delay the origin waits for a proxied result before its backstop fires. */
 export const DEFAULT_BACKSTOP_SLACK_MS = 30_000;
-/** How long past the backstop the controller waits before it declares the chain stuck. */
-export const GUARD_SLACK_MS = 5_000;
+/**
+ * How long past the backstop the controller waits before it declares the chain
+ * stuck, unless the GUARD_SLACK_MS var says otherwise (wrangler.jsonc sets this
+ * same 5000; the vitest config sets a short one so the stuck-chain test is quick).
+ */
+export const DEFAULT_GUARD_SLACK_MS = 5_000;
+/** Largest GUARD_SLACK_MS honoured. */
+export const MAX_GUARD_SLACK_MS = 300_000;
+
+/**
+ * The guard slack from the GUARD_SLACK_MS var: a whole number of ms in
+ * 0..MAX_GUARD_SLACK_MS, as a JSON number (wrangler.jsonc) or a decimal string
+ * (`wrangler dev --var GUARD_SLACK_MS:1000`, a dashboard text var). Anything
+ * else (absent, empty, negative, fractional, too large) gives the default.
+ */
+export function guardSlackMs(raw: unknown): number {
+  let n: number | undefined;
+  if (typeof raw === "number") n = raw;
+  else if (typeof raw === "string" && /^\s*\d+\s*$/.test(raw)) n = Number.parseInt(raw, 10);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > MAX_GUARD_SLACK_MS) return DEFAULT_GUARD_SLACK_MS;
+  return n;
+}
 /** Largest timeoutMs a client may ask for. */
 export const MAX_TIMEOUT_MS = 300_000;
 /** Largest count per batch (a sanity bound, not a protocol rule). */
