@@ -83,11 +83,18 @@ describe.each(MODES)("approach %s end to end over the WebSocket", (mode) => {
     expect(batchMs).toBeGreaterThanOrEqual(count * durationMs - 5);
 
     // Every invocation of every op logged the batch tag (op -1 = batch level).
-    const tags = tagsFor(batchId);
-    expect(tags.get(-1)).toBeGreaterThanOrEqual(1);
-    for (let op = 0; op < count; op++) {
-      expect(tags.get(op), `tags of op ${op}`).toBe(TAGS_PER_OP[mode]);
-    }
+    // The last op's tail (current's delivery report to the orchestrator) may
+    // still be under way after batch-complete, so wait for it a little.
+    await vi.waitFor(
+      () => {
+        const tags = tagsFor(batchId);
+        expect(tags.get(-1)).toBeGreaterThanOrEqual(1);
+        for (let op = 0; op < count; op++) {
+          expect(tags.get(op), `tags of op ${op}`).toBe(TAGS_PER_OP[mode]);
+        }
+      },
+      { timeout: 3000, interval: 50 },
+    );
   });
 
   it("counts an upstream 500 as an op error with a message", async () => {
