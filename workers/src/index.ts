@@ -17,7 +17,10 @@
  *
  * Op flow per approach (→ is an RPC or fetch; each [..] is one invocation):
  *   direct:    controller → [origin startOp] → upstream; the origin awaits the
- *              upstream and consumes the body, then returns.
+ *              upstream and consumes the body, clears the fetch's abort timer,
+ *              then returns.
+ *   direct-timer: the same, but the abort timer (AbortSignal.timeout of the
+ *              backstop) stays pending in the origin after it returns.
  *   simple:    controller → [origin startOp: pending in storage + alarm] →
  *              [executor executeFetch: ack; waitUntil → upstream] →
  *              [origin deliverResult] → [controller opDone]

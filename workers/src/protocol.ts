@@ -2,7 +2,11 @@
 // pass to each other over RPC. The WebSocket side matches DESIGN.md and the Go
 // package internal/protocol; wording of errors matches the Go emulator.
 
-/** The approaches this Worker offers, in /patterns order. */
+/**
+ * The approaches this Worker offers, in /patterns order. `optional: true`
+ * marks a variant that pfx-tui runs only when named (--approaches) or ticked,
+ * not by default.
+ */
 export const PATTERNS = [
   {
     mode: "direct",
@@ -27,6 +31,15 @@ export const PATTERNS = [
     name: "proxyFetchSimple (RpcTarget)",
     description:
       "Like simple, but the origin calls an RpcTarget returned by the executor entrypoint instead of an entrypoint method.",
+  },
+  {
+    mode: "direct-timer",
+    name: "Direct Fetch (pending timer)",
+    description:
+      "Like direct, but the fetch's AbortSignal.timeout(d + 30 s) stays pending after the fetch ends, as direct once did; " +
+      "a pending timer can keep the origin DO from hibernating and so be billed. It exists to measure that cost against the fair direct baseline.",
+    // Not run unless asked for (pfx-tui --approaches, or ticked in its setup screen).
+    optional: true,
   },
 ] as const;
 

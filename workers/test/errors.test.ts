@@ -9,7 +9,7 @@ describe("protocol errors", () => {
   it("answers an unknown mode with the Lumenize wording", async () => {
     const run = await runBatch({ action: "run-batch", mode: "bogus", count: 3 });
     expect(run.frames.map((r) => r.frame)).toEqual([
-      { type: "error", error: "Unknown mode: bogus. Available: direct, current, simple, rpctarget" },
+      { type: "error", error: "Unknown mode: bogus. Available: direct, current, simple, rpctarget, direct-timer" },
     ]);
   });
 
