@@ -155,6 +155,11 @@ type Pattern struct {
 	Mode        string `json:"mode"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Optional marks a variant run only when asked for (--approaches, or
+	// ticked in the TUI's setup), not among "every approach the target
+	// offers": a diagnostic variant such as direct-timer, or another name for
+	// an approach already offered (the local target's proxyfetch).
+	Optional bool `json:"optional,omitempty"`
 }
 
 // Patterns is the body of GET /patterns.
@@ -167,6 +172,22 @@ func (p Patterns) Modes() []string {
 	out := make([]string, len(p.Patterns))
 	for i, x := range p.Patterns {
 		out[i] = x.Mode
+	}
+	return out
+}
+
+// DefaultModes lists the wire names of the patterns that are not Optional,
+// in the target's order: what runs when no approach is named. A target
+// whose every pattern is optional gets them all.
+func (p Patterns) DefaultModes() []string {
+	var out []string
+	for _, x := range p.Patterns {
+		if !x.Optional {
+			out = append(out, x.Mode)
+		}
+	}
+	if len(out) == 0 {
+		return p.Modes()
 	}
 	return out
 }

@@ -87,6 +87,16 @@ func TestResolveApproachesAndRunWindow(t *testing.T) {
 	if got := ResolveApproaches(cfg, tgt).Approaches; !reflect.DeepEqual(got, []string{"simple"}) {
 		t.Errorf("chosen: %v", got)
 	}
+	// Optional patterns run only when named.
+	opt := &Target{Info: runner.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}, {Mode: "direct-timer", Optional: true}, {Mode: "simple"}}}}
+	cfg.AllApproaches = true
+	if got := ResolveApproaches(cfg, opt).Approaches; !reflect.DeepEqual(got, []string{"direct", "simple"}) {
+		t.Errorf("all but optional: %v", got)
+	}
+	cfg.AllApproaches, cfg.Approaches = false, []string{"direct", "direct-timer"}
+	if got := ResolveApproaches(cfg, opt).Approaches; !reflect.DeepEqual(got, []string{"direct", "direct-timer"}) {
+		t.Errorf("named optional: %v", got)
+	}
 	t0 := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
 	from, to := RunWindow([]runner.BatchResult{{StartedAt: t0.Add(time.Minute), EndedAt: t0.Add(2 * time.Minute)}, {StartedAt: t0, EndedAt: t0.Add(30 * time.Second)}})
 	if !from.Equal(t0) || !to.Equal(t0.Add(2*time.Minute)) {
