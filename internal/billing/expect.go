@@ -54,7 +54,8 @@ func (e Expectations) expects(approach, role string) bool {
 //	controller  1 WebSocket upgrade + 1 hibernatable_web_socket (the batch),
 //	            + n op-done notices (worker_rpc) for current and simple
 //	upstream    n fetch of /delay/ (Entrypoint empty)
-//	direct      origin n (the op)
+//	direct      origin n (the op); direct-timer the same (its pending timer
+//	            makes no record)
 //	simple      origin 2n (the op + the result), executor n
 //	current     origin 2n, orchestrator 3n (enqueue, dispatch alarm,
 //	            delivery report), executor n
@@ -71,6 +72,8 @@ func LocalExpectations() Expectations {
 	}
 	direct := harness(false)
 	direct[RoleOrigin] = Expect{PerOp: 1}
+	directTimer := harness(false)
+	directTimer[RoleOrigin] = Expect{PerOp: 1}
 	simple := harness(true)
 	simple[RoleOrigin] = Expect{PerOp: 2}
 	simple[RoleExecutor] = Expect{PerOp: 1}
@@ -78,7 +81,7 @@ func LocalExpectations() Expectations {
 	current[RoleOrigin] = Expect{PerOp: 2}
 	current[RoleOrchestrator] = Expect{PerOp: 3}
 	current[RoleExecutor] = Expect{PerOp: 1}
-	return Expectations{"direct": direct, "simple": simple, "current": current}
+	return Expectations{"direct": direct, "direct-timer": directTimer, "simple": simple, "current": current}
 }
 
 // WorkersExpectations is the record pattern of our workers/ on Cloudflare,

@@ -88,10 +88,11 @@ func DefaultPrices() Prices {
 		},
 		RowsWrittenPerOp: map[string]float64{
 			// Counted from workers/src: storage.kv.put/delete calls per op.
-			"direct":    0, // no storage
-			"current":   5, // origin pending put + delete; orchestrator queue put, dispatched put, delete
-			"simple":    2, // origin pending put + delete (the atomic cancel)
-			"rpctarget": 2, // as simple
+			"direct":       0, // no storage
+			"direct-timer": 0, // as direct
+			"current":      5, // origin pending put + delete; orchestrator queue put, dispatched put, delete
+			"simple":       2, // origin pending put + delete (the atomic cancel)
+			"rpctarget":    2, // as simple
 		},
 	}
 }

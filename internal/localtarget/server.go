@@ -8,6 +8,8 @@
 // The op flow per approach (→ is an HTTP hop; [x] is an invocation):
 //
 //	direct:  controller → [origin rpc] → upstream; origin consumes the body
+//	direct-timer: as direct, and the origin keeps a pending abort timer until
+//	         d + BackstopSlack after the op started (recorded as Activity)
 //	simple:  controller → [origin rpc] → [executor rpc] acks, then in the
 //	         background → upstream → [origin rpc: result] → [controller rpc: op done];
 //	         the origin arms a timeout backstop ([origin alarm] if it fires)
@@ -58,11 +60,14 @@ type Options struct {
 	S3Addr string
 }
 
-// Modes the emulator offers, in /patterns order.
+// Modes the emulator offers, in /patterns order; the optional ones run only
+// when named.
 var Patterns = []protocol.Pattern{
 	{Mode: "direct", Name: "Direct Fetch", Description: "The origin DO fetches the upstream itself and pays wall-clock duration while it waits (baseline)."},
 	{Mode: "current", Name: "proxyFetch (Orchestrator)", Description: "Origin DO → Orchestrator DO (queue + alarm) → executor Worker → result back to the origin DO over RPC."},
 	{Mode: "simple", Name: "proxyFetchSimple", Description: "Origin DO → executor Worker → result back to the origin DO; an alarm is the timeout backstop."},
+	{Mode: "direct-timer", Name: "Direct Fetch (pending timer)", Optional: true, Description: "Like direct, but the fetch's abort timer (AbortSignal.timeout(d + 30 s)) stays pending after the fetch ends, " +
+		"as direct once did; a pending timer can keep the origin DO from hibernating and so be billed. It exists to measure that cost against the fair direct baseline."},
 }
 
 // Server is a running emulator.

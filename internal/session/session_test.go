@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
@@ -121,8 +122,14 @@ func TestOpenTargetLocalIsEmulatedAndCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tgt.Emulated() || tgt.Local == nil || len(tgt.Modes()) != 3 || emulatorBucket(tgt) == nil {
+	if !tgt.Emulated() || tgt.Local == nil || len(tgt.Modes()) != len(localtarget.Patterns) || emulatorBucket(tgt) == nil {
 		t.Errorf("local target: %+v", tgt)
+	}
+	// By default the local target runs its three approaches, not the optional variants.
+	all := cfg
+	all.AllApproaches = true
+	if got := ResolveApproaches(all, tgt).Approaches; !reflect.DeepEqual(got, []string{"direct", "current", "simple"}) {
+		t.Errorf("default approaches on the local target: %v", got)
 	}
 	url := tgt.URL
 	tgt.Close()
