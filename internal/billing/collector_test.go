@@ -346,14 +346,14 @@ func TestWarmupSeparation(t *testing.T) {
 func TestCompleteness(t *testing.T) {
 	batches := []runner.BatchResult{
 		batch("c-000", "direct", 100, 2, 0, 1000),
-		batch("c-001", "proxyfetch", 100, 2, 1000, 2000), // a Lumenize approach
+		batch("c-001", "other", 100, 2, 1000, 2000), // records unknown (e.g. a Lumenize server's approach)
 	}
 	c := NewCollector(batches, Options{})
 	p := c.Progress()
 	if p.Complete {
 		t.Fatal("complete with no records")
 	}
-	any, ok := count(p, "proxyfetch", 100, RoleAny)
+	any, ok := count(p, "other", 100, RoleAny)
 	if !ok || any.Expected != ExpectedUnknown || any.Matched != 0 {
 		t.Errorf("unknown approach row %+v", any)
 	}
@@ -375,11 +375,11 @@ func TestCompleteness(t *testing.T) {
 	// The unknown approach's records are matched and reported, never blocking.
 	c.AddRecord(tagged(rec("OriginDO", 1500, 100, 1), "c-001", 0))
 	p = c.Progress()
-	o, _ := count(p, "proxyfetch", 100, RoleOrigin)
+	o, _ := count(p, "other", 100, RoleOrigin)
 	if !p.Complete || o.Matched != 1 || o.Expected != ExpectedUnknown {
 		t.Errorf("complete %v, row %+v", p.Complete, o)
 	}
-	if _, ok := count(p, "proxyfetch", 100, RoleAny); ok {
+	if _, ok := count(p, "other", 100, RoleAny); ok {
 		t.Error("the 'any' row stays once records came in")
 	}
 

@@ -115,14 +115,14 @@ func TestCostModelMissingTiming(t *testing.T) {
 	costs := []CellCost{
 		CostOf(CellFigures{Approach: "direct", DurationMs: 100, Ops: 4, Roles: []RoleFigures{none}}, p),
 		CostOf(CellFigures{Approach: "simple", DurationMs: 100, Ops: 4, Roles: []RoleFigures{role(RoleOrigin, 8, 80, 8)}}, p),
-		CostOf(CellFigures{Approach: "proxyfetch", DurationMs: 100, Ops: 4, Roles: []RoleFigures{role(RoleOrigin, 8, 80, 8)}}, p),
+		CostOf(CellFigures{Approach: "other", DurationMs: 100, Ops: 4, Roles: []RoleFigures{role(RoleOrigin, 8, 80, 8)}}, p),
 	}
 	CompareToDirect(costs)
 	if len(costs[0].Missing) != 1 || costs[0].Missing[0] != "origin WallTimeMs" || costs[1].SavingsVsDirect != nil {
 		t.Errorf("no timing: %+v / %+v", costs[0], costs[1])
 	}
 	// An approach missing from rowsWrittenPerOp is costed with 0 rows, said so.
-	if len(costs[2].Missing) != 1 || !strings.HasPrefix(costs[2].Missing[0], "rowsWrittenPerOp.proxyfetch") {
+	if len(costs[2].Missing) != 1 || !strings.HasPrefix(costs[2].Missing[0], "rowsWrittenPerOp.other") {
 		t.Errorf("unknown approach: %+v", costs[2])
 	}
 	if z := CostOf(CellFigures{Approach: "direct", DurationMs: 100}, p); len(z.Missing) != 1 || z.DollarsPerMillionOps.Total != 0 {

@@ -56,7 +56,8 @@ func (e Expectations) expects(approach, role string) bool {
 //	upstream    n fetch of /delay/ (Entrypoint empty)
 //	direct      origin n (the op); direct-timer the same (its pending timer
 //	            makes no record)
-//	simple      origin 2n (the op + the result), executor n
+//	simple      origin 2n (the op + the result), executor n; proxyfetch
+//	            (the original tooling's name for simple) the same
 //	current     origin 2n, orchestrator 3n (enqueue, dispatch alarm,
 //	            delivery report), executor n
 //
@@ -81,7 +82,11 @@ func LocalExpectations() Expectations {
 	current[RoleOrigin] = Expect{PerOp: 2}
 	current[RoleOrchestrator] = Expect{PerOp: 3}
 	current[RoleExecutor] = Expect{PerOp: 1}
-	return Expectations{"direct": direct, "direct-timer": directTimer, "simple": simple, "current": current}
+	proxyfetch := map[string]Expect{}
+	for role, x := range simple {
+		proxyfetch[role] = x
+	}
+	return Expectations{"direct": direct, "direct-timer": directTimer, "simple": simple, "proxyfetch": proxyfetch, "current": current}
 }
 
 // WorkersExpectations is the record pattern of our workers/ on Cloudflare,
@@ -91,9 +96,13 @@ func LocalExpectations() Expectations {
 // (webSocketClose, since the runner closes with a close frame); rpctarget
 // is taken to produce what simple does (calls on the returned RpcTarget
 // belong to the same RPC session). Completeness needs matched ≥ expected,
-// so an extra record never blocks it.
+// so an extra record never blocks it. proxyfetch is left unknown: workers/
+// has none, so on a target by URL it is a Lumenize server's, whose records
+// we do not know (the local target's, reached by URL, bills with
+// LocalExpectations).
 func WorkersExpectations() Expectations {
 	e := LocalExpectations()
+	delete(e, "proxyfetch")
 	e["rpctarget"] = map[string]Expect{}
 	for role, x := range e["simple"] {
 		e["rpctarget"][role] = x

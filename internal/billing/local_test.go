@@ -78,7 +78,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 	}
 	const ops = 3
 	plan := runner.Plan{
-		Approaches: []string{"direct", "current", "simple", "direct-timer"},
+		Approaches: []string{"direct", "current", "simple", "direct-timer", "proxyfetch"},
 		Durations:  []time.Duration{20 * time.Millisecond, 60 * time.Millisecond},
 		Batches:    1, Ops: ops, Warmup: 2, Order: runner.OrderInterleave,
 	}
@@ -92,9 +92,10 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 		}
 		p := c.Progress()
 		rep := c.Report()
-		// 4 approaches × 2 durations; roles: direct 3, direct-timer 3, simple 4, current 5.
-		if len(p.Counts) != 2*(3+3+4+5) {
-			t.Errorf("%d count rows, want 30: %+v", len(p.Counts), p.Counts)
+		// 5 approaches × 2 durations; roles: direct 3, direct-timer 3, simple 4,
+		// proxyfetch 4, current 5.
+		if len(p.Counts) != 2*(3+3+4+4+5) {
+			t.Errorf("%d count rows, want 38: %+v", len(p.Counts), p.Counts)
 		}
 		off := 0 // records in the wrong cell or role
 		for _, row := range p.Counts {
@@ -136,7 +137,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 			}
 		}
 		// Warmups (2 ops each, at 20ms) are attributed but kept apart.
-		if len(rep.Warmup) != 4 {
+		if len(rep.Warmup) != 5 {
 			t.Fatalf("warmup cells %d", len(rep.Warmup))
 		}
 		for _, w := range rep.Warmup {
@@ -153,7 +154,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 		if rep.Records.Warmup+rep.Records.Measured != len(recs) {
 			t.Errorf("warmup %d + measured %d != %d", rep.Records.Warmup, rep.Records.Measured, len(recs))
 		}
-		if len(rep.Costs) != 8 || len(rep.BreakEvens) != 3 {
+		if len(rep.Costs) != 10 || len(rep.BreakEvens) != 4 {
 			t.Errorf("costs %d break-evens %d", len(rep.Costs), len(rep.BreakEvens))
 		}
 		for _, cost := range rep.Costs {

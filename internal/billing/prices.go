@@ -92,6 +92,7 @@ func DefaultPrices() Prices {
 			"direct-timer": 0, // as direct
 			"current":      5, // origin pending put + delete; orchestrator queue put, dispatched put, delete
 			"simple":       2, // origin pending put + delete (the atomic cancel)
+			"proxyfetch":   2, // the local target's proxyfetch is simple
 			"rpctarget":    2, // as simple
 		},
 	}

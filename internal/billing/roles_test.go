@@ -151,7 +151,9 @@ func TestExpectations(t *testing.T) {
 		{"simple", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleExecutor: 10}, true},
 		// current, 10 ops: orchestrator 3×10 (enqueue, alarm, delivery report).
 		{"current", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleOrchestrator: 30, RoleExecutor: 10}, true},
-		{"proxyfetch", 10, nil, false},
+		// proxyfetch is the local target's other name for simple.
+		{"proxyfetch", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleExecutor: 10}, true},
+		{"bogus", 10, nil, false},
 	}
 	for _, tt := range tests {
 		got, known := e.For(tt.approach, tt.ops)
@@ -170,6 +172,10 @@ func TestExpectations(t *testing.T) {
 	// Cloudflare adds the entry record and webSocketClose per batch.
 	if got[RoleEntry] != 1 || got[RoleController] != 13 || got[RoleExecutor] != 10 || got[RoleOrigin] != 20 {
 		t.Errorf("workers rpctarget: %v", got)
+	}
+	// On a target by URL, proxyfetch is a Lumenize server's: unknown.
+	if got, known := w.For("proxyfetch", 10); known || got != nil {
+		t.Errorf("workers proxyfetch: %v %v", got, known)
 	}
 	if got, _ := w.For("direct-timer", 10); got[RoleEntry] != 1 || got[RoleController] != 3 || got[RoleOrigin] != 10 || got[RoleUpstream] != 10 || len(got) != 4 {
 		t.Errorf("workers direct-timer: %v", got)

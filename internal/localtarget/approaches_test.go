@@ -2,6 +2,7 @@ package localtarget_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -170,4 +171,93 @@ func equalCounts(a, b map[string]int) bool {
 		}
 	}
 	return true
+}
+
+func TestProxyfetchRunsExactlyAsSimple(t *testing.T) {
+	srv, err := localtarget.Start(localtarget.Options{PushInterval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	var pf *protocol.Pattern
+	p := getPatterns(t, srv)
+	for i := range p.Patterns {
+		if p.Patterns[i].Mode == "proxyfetch" {
+			pf = &p.Patterns[i]
+		}
+	}
+	if pf == nil || !pf.Optional || !strings.Contains(pf.Description, "@lumenize/for-experiments") || !strings.Contains(pf.Description, "simple") {
+		t.Fatalf("proxyfetch in /patterns: %+v", pf)
+	}
+	if got := p.DefaultModes(); strings.Join(got, ",") != "direct,current,simple" {
+		t.Errorf("default modes %v", got)
+	}
+
+	const ops = 3
+	for _, mode := range []string{"proxyfetch", "simple"} {
+		frames, _, _ := wsBatch(t, srv, protocol.NewRunBatch(mode, ops, 20, "pf-"+mode))
+		want := []string{protocol.TypeBatchStarted, protocol.TypeTimingStart, protocol.TypeProgress, protocol.TypeProgress, protocol.TypeProgress, protocol.TypeTimingEnd, protocol.TypeBatchComplete}
+		var got []string
+		for _, f := range frames {
+			got = append(got, f.Type)
+			if f.Mode != "" && f.Mode != mode {
+				t.Errorf("%s: frame %+v names mode %q", mode, f, f.Mode)
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(want, " ") || lastFrame(t, frames).Completed != ops {
+			t.Errorf("%s frames: %+v", mode, frames)
+		}
+	}
+	waitQuiet(srv)
+	want := map[string]int{"OriginDO op": ops, "FetchExecutor fetch": ops, " upstream": ops, "OriginDO result": ops, "PerformanceController opdone": ops}
+	for _, mode := range []string{"proxyfetch", "simple"} {
+		if got := invocations(srv, "pf-"+mode); !equalCounts(got, want) {
+			t.Errorf("%s invocations %v, want %v", mode, got, want)
+		}
+	}
+	if n := len(srv.Traces().Activity()); n != 0 {
+		t.Errorf("proxied approaches recorded %d activity entries", n)
+	}
+}
+
+func TestDefaultDelayForARunBatchWithoutDurationMs(t *testing.T) {
+	for _, c := range []struct {
+		opt  time.Duration
+		want int // ms
+	}{{0, 100}, {250 * time.Millisecond, 250}, {-1, 0}} {
+		srv, err := localtarget.Start(localtarget.Options{DefaultDelay: c.opt, PushInterval: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As Lumenize's client sends it: no durationMs, no batchId.
+		frames, start, end := wsBatch(t, srv, map[string]any{"action": "run-batch", "mode": "proxyfetch", "count": 2})
+		if f := lastFrame(t, frames); f.Type != protocol.TypeBatchComplete || f.Completed != 2 {
+			t.Errorf("default delay %s: %+v", c.opt, frames)
+		}
+		if took := end.Sub(start); took < 2*time.Duration(c.want)*time.Millisecond {
+			t.Errorf("default delay %s: batch took %s, want ≥ 2 × %dms", c.opt, took, c.want)
+		}
+		waitQuiet(srv)
+		recs, _ := srv.Traces().Since(0)
+		delays := 0
+		for _, r := range recs {
+			if r.Event != nil && r.Event.Request != nil && strings.HasPrefix(r.Event.Request.URL, protocol.PathDelay) {
+				delays++
+				if !strings.HasPrefix(r.Event.Request.URL, fmt.Sprintf("%s%d?", protocol.PathDelay, c.want)) {
+					t.Errorf("default delay %s: upstream %s, want %s%d", c.opt, r.Event.Request.URL, protocol.PathDelay, c.want)
+				}
+			}
+		}
+		if delays != 2 {
+			t.Errorf("default delay %s: %d upstream fetches", c.opt, delays)
+		}
+		_ = srv.Close()
+	}
+	for _, bad := range []time.Duration{1500 * time.Microsecond, 30*time.Second + time.Millisecond} {
+		if srv, err := localtarget.Start(localtarget.Options{DefaultDelay: bad}); err == nil {
+			_ = srv.Close()
+			t.Errorf("default delay %s accepted", bad)
+		}
+	}
 }

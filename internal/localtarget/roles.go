@@ -79,7 +79,7 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		}
 		inv.respond(http.StatusOK)
 		writeJSON(w, http.StatusOK, resp)
-	case "simple", "current":
+	case "simple", "proxyfetch", "current":
 		key := opKey(req.BatchID, req.Op)
 		p := &pendingOp{batchID: req.BatchID, op: req.Op}
 		o.mu.Lock()
@@ -88,10 +88,8 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		p.timer = time.AfterFunc(backstop, func() { o.alarm(key) })
 		o.mu.Unlock()
 		job := fetchJob{BatchID: req.BatchID, Op: req.Op, URL: url, ReplyTo: s.base + "/_do/origin/" + o.mode + "/result"}
-		var target string
-		if o.mode == "simple" {
-			target = s.base + "/_do/executor/fetch"
-		} else {
+		target := s.base + "/_do/executor/fetch" // simple, proxyfetch
+		if o.mode == "current" {
 			target = s.base + "/_do/orchestrator/enqueue"
 		}
 		if _, err := s.hop(r.Context(), inv, http.MethodPost, target, job, nil); err != nil {
