@@ -270,7 +270,7 @@ func TestDefaultPrices(t *testing.T) {
 	if p.Date != "2026-01-07" || !strings.Contains(p.Source, "developers.cloudflare.com") || p.Validate() != nil {
 		t.Errorf("%+v", p)
 	}
-	// DESIGN.md's table.
+	// The published figures (PricesSource).
 	if p.WorkersRequestsPerMillion != 0.30 || p.WorkersCPUPerMillionMs != 0.02 || p.DORequestsPerMillion != 0.15 ||
 		p.DODurationPerMillionGBs != 12.50 || p.SQLiteRowsWrittenPerMillion != 1.00 || p.SQLiteRowsReadPerMillion != 0.001 ||
 		p.DOMemoryGB != 0.128 || p.Included != (Included{10e6, 30e6, 1e6, 400_000, 50e6, 25e9}) {

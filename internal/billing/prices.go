@@ -65,8 +65,8 @@ const PricesSource = "Cloudflare Workers paid plan, published prices: " +
 	"https://developers.cloudflare.com/durable-objects/platform/pricing/ " +
 	"(SQLite storage billed from 2026-01-07)"
 
-// DefaultPrices is the table of DESIGN.md. Each call returns a fresh copy,
-// so callers may change it.
+// DefaultPrices is the table of those published prices (PricesSource, as of
+// PricesDate). Each call returns a fresh copy, so callers may change it.
 func DefaultPrices() Prices {
 	return Prices{
 		Date:                        PricesDate,

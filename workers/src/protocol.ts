@@ -1,6 +1,6 @@
 // Wire protocol (client ⇄ PerformanceController) and the messages the roles
-// pass to each other over RPC. The WebSocket side matches DESIGN.md and the Go
-// package internal/protocol; wording of errors matches the Go emulator.
+// pass to each other over RPC. The WebSocket side matches the Go package
+// internal/protocol; wording of errors matches the Go emulator.
 
 /**
  * The approaches this Worker offers, in /patterns order. `optional: true`
