@@ -131,7 +131,7 @@ func (c *Collector) notes(aggs []*cellAgg) []string {
 			human(p.Included.WorkersRequests), human(p.Included.WorkersCPUMs), human(p.Included.DORequests), human(p.Included.DOGBs), human(p.Included.SQLiteRowsWritten)),
 		fmt.Sprintf("DO duration = Σ WallTimeMs of origin and orchestrator invocations / 1000 × %g GB; summing per-invocation WallTimeMs over-counts requests that overlap on one DO, which is billed once for that time", p.DOMemoryGB),
 		"DO requests count every origin and orchestrator invocation (HTTP, RPC, alarm); Workers are not billed for wall time (waitUntil included), so the executor costs its CPUTimeMs and requests only",
-		"SQLite rows written per op are estimates from the approaches' code, not measured: " + rowsList(p.RowsWrittenPerOp),
+		"SQLite rows written per op are estimates from the approaches' code, not measured: " + rowsList(p.RowsWrittenPerOp, aggs),
 		"harness roles (controller, upstream, entry) are measurement infrastructure: excluded from each approach's cost, totalled under harness",
 	}
 	failed := map[string]int{}
@@ -155,13 +155,17 @@ func (c *Collector) notes(aggs []*cellAgg) []string {
 	return notes
 }
 
-func rowsList(m map[string]float64) string {
-	if len(m) == 0 {
-		return "none given (counted as 0)"
+// rowsList names the estimates of the run's approaches (those without one
+// are named by their cost's Missing note).
+func rowsList(m map[string]float64, aggs []*cellAgg) string {
+	var keys []string
+	for _, a := range aggs {
+		if _, ok := m[a.key.approach]; ok && !slices.Contains(keys, a.key.approach) {
+			keys = append(keys, a.key.approach)
+		}
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	if len(keys) == 0 {
+		return "none given (counted as 0)"
 	}
 	slices.Sort(keys)
 	parts := make([]string, len(keys))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
@@ -92,7 +93,7 @@ func TestRunnerUnknownMode(t *testing.T) {
 		t.Fatalf("results = %d", len(done.Results))
 	}
 	b := done.Results[0]
-	if b.Status != runner.StatusError || b.Failure != "server error: Unknown mode: bogus. Available: direct, current, simple" {
+	if want := "server error: " + protocol.UnknownModeError("bogus", protocol.Patterns{Patterns: localtarget.Patterns}.Modes()); b.Status != runner.StatusError || b.Failure != want {
 		t.Errorf("bogus batch: %s %q", b.Status, b.Failure)
 	}
 	if done.Results[1].Status != runner.StatusOK {
