@@ -434,3 +434,19 @@ func TestDefaultPrices(t *testing.T) {
 		t.Errorf("%+v", p)
 	}
 }
+
+// Every approach whose records are known has a rows-written estimate, so no
+// cost of ours is ever "counted as 0"; the direct variants write nothing.
+func TestDefaultPricesCoverEveryKnownApproach(t *testing.T) {
+	rows := DefaultPrices().RowsWrittenPerOp
+	for _, e := range []Expectations{LocalExpectations(), WorkersExpectations()} {
+		for approach := range e {
+			if _, ok := rows[approach]; !ok {
+				t.Errorf("no rowsWrittenPerOp for %s", approach)
+			}
+		}
+	}
+	if rows["direct"] != 0 || rows["direct-timer"] != 0 {
+		t.Errorf("direct %v, direct-timer %v", rows["direct"], rows["direct-timer"])
+	}
+}

@@ -81,7 +81,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 	}
 	const ops = 3
 	plan := experiment.Plan{
-		Approaches: []string{"direct", "current", "simple"},
+		Approaches: []string{"direct", "current", "simple", "direct-timer", "proxyfetch"},
 		Durations:  []time.Duration{20 * time.Millisecond, 60 * time.Millisecond},
 		Batches:    1, Ops: ops, Warmup: 2, Order: experiment.OrderInterleave,
 	}
@@ -95,9 +95,10 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 		}
 		p := c.Progress()
 		rep := c.Report()
-		// 3 approaches × 2 durations; roles: direct 3, simple 4, current 5.
-		if len(p.Counts) != 2*(3+4+5) {
-			t.Errorf("%d count rows, want 24: %+v", len(p.Counts), p.Counts)
+		// 5 approaches × 2 durations; roles: direct 3, direct-timer 3, simple 4,
+		// proxyfetch 4, current 5.
+		if len(p.Counts) != 2*(3+3+4+4+5) {
+			t.Errorf("%d count rows, want 38: %+v", len(p.Counts), p.Counts)
 		}
 		off := 0 // records in the wrong cell or role
 		for _, row := range p.Counts {
@@ -139,7 +140,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 			}
 		}
 		// Warmups (2 ops each, at 20ms) are attributed but kept apart.
-		if len(rep.Warmup) != 3 {
+		if len(rep.Warmup) != 5 {
 			t.Fatalf("warmup cells %d", len(rep.Warmup))
 		}
 		for _, w := range rep.Warmup {
@@ -156,7 +157,7 @@ func TestLocalTargetMatchesExpectations(t *testing.T) {
 		if rep.Records.Warmup+rep.Records.Measured != len(recs) {
 			t.Errorf("warmup %d + measured %d != %d", rep.Records.Warmup, rep.Records.Measured, len(recs))
 		}
-		if len(rep.Costs) != 6 || wantByTag && (len(rep.BreakEvens) != 2 || len(rep.AllowanceBreakEvens) != 2) {
+		if len(rep.Costs) != 10 || wantByTag && (len(rep.BreakEvens) != 4 || len(rep.AllowanceBreakEvens) != 4) {
 			t.Errorf("costs %d break-evens %d / %d", len(rep.Costs), len(rep.BreakEvens), len(rep.AllowanceBreakEvens))
 		}
 		for _, cost := range rep.Costs {

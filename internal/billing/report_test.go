@@ -1,6 +1,8 @@
 package billing
 
-import "testing"
+import (
+	"testing"
+)
 
 func TestHuman(t *testing.T) {
 	t.Parallel()

@@ -151,6 +151,8 @@ func TestExpectations(t *testing.T) {
 	}{
 		// direct, 10 ops: controller 2 (upgrade + batch), upstream 10, origin 10.
 		{"direct", 10, map[string]int{RoleController: 2, RoleUpstream: 10, RoleOrigin: 10}, true},
+		// direct-timer: the invocations of direct (its pending timer makes no record).
+		{"direct-timer", 10, map[string]int{RoleController: 2, RoleUpstream: 10, RoleOrigin: 10}, true},
 		// simple, 10 ops: controller 2 + 10 op-done, origin 2×10, executor 10.
 		{"simple", 10, map[string]int{RoleController: 12, RoleUpstream: 10, RoleOrigin: 20, RoleExecutor: 10}, true},
 		// current, 10 ops: orchestrator 3×10 (enqueue, alarm, delivery report).
@@ -177,6 +179,13 @@ func TestExpectations(t *testing.T) {
 	// Cloudflare adds the entry record and webSocketClose per batch.
 	if got[RoleEntry] != 1 || got[RoleController] != 13 || got[RoleExecutor] != 10 || got[RoleOrigin] != 20 {
 		t.Errorf("workers rpctarget: %v", got)
+	}
+	// On a target by URL, proxyfetch is a Lumenize server's: unknown.
+	if got, known := w.For("proxyfetch", 10); known || got != nil {
+		t.Errorf("workers proxyfetch: %v %v", got, known)
+	}
+	if got, _ := w.For("direct-timer", 10); got[RoleEntry] != 1 || got[RoleController] != 3 || got[RoleOrigin] != 10 || got[RoleUpstream] != 10 || len(got) != 4 {
+		t.Errorf("workers direct-timer: %v", got)
 	}
 	if d, _ := LocalExpectations().For("direct", 1); d[RoleEntry] != 0 || d[RoleController] != 2 {
 		t.Errorf("WorkersExpectations changed LocalExpectations: %v", d)

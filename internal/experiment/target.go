@@ -72,6 +72,11 @@ type Pattern struct {
 	Mode        string `json:"mode"`
 	Name        string `json:"name"`
 	Description string `json:"description"`
+	// Optional marks a variant run only when asked for (--approaches, or
+	// ticked in the TUI's setup), not among "every approach the target
+	// offers": a diagnostic variant such as direct-timer, or another name for
+	// an approach already offered (the local target's proxyfetch).
+	Optional bool `json:"optional,omitempty"`
 }
 
 // Modes lists the patterns' wire names in the target's order.

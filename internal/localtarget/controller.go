@@ -128,7 +128,7 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 	if req.BatchID == "" {
 		req.BatchID = "anon-" + rayID()
 	}
-	durationMs := 100
+	durationMs := int(s.opts.DefaultDelay / time.Millisecond)
 	if req.DurationMs != nil {
 		durationMs = *req.DurationMs
 	}

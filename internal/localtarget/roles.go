@@ -29,6 +29,10 @@ func newOrigin(s *Server, mode string) *origin {
 
 func opKey(batchID string, op int) string { return fmt.Sprintf("%s/%d", batchID, op) }
 
+// originName names the origin object of an approach, as workers/ does
+// (ORIGIN_DO.getByName("origin-<mode>")).
+func originName(mode string) string { return "origin-" + mode }
+
 // take removes a pending op; only the caller that gets it decides the outcome
 // (the atomic cancel of proxyFetchSimple).
 func (o *origin) take(key string) *pendingOp {
@@ -57,7 +61,17 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 	inv.tag(req.BatchID, req.Op, "op")
 	url := s.upstreamURL(req.BatchID, req.Op, req.DurationMs)
 	switch o.mode {
-	case "direct":
+	case "direct", "direct-timer":
+		if o.mode == "direct-timer" {
+			// AbortSignal.timeout(backstop): armed as the fetch starts, never
+			// cleared, so it outlives the op (direct clears its own at once).
+			start := time.Now()
+			s.traces.addActivity(Activity{
+				Object: EntrypointOrigin + "/" + originName(o.mode), Kind: ActivityPendingTimer,
+				BatchID: req.BatchID, Op: req.Op,
+				Start: start, End: start.Add(time.Duration(req.DurationMs)*time.Millisecond + s.opts.BackstopSlack),
+			})
+		}
 		_, _, err := s.upstreamFetch(r.Context(), inv, url)
 		resp := opResponse{}
 		if err != nil {
@@ -65,7 +79,7 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		}
 		inv.respond(http.StatusOK)
 		writeJSON(w, http.StatusOK, resp)
-	case "simple", "current":
+	case "simple", "proxyfetch", "current":
 		key := opKey(req.BatchID, req.Op)
 		p := &pendingOp{batchID: req.BatchID, op: req.Op}
 		o.mu.Lock()
@@ -74,10 +88,8 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		p.timer = time.AfterFunc(backstop, func() { o.alarm(key) })
 		o.mu.Unlock()
 		job := fetchJob{BatchID: req.BatchID, Op: req.Op, URL: url, ReplyTo: s.base + "/_do/origin/" + o.mode + "/result"}
-		var target string
-		if o.mode == "simple" {
-			target = s.base + "/_do/executor/fetch"
-		} else {
+		target := s.base + "/_do/executor/fetch" // simple, proxyfetch
+		if o.mode == "current" {
 			target = s.base + "/_do/orchestrator/enqueue"
 		}
 		if _, err := s.hop(r.Context(), inv, http.MethodPost, target, job, nil); err != nil {

@@ -8,9 +8,12 @@
 // The op flow per approach (→ is an HTTP hop; [x] is an invocation):
 //
 //	direct:  controller → [origin rpc] → upstream; origin consumes the body
+//	direct-timer: as direct, and the origin keeps a pending abort timer until
+//	         d + BackstopSlack after the op started (recorded as Activity)
 //	simple:  controller → [origin rpc] → [executor rpc] acks, then in the
 //	         background → upstream → [origin rpc: result] → [controller rpc: op done];
 //	         the origin arms a timeout backstop ([origin alarm] if it fires)
+//	proxyfetch: exactly simple, on its own origin (the original tooling's name)
 //	current: controller → [origin rpc] → [orchestrator rpc: enqueue, ack]
 //	         → [orchestrator alarm: dispatch] → [executor rpc] acks, then in the
 //	         background → upstream → [origin rpc: result] → [controller rpc: op done],
@@ -49,6 +52,10 @@ type Options struct {
 	// BackstopSlack is how long past the upstream delay the origin waits for
 	// a proxied result before its timeout backstop fires (default 30 s).
 	BackstopSlack time.Duration
+	// DefaultDelay is the upstream delay of a run-batch without durationMs
+	// (Lumenize's client sends none). Zero means DefaultDelay (100 ms); a
+	// negative value means no delay. Whole milliseconds; at most 30 s.
+	DefaultDelay time.Duration
 
 	// PushInterval is how often the Logpush emulator writes the new trace
 	// records to the embedded S3 server (default 5 s; --local-push-interval).
@@ -58,11 +65,20 @@ type Options struct {
 	S3Addr string
 }
 
-// Modes the emulator offers, in /patterns order.
+// DefaultDelay is the upstream delay of a run-batch without durationMs
+// unless Options.DefaultDelay says otherwise.
+const DefaultDelay = 100 * time.Millisecond
+
+// Modes the emulator offers, in /patterns order; the optional ones run only
+// when named.
 var Patterns = []protocol.Pattern{
 	{Mode: "direct", Name: "Direct Fetch", Description: "The origin DO fetches the upstream itself and pays wall-clock duration while it waits (baseline)."},
 	{Mode: "current", Name: "proxyFetch (Orchestrator)", Description: "Origin DO → Orchestrator DO (queue + alarm) → executor Worker → result back to the origin DO over RPC."},
 	{Mode: "simple", Name: "proxyFetchSimple", Description: "Origin DO → executor Worker → result back to the origin DO; an alarm is the timeout backstop."},
+	{Mode: "direct-timer", Name: "Direct Fetch (pending timer)", Optional: true, Description: "Like direct, but the fetch's abort timer (AbortSignal.timeout(d + 30 s)) stays pending after the fetch ends, " +
+		"as direct once did; a pending timer can keep the origin DO from hibernating and so be billed. It exists to measure that cost against the fair direct baseline."},
+	{Mode: "proxyfetch", Name: "proxyfetch = simple", Optional: true, Description: "The simple design under the name the original Node tooling (@lumenize/for-experiments, modes direct and proxyfetch) gave it: " +
+		"origin DO → executor Worker → result back to the origin DO; an alarm is the timeout backstop. Runs exactly as simple, on its own origin."},
 }
 
 // Server is a running emulator.
@@ -94,6 +110,14 @@ func Start(opts Options) (*Server, error) {
 	}
 	if opts.BackstopSlack <= 0 {
 		opts.BackstopSlack = 30 * time.Second
+	}
+	switch d := opts.DefaultDelay; {
+	case d == 0:
+		opts.DefaultDelay = DefaultDelay
+	case d < 0:
+		opts.DefaultDelay = 0
+	case d%time.Millisecond != 0 || d > protocol.MaxDelayMs*time.Millisecond:
+		return nil, fmt.Errorf("local target: default delay %s: want whole milliseconds within 0..%dms", d, protocol.MaxDelayMs)
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {

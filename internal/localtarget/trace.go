@@ -3,6 +3,7 @@ package localtarget
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"sync"
 	"time"
 
@@ -30,11 +31,48 @@ const (
 )
 
 // TraceStore keeps every invocation's trace event in memory, in the order the
-// invocations ended, for the Logpush emulator and for tests.
+// invocations ended, for the Logpush emulator and for tests; and the objects'
+// Activity that no trace event shows.
 type TraceStore struct {
-	mu      sync.Mutex
-	records []logpush.Record
-	notify  chan struct{}
+	mu       sync.Mutex
+	records  []logpush.Record
+	activity []Activity
+	notify   chan struct{}
+}
+
+// ActivityPendingTimer is a timer left pending on a Durable Object after its
+// invocation ended.
+const ActivityPendingTimer = "pending-timer"
+
+// Activity is a stretch of time during which a Durable Object stays active
+// although no invocation of it is open, so its trace events do not show it.
+// Today that is the abort timer direct-timer leaves pending on its origin
+// from the op's start until d + BackstopSlack later: a pending timer can keep
+// the object from hibernating, so Cloudflare may bill duration until it
+// fires. A "billed active time" per object is the union of its
+// invocations' [EventTimestampMs, +WallTimeMs] and these intervals. Activity
+// is emulator data, never pushed to the Logpush bucket.
+type Activity struct {
+	// Object is "<class>/<name>", e.g. "OriginDO/origin-direct-timer".
+	Object  string    `json:"object"`
+	Kind    string    `json:"kind"`
+	BatchID string    `json:"batchId"`
+	Op      int       `json:"op"`
+	Start   time.Time `json:"start"`
+	End     time.Time `json:"end"`
+}
+
+func (t *TraceStore) addActivity(a Activity) {
+	t.mu.Lock()
+	t.activity = append(t.activity, a)
+	t.mu.Unlock()
+}
+
+// Activity returns a copy of the recorded object activity, in recording order.
+func (t *TraceStore) Activity() []Activity {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return slices.Clone(t.activity)
 }
 
 func newTraceStore() *TraceStore { return &TraceStore{notify: make(chan struct{}, 1)} }

@@ -185,6 +185,22 @@ type Patterns struct {
 // Modes lists the patterns' wire names in the target's order.
 func (p Patterns) Modes() []string { return experiment.Modes(p.Patterns) }
 
+// DefaultModes lists the wire names of the patterns that are not Optional,
+// in the target's order: what runs when no approach is named. A target
+// whose every pattern is optional gets them all.
+func (p Patterns) DefaultModes() []string {
+	var out []string
+	for _, x := range p.Patterns {
+		if !x.Optional {
+			out = append(out, x.Mode)
+		}
+	}
+	if len(out) == 0 {
+		return p.Modes()
+	}
+	return out
+}
+
 // ParseBatchTag reads the log line every invocation of a batch writes so
 // Logpush records can be attributed exactly: "pfx <batchId> <op>" (the
 // Workers' console.log("pfx", batchId, op)). op is -1 when the invocation

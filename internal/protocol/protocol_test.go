@@ -122,6 +122,29 @@ func TestBatchTag(t *testing.T) {
 	}
 }
 
+func TestOptionalPatternsAreNotDefaults(t *testing.T) {
+	// As workers/ answers GET /patterns: direct-timer is optional.
+	var p Patterns
+	body := `{"patterns":[{"mode":"direct","name":"D","description":"d"},{"mode":"simple","name":"S","description":"s"},` +
+		`{"mode":"direct-timer","name":"T","description":"t","optional":true}]}`
+	if err := json.Unmarshal([]byte(body), &p); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(p.Modes(), []string{"direct", "simple", "direct-timer"}) || !reflect.DeepEqual(p.DefaultModes(), []string{"direct", "simple"}) {
+		t.Errorf("modes %v defaults %v", p.Modes(), p.DefaultModes())
+	}
+	// Absent means not optional (Lumenize servers know no such field), and
+	// the field is left out of JSON when false.
+	out, _ := json.Marshal(Patterns{Patterns: []Pattern{{Mode: "direct"}, {Mode: "proxyfetch", Optional: true}}})
+	if string(out) != `{"patterns":[{"mode":"direct","name":"","description":""},{"mode":"proxyfetch","name":"","description":"","optional":true}]}` {
+		t.Errorf("json %s", out)
+	}
+	all := Patterns{Patterns: []Pattern{{Mode: "a", Optional: true}, {Mode: "b", Optional: true}}}
+	if !reflect.DeepEqual(all.DefaultModes(), []string{"a", "b"}) {
+		t.Errorf("all optional: %v", all.DefaultModes())
+	}
+}
+
 func FuzzDecodeFrame(f *testing.F) {
 	f.Add([]byte(`{"type":"progress","mode":"direct","total":3,"completed":1}`))
 	f.Add([]byte(`{"type":"batch-complete","errorMessages":[1,2]}`))

@@ -8,6 +8,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
@@ -105,7 +106,7 @@ func TestRunnerUnknownMode(t *testing.T) {
 		t.Fatalf("results = %d", len(done.Results))
 	}
 	b := done.Results[0]
-	if b.Status != experiment.StatusError || b.Failure != "server error: Unknown mode: bogus. Available: direct, current, simple" {
+	if want := "server error: " + protocol.UnknownModeError("bogus", protocol.Patterns{Patterns: localtarget.Patterns}.Modes()); b.Status != experiment.StatusError || b.Failure != want {
 		t.Errorf("bogus batch: %s %q", b.Status, b.Failure)
 	}
 	if done.Results[1].Status != experiment.StatusOK {

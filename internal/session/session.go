@@ -20,6 +20,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
@@ -134,12 +135,11 @@ func Prepare(ctx context.Context, cfg config.Config, tool string, checks ...Plan
 }
 
 // ResolveApproaches selects every approach the target offers when the user
-// did not name any (--approaches not given), in the target's order.
+// did not name any (--approaches not given), in the target's order, leaving
+// out the ones /patterns marks optional (they run only when named).
 func ResolveApproaches(cfg config.Config, t *Target) config.Config {
-	if cfg.AllApproaches {
-		if modes := t.Modes(); len(modes) > 0 {
-			cfg.Approaches = modes
-		}
+	if cfg.AllApproaches && len(t.Info.Patterns) > 0 {
+		cfg.Approaches = protocol.Patterns{Patterns: t.Info.Patterns}.DefaultModes()
 	}
 	return cfg
 }

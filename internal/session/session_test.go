@@ -11,6 +11,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
@@ -94,6 +95,16 @@ func TestResolveApproachesAndRunWindow(t *testing.T) {
 	if got := ResolveApproaches(cfg, tgt).Approaches; !reflect.DeepEqual(got, []string{"simple"}) {
 		t.Errorf("chosen: %v", got)
 	}
+	// Optional patterns run only when named.
+	opt := &Target{Info: experiment.TargetInfo{Patterns: []protocol.Pattern{{Mode: "direct"}, {Mode: "direct-timer", Optional: true}, {Mode: "simple"}}}}
+	cfg.AllApproaches = true
+	if got := ResolveApproaches(cfg, opt).Approaches; !reflect.DeepEqual(got, []string{"direct", "simple"}) {
+		t.Errorf("all but optional: %v", got)
+	}
+	cfg.AllApproaches, cfg.Approaches = false, []string{"direct", "direct-timer"}
+	if got := ResolveApproaches(cfg, opt).Approaches; !reflect.DeepEqual(got, []string{"direct", "direct-timer"}) {
+		t.Errorf("named optional: %v", got)
+	}
 	t0 := time.Date(2026, 11, 26, 23, 59, 0, 0, time.UTC)
 	from, to := RunWindow([]experiment.BatchResult{{StartedAt: t0.Add(time.Minute), EndedAt: t0.Add(2 * time.Minute)}, {StartedAt: t0, EndedAt: t0.Add(30 * time.Second)}})
 	if !from.Equal(t0) || !to.Equal(t0.Add(2*time.Minute)) {
@@ -120,8 +131,14 @@ func TestOpenTargetLocalIsEmulatedAndCloses(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !tgt.Emulated() || tgt.Local == nil || len(tgt.Modes()) != 3 || emulatorBucket(tgt) == nil {
+	if !tgt.Emulated() || tgt.Local == nil || len(tgt.Modes()) != len(localtarget.Patterns) || emulatorBucket(tgt) == nil {
 		t.Errorf("local target: %+v", tgt)
+	}
+	// By default the local target runs its three approaches, not the optional variants.
+	all := cfg
+	all.AllApproaches = true
+	if got := ResolveApproaches(all, tgt).Approaches; !reflect.DeepEqual(got, []string{"direct", "current", "simple"}) {
+		t.Errorf("default approaches on the local target: %v", got)
 	}
 	url := tgt.URL
 	tgt.Close()

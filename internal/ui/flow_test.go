@@ -3,6 +3,7 @@ package ui
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -44,7 +46,7 @@ func TestFlowSetupRunResults(t *testing.T) {
 
 	m := newModel(context.Background(), cfg, Options{Tool: "pfx-tui test"}, tgt, newStyles(io.Discard, true), nil)
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
-	waitFor(t, tm, "Approaches (2 of 3)")
+	waitFor(t, tm, fmt.Sprintf("Approaches (2 of %d)", len(localtarget.Patterns)))
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
 	waitFor(t, tm, "[ Latency ]")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})

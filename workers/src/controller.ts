@@ -1,10 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
-  GUARD_SLACK_MS,
   MAX_ERROR_MESSAGES,
   decodeRunBatch,
   errorMessage,
+  guardSlackMs,
   isMode,
   originName,
   tag,
@@ -101,11 +100,11 @@ export class PerformanceController extends DurableObject<Env> {
   private async runBatch(ws: WebSocket, att: Attachment, req: RunBatch): Promise<void> {
     const mode = req.mode;
     if (!isMode(mode)) return;
-    const origin = this.env.ORIGIN_DO.get(this.env.ORIGIN_DO.idFromName(originName(mode)));
+    const origin = this.env.ORIGIN_DO.getByName(originName(mode));
     const controllerId = this.ctx.id.toString();
     // The guard sits past the origin's backstop: it only fires when the chain
     // itself is broken (no result and no backstop report).
-    const guardMs = req.timeoutMs + GUARD_SLACK_MS;
+    const guardMs = req.timeoutMs + guardSlackMs(this.env.GUARD_SLACK_MS);
 
     if (!this.send(ws, { type: "batch-started", mode, count: req.count })) return;
     if (!this.send(ws, { type: "timing-start", mode })) return;

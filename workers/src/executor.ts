@@ -1,5 +1,4 @@
 import { RpcTarget, WorkerEntrypoint } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   ORCHESTRATOR_NAME,
   errorMessage,
@@ -69,8 +68,7 @@ async function runJob(env: Env, job: FetchJob): Promise<void> {
   let delivered = false;
   let deliveryError: string | undefined;
   try {
-    const ns = env.ORIGIN_DO;
-    await ns.get(ns.idFromName(originName(job.mode))).deliverResult(result);
+    await env.ORIGIN_DO.getByName(originName(job.mode)).deliverResult(result);
     delivered = true;
   } catch (e) {
     deliveryError = errorMessage(e);
@@ -86,8 +84,7 @@ async function runJob(env: Env, job: FetchJob): Promise<void> {
       ...(deliveryError !== undefined ? { error: deliveryError } : {}),
     };
     try {
-      const ns = env.FETCH_ORCHESTRATOR;
-      await ns.get(ns.idFromName(ORCHESTRATOR_NAME)).reportDelivery(report);
+      await env.FETCH_ORCHESTRATOR.getByName(ORCHESTRATOR_NAME).reportDelivery(report);
     } catch (e) {
       console.error("delivery report to the orchestrator failed:", errorMessage(e), job.batchId, job.op);
     }

@@ -17,7 +17,10 @@
  *
  * Op flow per approach (→ is an RPC or fetch; each [..] is one invocation):
  *   direct:    controller → [origin startOp] → upstream; the origin awaits the
- *              upstream and consumes the body, then returns.
+ *              upstream and consumes the body, clears the fetch's abort timer,
+ *              then returns.
+ *   direct-timer: the same, but the abort timer (AbortSignal.timeout of the
+ *              backstop) stays pending in the origin after it returns.
  *   simple:    controller → [origin startOp: pending in storage + alarm] →
  *              [executor executeFetch: ack; waitUntil → upstream] →
  *              [origin deliverResult] → [controller opDone]
@@ -41,8 +44,9 @@
  *   controller.opDone() over RPC, which wakes the controller's loop, which
  *   sends `progress` and starts the next op. The controller, not the origin,
  *   carries the wait — it is measurement infrastructure, billed as its own role.
- *   A guard (timeoutMs + 5 s per op, setTimeout in the controller) turns a
- *   broken chain into an `error` frame instead of silence.
+ *   A guard (timeoutMs + GUARD_SLACK_MS per op, 5 s unless the var says
+ *   otherwise; setTimeout in the controller) turns a broken chain into an
+ *   `error` frame instead of silence.
  *
  * The upstream: the origin / executor fetch `<client base URL>/delay/{ms}`
  * through the SELF service binding (this same Worker's default handler), so
@@ -59,7 +63,6 @@
  * batch as a whole) so Logpush records can be attributed exactly.
  */
 
-import type { Env } from "./env";
 import { PATTERNS } from "./protocol";
 import { handleDelay } from "./upstream";
 

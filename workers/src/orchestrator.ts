@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   errorMessage,
   originName,
@@ -76,8 +75,7 @@ export class FetchOrchestrator extends DurableObject<Env> {
           error: `dispatch failed: ${errorMessage(e)}`,
         };
         try {
-          const ns = this.env.ORIGIN_DO;
-          await ns.get(ns.idFromName(originName(q.job.mode))).deliverResult(r);
+          await this.env.ORIGIN_DO.getByName(originName(q.job.mode)).deliverResult(r);
         } catch (e2) {
           console.error("could not tell the origin about the failed dispatch:", errorMessage(e2));
         }

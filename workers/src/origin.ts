@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "./env";
 import {
   ORCHESTRATOR_NAME,
   TIMEOUT_ERROR,
@@ -32,10 +31,18 @@ const EXECUTOR_FETCH_GRACE_MS = 1_000;
 
 /**
  * OriginDO: the Durable Object that needs the slow fetch. One instance per
- * approach (idFromName("origin-<mode>")).
+ * approach (getByName("origin-<mode>")).
  *
  * - direct:    startOp fetches the upstream itself, consumes the body and
  *              returns: this DO's invocation lasts as long as the upstream.
+ *              The fetch's abort timer is cleared once the fetch settles, so
+ *              nothing is left pending in the DO after the op.
+ * - direct-timer: the same, but with AbortSignal.timeout(backstopMs), whose
+ *              timer stays pending until backstopMs after the op started
+ *              (d + 30 s by default) even though the fetch ended long before.
+ *              That is how direct used to be written; a pending timer can keep
+ *              a DO from hibernating and so add billed duration, and this mode
+ *              measures that against the fair direct baseline.
  * - simple:    startOp records the op in storage, arms the alarm backstop,
  *              calls EXECUTOR.executeFetch (which acks at once) and returns.
  * - rpctarget: the same, through the RpcTarget from EXECUTOR.target().
@@ -52,6 +59,9 @@ export class OriginDO extends DurableObject<Env> {
     tag(req.batchId, req.op, "op");
     if (req.mode === "direct") {
       return this.direct(req);
+    }
+    if (req.mode === "direct-timer") {
+      return this.directTimer(req);
     }
     const reqId = crypto.randomUUID();
     if (req.simulate === "stuck") {
@@ -92,10 +102,7 @@ export class OriginDO extends DurableObject<Env> {
           break;
         }
         case "current": {
-          const orch = this.env.FETCH_ORCHESTRATOR.get(
-            this.env.FETCH_ORCHESTRATOR.idFromName(ORCHESTRATOR_NAME),
-          );
-          await orch.enqueue(job);
+          await this.env.FETCH_ORCHESTRATOR.getByName(ORCHESTRATOR_NAME).enqueue(job);
           break;
         }
       }
@@ -109,10 +116,29 @@ export class OriginDO extends DurableObject<Env> {
     return { pending: true };
   }
 
+  /** direct: the upstream fetch with an abort timer that is cleared as soon as the fetch settles. */
   private async direct(req: OpRequest): Promise<OpStart> {
+    const ac = new AbortController();
+    const timer = setTimeout(() => {
+      ac.abort(new DOMException(`no upstream answer within ${req.backstopMs} ms`, "TimeoutError"));
+    }, req.backstopMs);
     try {
-      const res = await fetchUpstream(this.env, req.url, AbortSignal.timeout(req.backstopMs));
-      const body = await res.text(); // consume the body: the whole response is part of the op
+      return await this.fetchAndConsume(req, ac.signal);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** direct-timer: the original direct; AbortSignal.timeout's timer outlives the fetch. */
+  private directTimer(req: OpRequest): Promise<OpStart> {
+    return this.fetchAndConsume(req, AbortSignal.timeout(req.backstopMs));
+  }
+
+  /** Fetches the upstream with `signal` and reads the whole body: the response is part of the op. */
+  private async fetchAndConsume(req: OpRequest, signal: AbortSignal): Promise<OpStart> {
+    try {
+      const res = await fetchUpstream(this.env, req.url, signal);
+      const body = await res.text();
       if (res.status >= 400) {
         return { pending: false, error: `upstream answered HTTP ${res.status}` };
       }

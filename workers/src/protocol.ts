@@ -1,8 +1,12 @@
 // Wire protocol (client ⇄ PerformanceController) and the messages the roles
-// pass to each other over RPC. The WebSocket side matches DESIGN.md and the Go
-// package internal/protocol; wording of errors matches the Go emulator.
+// pass to each other over RPC. The WebSocket side matches the Go package
+// internal/protocol; wording of errors matches the Go emulator.
 
-/** The approaches this Worker offers, in /patterns order. */
+/**
+ * The approaches this Worker offers, in /patterns order. `optional: true`
+ * marks a variant that pfx-tui runs only when named (--approaches) or ticked,
+ * not by default.
+ */
 export const PATTERNS = [
   {
     mode: "direct",
@@ -28,6 +32,15 @@ export const PATTERNS = [
     description:
       "Like simple, but the origin calls an RpcTarget returned by the executor entrypoint instead of an entrypoint method.",
   },
+  {
+    mode: "direct-timer",
+    name: "Direct Fetch (pending timer)",
+    description:
+      "Like direct, but the fetch's AbortSignal.timeout(d + 30 s) stays pending after the fetch ends, as direct once did; " +
+      "a pending timer can keep the origin DO from hibernating and so be billed. It exists to measure that cost against the fair direct baseline.",
+    // Not run unless asked for (pfx-tui --approaches, or ticked in its setup screen).
+    optional: true,
+  },
 ] as const;
 
 export type Mode = (typeof PATTERNS)[number]["mode"];
@@ -44,8 +57,28 @@ export const MAX_DELAY_MS = 30_000;
 export const DEFAULT_DURATION_MS = 100;
 /** How long past the upstream delay the origin waits for a proxied result before its backstop fires. */
 export const DEFAULT_BACKSTOP_SLACK_MS = 30_000;
-/** How long past the backstop the controller waits before it declares the chain stuck. */
-export const GUARD_SLACK_MS = 5_000;
+/**
+ * How long past the backstop the controller waits before it declares the chain
+ * stuck, unless the GUARD_SLACK_MS var says otherwise (wrangler.jsonc sets this
+ * same 5000; the vitest config sets a short one so the stuck-chain test is quick).
+ */
+export const DEFAULT_GUARD_SLACK_MS = 5_000;
+/** Largest GUARD_SLACK_MS honoured. */
+export const MAX_GUARD_SLACK_MS = 300_000;
+
+/**
+ * The guard slack from the GUARD_SLACK_MS var: a whole number of ms in
+ * 0..MAX_GUARD_SLACK_MS, as a JSON number (wrangler.jsonc) or a decimal string
+ * (`wrangler dev --var GUARD_SLACK_MS:1000`, a dashboard text var). Anything
+ * else (absent, empty, negative, fractional, too large) gives the default.
+ */
+export function guardSlackMs(raw: unknown): number {
+  let n: number | undefined;
+  if (typeof raw === "number") n = raw;
+  else if (typeof raw === "string" && /^\s*\d+\s*$/.test(raw)) n = Number.parseInt(raw, 10);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > MAX_GUARD_SLACK_MS) return DEFAULT_GUARD_SLACK_MS;
+  return n;
+}
 /** Largest timeoutMs a client may ask for. */
 export const MAX_TIMEOUT_MS = 300_000;
 /** Largest count per batch (a sanity bound, not a protocol rule). */

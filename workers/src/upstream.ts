@@ -11,7 +11,6 @@
 // Setting the UPSTREAM_URL var (e.g. another deployment of this Worker, or any
 // server with /delay/{ms}) switches to a plain global fetch of that base URL.
 
-import type { Env } from "./env";
 import { MAX_DELAY_MS, errorMessage, tag } from "./protocol";
 
 /** Builds the upstream URL for one op; ?batch=&op= let the upstream invocation log the tag. */

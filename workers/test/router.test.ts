@@ -13,15 +13,22 @@ describe("router", () => {
     expect(body.timestamp).toBeGreaterThanOrEqual(before - 1000);
   });
 
-  it("GET /patterns lists direct, current, simple, rpctarget in that order", async () => {
+  it("GET /patterns lists direct, current, simple, rpctarget, then the optional direct-timer", async () => {
     const res = await SELF.fetch("https://pfx.test/patterns");
     expect(res.status).toBe(200);
-    const body = (await res.json()) as { patterns: { mode: string; name: string; description: string }[] };
-    expect(body.patterns.map((p) => p.mode)).toEqual(["direct", "current", "simple", "rpctarget"]);
+    const body = (await res.json()) as {
+      patterns: { mode: string; name: string; description: string; optional?: boolean }[];
+    };
+    expect(body.patterns.map((p) => p.mode)).toEqual(["direct", "current", "simple", "rpctarget", "direct-timer"]);
     for (const p of body.patterns) {
       expect(p.name).not.toBe("");
       expect(p.description).not.toBe("");
     }
+    // Only direct-timer is optional (pfx-tui runs it only when asked), and it says why it exists.
+    expect(body.patterns.filter((p) => p.optional).map((p) => p.mode)).toEqual(["direct-timer"]);
+    const timer = body.patterns.find((p) => p.mode === "direct-timer")!;
+    expect(timer.description).toContain("AbortSignal.timeout");
+    expect(timer.description).toContain("hibernat");
   });
 
   it("GET /delay/{ms} sleeps, then answers 200 with a small text body", async () => {

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
+)
+
+func TestServeLocalHelpExplainsProxyfetchAndTheDefaultDelay(t *testing.T) {
+	var o, e bytes.Buffer
+	if code := Main(context.Background(), []string{"serve-local", "--help"}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}}); code != 0 {
+		t.Fatalf("exit %d: %s", code, e.String())
+	}
+	for _, want := range []string{"@lumenize/for-experiments", "proxyfetch", "runs exactly as simple", "--default-delay", "without durationMs", "(default 100ms)"} {
+		if !strings.Contains(o.String(), want) {
+			t.Errorf("serve-local --help lacks %q:\n%s", want, o.String())
+		}
+	}
+}
+
+func TestServeLocalDefaultDelayRefusesBadValues(t *testing.T) {
+	for _, v := range []string{"31s", "1500us", "-5ms", "soon"} {
+		var o, e bytes.Buffer
+		code := Main(context.Background(), []string{"serve-local", "--addr", "127.0.0.1:0", "--default-delay", v}, IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+		if code != 2 || !strings.Contains(e.String(), "default-delay") {
+			t.Errorf("--default-delay %s: exit %d: %s", v, code, e.String())
+		}
+	}
+}
+
+// TestServeLocalSpeaksTheOriginalDialect runs serve-local as Lumenize's Node
+// client would use it: mode proxyfetch, a run-batch without durationMs or
+// batchId, which then waits --default-delay per op.
+func TestServeLocalSpeaksTheOriginalDialect(t *testing.T) {
+	for _, c := range []struct {
+		flag string
+		want time.Duration
+	}{{"", 100 * time.Millisecond}, {"250ms", 250 * time.Millisecond}, {"0", 0}} {
+		args := []string{"serve-local", "--addr", "127.0.0.1:0", "--local-push-interval", "1h"}
+		if c.flag != "" {
+			args = append(args, "--default-delay", c.flag)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		var stderr bytes.Buffer
+		exited := make(chan int, 1)
+		go func() {
+			exited <- Main(ctx, args, IOStreams{Stdout: pw, Stderr: &stderr, Env: map[string]string{}})
+			pw.Close()
+		}()
+		sc := bufio.NewScanner(pr)
+		var base string
+		var banner []string
+		for sc.Scan() {
+			banner = append(banner, sc.Text())
+			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URL:"); ok {
+				base = strings.TrimSpace(u)
+				break
+			}
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		if base == "" {
+			cancel()
+			t.Fatalf("no URL printed: %v %s", banner, stderr.String())
+		}
+
+		resp, err := http.Get(base + protocol.PathPatterns)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p protocol.Patterns
+		_ = json.NewDecoder(resp.Body).Decode(&p)
+		resp.Body.Close()
+		if !strings.Contains(strings.Join(p.Modes(), ","), "proxyfetch") {
+			t.Errorf("patterns %v lack proxyfetch", p.Modes())
+		}
+
+		const ops = 3
+		frames, took := lumenizeBatch(t, base, ops)
+		if f := frames[len(frames)-1]; f.Type != protocol.TypeBatchComplete || f.Completed != ops || f.Errors != 0 {
+			t.Errorf("--default-delay %q: frames %+v", c.flag, frames)
+		}
+		// Every op waited the default delay; at 0 the batch is quick.
+		if took < ops*c.want || (c.want == 0 && took > 5*time.Second) {
+			t.Errorf("--default-delay %q: batch took %s for %d ops, want ≥ %d × %s", c.flag, took, ops, ops, c.want)
+		}
+
+		cancel()
+		select {
+		case code := <-exited:
+			if code != 0 || !strings.Contains(stderr.String(), "stopping the local target") {
+				t.Errorf("exit %d: %s", code, stderr.String())
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve-local did not stop")
+		}
+	}
+}
+
+// lumenizeBatch sends the run-batch Lumenize's client sends (mode
+// proxyfetch, no durationMs, no batchId) and returns the frames and the
+// time from timing-start to batch-complete.
+func lumenizeBatch(t *testing.T, base string, ops int) ([]protocol.Frame, time.Duration) {
+	t.Helper()
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+protocol.PathWS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+	if err := conn.WriteJSON(map[string]any{"action": "run-batch", "mode": "proxyfetch", "count": ops}); err != nil {
+		t.Fatal(err)
+	}
+	var frames []protocol.Frame
+	var start time.Time
+	for {
+		_, data, err := conn.ReadMessage()
+		if err != nil {
+			t.Fatalf("after %+v: %v", frames, err)
+		}
+		f, err := protocol.DecodeFrame(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		frames = append(frames, f)
+		switch f.Type {
+		case protocol.TypeTimingStart:
+			start = time.Now()
+		case protocol.TypeBatchComplete, protocol.TypeError:
+			took := time.Since(start)
+			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, ""))
+			return frames, took
+		}
+	}
+}
