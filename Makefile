@@ -1,11 +1,18 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test fmt-check vet lint gotest workers-test build install run bench
+.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench
 
-# workers-test runs first: the Go end-to-end test of --target wrangler needs
-# workers/node_modules.
-test: fmt-check vet lint workers-test gotest
+# Two stages, each two jobs at a time (the machine has 2 cores): the static
+# checks while npm installs workers/ (network and disk), then the Go suite
+# next to the workers/ suite. workers-deps comes before gotest: the Go
+# end-to-end test of --target wrangler needs workers/node_modules. -O keeps
+# each job's output in one block.
+test:
+	@$(MAKE) --no-print-directory -j2 -O checks workers-deps
+	@$(MAKE) --no-print-directory -j2 -O workers-check gotest
+
+checks: fmt-check vet lint
 
 fmt-check:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './workers/*')); \
@@ -43,8 +50,13 @@ run:
 # is npm test's own.
 WORKERD_TEARDOWN_LINE = ^exception = workerd/api/web-socket\.c\+\+:[0-9]+: disconnected: WebSocket peer disconnected$$
 
-workers-test:
-	cd workers && npm ci --no-audit --no-fund && npm run typecheck
+workers-test: workers-deps workers-check
+
+workers-deps:
+	cd workers && npm ci --no-audit --no-fund
+
+workers-check:
+	cd workers && npm run typecheck
 	@echo "cd workers && npm test"
 	@cd workers && if [ -t 1 ]; then export FORCE_COLOR=1; fi; exec 4>&1; \
 	status=$$( { { npm test 3>&- 4>&-; echo $$? >&3; } | grep --line-buffered -Ev '$(WORKERD_TEARDOWN_LINE)' >&4; } 3>&1 ); \
