@@ -126,6 +126,10 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 			ch.emit(RunDone{Results: results, Interrupted: true})
 			return
 		}
+		if !r.awaitMinute(ctx, spec, ch) { // --order minute (minute.go)
+			ch.emit(RunDone{Results: results, Interrupted: true})
+			return
+		}
 		ch.emit(BatchStarted{Spec: spec, Total: len(r.specs), At: time.Now()})
 		res, err := r.runBatch(ctx, spec, ch)
 		if errors.Is(err, errDial) {

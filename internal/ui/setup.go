@@ -40,7 +40,7 @@ const (
 // durationPresets are the usual matrix of upstream delays, in milliseconds.
 var durationPresets = []int{100, 500, 1000, 5000, 10000}
 
-var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom}
+var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom, experiment.OrderMinute}
 
 type approachItem struct {
 	mode, name, desc string
@@ -569,7 +569,7 @@ func (m setupModel) hint(w int) []string {
 			"Ops per batch: one batch is one WebSocket running this many fetches in a row. ←/→ or type digits.",
 			"Batches per cell: repeats of each approach × duration; more batches give tighter intervals and expose drift.",
 			"Warmup ops per approach, run first at the shortest duration and excluded from the statistics.",
-			"interleave cycles through the cells batch by batch (fairest against drift); sequential runs each cell in one go; random shuffles with the seed.",
+			"interleave cycles through the cells batch by batch (fairest against drift); sequential runs each cell in one go; random shuffles with the seed; minute gives each cell whole minutes of its own, a quiet minute apart (per-minute analytics billing).",
 		}[r]
 	case panelBilling:
 		if m.billingAvail {
