@@ -20,6 +20,8 @@ type TargetVersion struct {
 	// run against `pfx-tui serve-local` by URL can bill too. The keys are
 	// the emulator's fixed local keys, not credentials.
 	Logpush *EmulatorBucket `json:"logpush,omitempty"`
+	// Analytics: the emulator's GraphQL Analytics endpoint (analytics.go).
+	Analytics *EmulatorAnalytics `json:"analytics,omitempty"`
 }
 
 // EmulatorBucket is the local target's embedded S3 bucket of Logpush objects.

@@ -35,6 +35,7 @@ type TraceStore struct {
 	mu      sync.Mutex
 	records []logpush.Record
 	notify  chan struct{}
+	spans   []Span // Durable Object activity for emulated analytics (awake.go)
 }
 
 func newTraceStore() *TraceStore { return &TraceStore{notify: make(chan struct{}, 1)} }
@@ -76,6 +77,7 @@ type invocation struct {
 	store      *TraceStore
 	script     string
 	entrypoint string
+	object     string // the Durable Object's name within its class (awake.go)
 	eventType  string
 	start      time.Time
 	mu         sync.Mutex
@@ -166,8 +168,10 @@ func (inv *invocation) end() {
 	if inv.eventType == EventFetch {
 		rec.Event = &logpush.Event{RayID: rayID(), Request: &logpush.Request{URL: inv.url, Method: inv.method}, Response: &logpush.Response{Status: inv.status}}
 	}
+	status := inv.status
 	inv.mu.Unlock()
 	inv.store.add(rec)
+	inv.store.invoked(inv.object, status, inv.start, wall, cpu, rec)
 }
 
 // scriptVersionID identifies this emulator build in ScriptVersion.ID.
