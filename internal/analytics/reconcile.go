@@ -28,7 +28,9 @@ type Comparison struct {
 	Invocations    int     `json:"invocations"`
 	// Ratio is billed / logged; absent when nothing was logged.
 	Ratio *float64 `json:"ratio,omitempty"`
-	// Flagged: they differ by more than Tolerance; Causes say why, likeliest first.
+	// Flagged: they differ by more than Tolerance and by more than the
+	// logged side's rounding (1 ms per invocation); Causes say why,
+	// likeliest first.
 	Flagged bool     `json:"flagged,omitempty"`
 	Causes  []string `json:"causes,omitempty"`
 }
@@ -72,36 +74,40 @@ func Reconcile(logged *billing.Report, billed *Report) []Comparison {
 	return out
 }
 
-// judge flags a difference over Tolerance and names its likely causes.
+// roundingMs is how far one invocation's logged WallTimeMs may be from its
+// true wall time: Logpush records whole milliseconds.
+const roundingMs = 1.0
+
+// judge flags a difference over Tolerance (and over what the logged side's
+// millisecond rounding can explain) and names its likely causes.
 func judge(c Comparison, cell CellBilled, billedComplete, loggedComplete bool) (bool, []string) {
-	switch {
-	case c.Ratio == nil:
-		if c.BilledActiveMs <= 0 {
-			return false, nil
-		}
-		causes := []string{CauseTimers}
-		if !loggedComplete {
-			causes = append(causes, CauseMissing)
-		}
-		return true, causes
-	case *c.Ratio > 1+Tolerance:
+	diff := c.BilledActiveMs - c.LoggedWallMs
+	if abs(diff) <= float64(c.Invocations)*roundingMs || c.Ratio != nil && abs(diff) <= Tolerance*c.LoggedWallMs {
+		return false, nil
+	}
+	if diff > 0 {
 		causes := []string{CauseTimers}
 		if cell.SharedMinutes > 0 {
 			causes = append(causes, CauseShared)
 		}
 		if !loggedComplete {
 			causes = append(causes, CauseMissing)
-		}
-		return true, causes
-	case *c.Ratio < 1-Tolerance:
-		causes := []string{CauseOverlap}
-		if !billedComplete {
-			causes = append(causes, CauseLag)
-		}
-		if cell.SharedMinutes > 0 {
-			causes = append(causes, CauseShared)
 		}
 		return true, causes
 	}
-	return false, nil
+	causes := []string{CauseOverlap}
+	if !billedComplete {
+		causes = append(causes, CauseLag)
+	}
+	if cell.SharedMinutes > 0 {
+		causes = append(causes, CauseShared)
+	}
+	return true, causes
+}
+
+func abs(x float64) float64 {
+	if x < 0 {
+		return -x
+	}
+	return x
 }
