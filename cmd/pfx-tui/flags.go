@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"strings"
 	"time"
 
@@ -71,23 +70,23 @@ type billingFlags struct {
 	pollInterval, pollTimeout time.Duration
 	script, pricing           string
 	roles                     []string
+	analyticsFlags
 }
 
 func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	d := config.Defaults()
-	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, none")
+	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, analytics (Cloudflare's GraphQL Analytics: billed active time and rows), logpush,analytics, none")
 	fs.DurationVar(&f.pollInterval, "poll-interval", d.PollInterval, "time between Logpush polls (each list is an R2 Class A operation)")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", defTimeout, "how long to wait for every expected Logpush record (0: poll once)")
 	fs.StringVar(&f.script, "script", "", "ScriptName of the Worker whose records count (default: any; pfx-local on the local target)")
 	fs.StringArrayVar(&f.roles, "role", nil, "map a class to a role, repeatable: Class=origin|orchestrator|executor|controller|upstream|entry")
 	fs.StringVar(&f.pricing, "pricing", "", "JSON file overriding the dated price table (a partial file changes only its fields)")
+	f.analyticsFlags.register(fs)
 }
 
 func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
-	switch f.source {
-	case "auto", session.BillingLogpush, session.BillingNone:
-	default:
-		return &errext.UsageError{Flag: "billing", Msg: fmt.Sprintf("%q is not one of auto, logpush, none", f.source)}
+	if err := session.CheckBillingFlag(f.source); err != nil {
+		return &errext.UsageError{Flag: "billing", Msg: err.Error()}
 	}
 	if f.pollInterval <= 0 {
 		return &errext.UsageError{Flag: "poll-interval", Msg: "must be positive"}
@@ -107,5 +106,5 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	cfg.PollIntervalSet = config.Changed(cmd.Flags(), "poll-interval")
 	cfg.PollTimeoutSet = config.Changed(cmd.Flags(), "poll-timeout")
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
-	return nil
+	return f.analyticsFlags.apply(cfg)
 }

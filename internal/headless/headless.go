@@ -41,8 +41,13 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
-	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s\n",
-		s.Results.ID, label, len(p.specs), s.Plan.EstimatedDuration().Round(time.Second), s.Path)
+	est := "at least " + s.Plan.EstimatedDuration().Round(time.Second).String() + " of upstream delay"
+	if s.Plan.Order == experiment.OrderMinute {
+		g, q := s.Plan.MinuteGroups()
+		est = fmt.Sprintf("at least %s (%d groups in whole %s minutes, %d quiet)", s.Plan.EstimatedDuration().Round(time.Second), g, s.Plan.MinuteOf(), q)
+	}
+	fmt.Fprintf(o.Stderr, "pfx-tui: run %s on %s: %d batches, %s; results → %s\n",
+		s.Results.ID, label, len(p.specs), est, s.Path)
 	tick := time.NewTicker(o.Interval)
 	defer tick.Stop()
 	events := s.Runner.Run(ctx)
@@ -124,6 +129,8 @@ func (p *progress) observe(ev runner.Event) {
 		p.current, p.ops, p.lastMs, p.dirty = &spec, 0, 0, true
 	case runner.OpProgress:
 		p.ops, p.lastMs, p.dirty = e.Completed, e.SampleMs, true
+	case runner.AwaitingMinute:
+		fmt.Fprintf(p.w, "  --order minute: batch %s waits for %s (each cell owns whole minutes, a quiet minute apart)\n", e.Spec.ID, e.Until.Format("15:04:05.0"))
 	case runner.BatchDone:
 		p.finished++
 		if e.Result.Errors > 0 {
@@ -178,18 +185,26 @@ func (p *progress) eta() time.Duration {
 // configured, printing one line per poll, and attaches what it found (even
 // when interrupted: partial billing is saved and marked incomplete).
 func runBilling(ctx context.Context, s *session.Session, o Options, done runner.RunDone) error {
-	plan := session.PlanBilling(s.Cfg, s.Target)
-	if plan.Source != session.BillingLogpush {
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plan.Why)
+	plans := session.PlanSources(s.Cfg, s.Target)
+	for _, why := range plans.Skipped(s.Cfg) {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %s\n", why)
+	}
+	if !plans.On() {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plans.Logpush.Why)
 		return nil
 	}
 	if done.Interrupted || ctx.Err() != nil || len(done.Results) == 0 {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped (interrupted); %s\n", s.Results.RefreshHint(s.Path))
 		return nil
 	}
-	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
-	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
+	if plans.Logpush.Source == session.BillingLogpush {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
+			plans.Logpush.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
+	}
+	if plans.Analytics.On {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: analytics from %s, once the run's minutes have settled\n", plans.Analytics.Where)
+	}
+	b, err := session.StartChain(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
 		return fmt.Errorf("billing: %w", err)
 	}
@@ -198,7 +213,14 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return err
 	}
 	if out.Complete() {
-		fmt.Fprintln(o.Stderr, "pfx-tui: billing complete: every expected record matched")
+		msg := "every expected record matched"
+		switch {
+		case plans.Analytics.On && plans.Logpush.Source != session.BillingLogpush:
+			msg = "analytics settled"
+		case plans.Analytics.On:
+			msg += "; analytics settled"
+		}
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing complete: %s\n", msg)
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); %s\n", out.Last.Reason, s.Results.RefreshHint(s.Path))

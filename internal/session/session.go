@@ -70,7 +70,7 @@ func (t *Target) Close() {
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL}
 	if cfg.IsLocal() {
-		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval})
+		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval, AnalyticsMinute: cfg.LocalAnalyticsMinute})
 		if err != nil {
 			return nil, err
 		}
@@ -152,6 +152,7 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		}
 	}
 	s.Plan = cfg.Plan
+	s.Plan.Minute = PlanMinute(cfg, t) // --order minute aligns to the analytics' minute
 	id := NewRunID()
 	var err error
 	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
@@ -232,6 +233,13 @@ func withoutKeys(info experiment.TargetInfo) experiment.TargetInfo {
 		b := *v.Logpush
 		b.AccessKeyID, b.SecretAccessKey = "", ""
 		v.Logpush = &b
+		info.Version = &v
+	}
+	if info.Version != nil && info.Version.Analytics != nil {
+		v := *info.Version
+		a := *v.Analytics
+		a.Token = ""
+		v.Analytics = &a
 		info.Version = &v
 	}
 	return info
