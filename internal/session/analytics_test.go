@@ -214,3 +214,50 @@ func (f *fakeStage) Wait(on func(BillingEvent)) BillingOutcome {
 func (f *fakeStage) PollNow()             {}
 func (f *fakeStage) Extend(time.Duration) {}
 func (f *fakeStage) Stop()                { f.stopped = true }
+
+// What the direct-timer mode will show once it records its abort timers:
+// an origin held awake between ops is billed far above its logged wall
+// time, and the comparison says why. The timer here is recorded by hand.
+func TestHeldAwakeOriginIsBilledAboveLogged(t *testing.T) {
+	t.Parallel()
+	cfg := config.Defaults()
+	cfg.Out = t.TempDir()
+	cfg.Billing = "logpush,analytics"
+	cfg.Approaches = []string{"direct"}
+	cfg.Durations = []time.Duration{10 * time.Millisecond}
+	cfg.Ops, cfg.Batches, cfg.Warmup = 2, 1, 0
+	cfg.Order = experiment.OrderMinute
+	cfg.LocalPushInterval = 50 * time.Millisecond
+	cfg.LocalAnalyticsMinute = 200 * time.Millisecond
+	ctx := context.Background()
+	s, err := Prepare(ctx, cfg, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for ev := range s.Runner.Run(ctx) {
+		if err := s.Record(ev); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b := s.Results.Batches[0]
+	// The op's timer keeps the origin awake from the batch's start until
+	// well into the quiet minute after it.
+	s.Target.Local.Traces().HoldAwake(localtarget.EntrypointOrigin, "direct", b.StartedAt, b.EndedAt.Add(150*time.Millisecond))
+	c, err := StartChain(ctx, s.Cfg, s.Target, s.Results, s.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := c.Wait(nil); !out.Complete() {
+		t.Fatalf("outcome %+v", out.Last)
+	}
+	var origin *analytics.Comparison
+	for i, cmp := range s.Results.Analytics.Comparisons {
+		if cmp.Role == billing.RoleOrigin {
+			origin = &s.Results.Analytics.Comparisons[i]
+		}
+	}
+	if origin == nil || !origin.Flagged || origin.Ratio == nil || *origin.Ratio < 2 || origin.Causes[0] != analytics.CauseTimers {
+		t.Fatalf("held-awake origin: %+v", origin)
+	}
+}

@@ -379,7 +379,11 @@ func (m setupModel) View() string {
 		lines = append(lines, fmt.Sprintf("%d approach%s × %d duration%s × %d batch%s × %d ops%s = %d batches, %d ops",
 			len(cfg.Approaches), plural(len(cfg.Approaches), "", "es"), len(cfg.Durations), plural(len(cfg.Durations), "", "s"),
 			cfg.Batches, plural(cfg.Batches, "", "es"), cfg.Ops, warmupText(cfg), len(specs), ops))
-		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(" (upstream delay alone)"))
+		basis := " (upstream delay alone)"
+		if p.Order == experiment.OrderMinute {
+			basis = fmt.Sprintf(" (upstream delay in whole %s minutes, a quiet one between cells)", humanDuration(p.MinuteOf()))
+		}
+		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(basis))
 	}
 	if m.message != "" && (err == nil || m.message != err.Error()) {
 		for _, l := range wrap(m.message, w-2) {
