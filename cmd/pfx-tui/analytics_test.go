@@ -166,10 +166,15 @@ func TestAnalyticsTokenIsNeverPrinted(t *testing.T) {
 	if strings.Contains(string(raw), token) {
 		t.Error("the token is in the results file")
 	}
-	// Without the token, the variables to set are named.
+	// Without the token, the variables to set are named; a dry run needs none.
 	o.Reset()
 	e.Reset()
 	delete(env, "CLOUDFLARE_API_TOKEN")
+	if code := Main(context.Background(), append(args, "--dry-run"), IOStreams{Stdout: &o, Stderr: &e, Env: env}); code != 0 || !strings.Contains(o.String(), "$CLOUDFLARE_API_TOKEN") {
+		t.Errorf("dry run without a token: exit %d %s", code, e.String())
+	}
+	o.Reset()
+	e.Reset()
 	if code := Main(context.Background(), args, IOStreams{Stdout: &o, Stderr: &e, Env: env}); code != 2 || !strings.Contains(e.String(), "CLOUDFLARE_API_TOKEN") {
 		t.Errorf("no token: exit %d %s", code, e.String())
 	}

@@ -80,7 +80,11 @@ side by side. --dry-run prints the analytics queries (without the token) and sen
 				return &errext.UsageError{Flag: "bucket", Msg: "R2 is not configured: set " + config.JoinAnd(cfg.MissingR2()) + " (env or .dev.vars), or --bucket/--r2-endpoint"}
 			}
 			if wantAnalytics {
-				plan := session.PlanAnalytics(cfg, target)
+				pc := cfg
+				if dryRun && !pc.APIToken.Set() {
+					pc.APIToken = config.NewSecret("unused") // a dry run sends nothing: the token may be absent
+				}
+				plan := session.PlanAnalytics(pc, target)
 				if !plan.On {
 					return &errext.UsageError{Flag: "source", Msg: plan.Why}
 				}

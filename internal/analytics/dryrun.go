@@ -19,13 +19,16 @@ func DryRun(w io.Writer, base, account, script string, from, to time.Time, listN
 		fmt.Fprintf(w, "curl -s %s \\\n  %s\n\n", shellQuote(c.base()+NamespacesPath(account)+"?page=1&per_page=1000"), auth)
 	}
 	for _, q := range Queries() {
-		body, err := json.Marshal(map[string]any{"query": q.Text(), "variables": q.Variables(account, script, from, to)})
-		if err != nil {
+		var buf strings.Builder
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(map[string]any{"query": q.Text(), "variables": q.Variables(account, script, from, to)}); err != nil {
 			return err
 		}
+		body := strings.TrimSpace(buf.String())
 		fmt.Fprintf(w, "# %s, minutes %s … %s\n", q.Dataset, FormatMinute(from), FormatMinute(to))
 		fmt.Fprintf(w, "curl -s %s \\\n  %s \\\n  --header \"Content-Type: application/json\" \\\n  --data %s\n\n",
-			shellQuote(c.Endpoint()), auth, shellQuote(string(body)))
+			shellQuote(c.Endpoint()), auth, shellQuote(body))
 	}
 	_, err := fmt.Fprintln(w, "# the token needs Account Analytics: Read; it is read from CLOUDFLARE_API_TOKEN and never printed")
 	return err
