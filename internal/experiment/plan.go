@@ -33,8 +33,9 @@ type Plan struct {
 	Order      string          `json:"order"`
 	Seed       int64           `json:"seed"`
 	// Minute is the length of a minute for OrderMinute (0 = one minute;
-	// the local target's emulated analytics use a shorter one).
-	Minute time.Duration `json:"-"`
+	// the local target's emulated analytics use a shorter one), and
+	// MinuteShift the target's clock minus ours: minutes are the target's.
+	Minute, MinuteShift time.Duration `json:"-"`
 }
 
 // DurationsMs is the durations in milliseconds, as the wire and results use them.

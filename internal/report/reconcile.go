@@ -282,3 +282,13 @@ func JoinSections(sections ...string) string {
 	}
 	return strings.Join(out, "\n\n") + "\n"
 }
+
+// writeMarkdownBilled adds the analytics sections to the Markdown export,
+// as preformatted text (their tables are wide).
+func writeMarkdownBilled(b *strings.Builder, r *Results) {
+	txt := JoinSections(AnalyticsSection(r), BilledVsLoggedSection(r), BilledCostSection(r))
+	if txt == "" {
+		return
+	}
+	fmt.Fprintf(b, "\n### Billed (GraphQL Analytics)\n\n```\n%s```\n", txt)
+}

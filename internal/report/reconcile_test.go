@@ -61,6 +61,10 @@ func TestBilledSections(t *testing.T) {
 			t.Errorf("billed cost lacks %q:\n%s", want, c)
 		}
 	}
+	var md strings.Builder
+	if err := WriteMarkdown(&md, r); err != nil || !strings.Contains(md.String(), "### Billed (GraphQL Analytics)") || !strings.Contains(md.String(), "billed vs logged") {
+		t.Errorf("markdown: %v\n%s", err, md.String())
+	}
 	if costs, src, ok := PreferredCosts(r); src != analytics.SourceAnalytics || !ok || costs[0].DollarsPerMillionOps.Total != 23 {
 		t.Errorf("preferred %s %v", src, ok)
 	}

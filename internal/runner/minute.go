@@ -23,7 +23,10 @@ func (r *Runner) awaitMinute(ctx context.Context, spec experiment.BatchSpec, ch 
 	if spec.AlignMinute <= 0 {
 		return true
 	}
-	until := experiment.MinuteStart(time.Now(), r.opts.Plan.MinuteOf(), spec.AlignMinute)
+	unit, shift := r.opts.Plan.MinuteOf(), r.opts.Plan.MinuteShift
+	// The target's minute boundary on our clock, a little after it: the
+	// clock-offset estimate is off by up to half a round trip.
+	until := experiment.MinuteStart(time.Now().Add(shift), unit, spec.AlignMinute).Add(-shift).Add(minuteGuard(unit))
 	ch.emit(AwaitingMinute{Spec: spec, Until: until})
 	t := time.NewTimer(time.Until(until))
 	defer t.Stop()
@@ -34,3 +37,7 @@ func (r *Runner) awaitMinute(ctx context.Context, spec experiment.BatchSpec, ch 
 		return false
 	}
 }
+
+// minuteGuard is how long after a minute boundary a cell starts: 1/20 of
+// the minute, at most a second.
+func minuteGuard(unit time.Duration) time.Duration { return min(unit/20, time.Second) }

@@ -152,7 +152,9 @@ func New(t *Target, cfg config.Config, tool string) (*Session, error) {
 		}
 	}
 	s.Plan = cfg.Plan
-	s.Plan.Minute = PlanMinute(cfg, t) // --order minute aligns to the analytics' minute
+	// --order minute aligns to the analytics' minute, on the target's clock.
+	s.Plan.Minute = PlanMinute(cfg, t)
+	s.Plan.MinuteShift = time.Duration(t.Info.ClockOffsetMs * float64(time.Millisecond))
 	id := NewRunID()
 	var err error
 	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout})
