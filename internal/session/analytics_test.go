@@ -79,6 +79,10 @@ func TestPlanAnalytics(t *testing.T) {
 	if m := PlanMinute(with, emu); m != 500*time.Millisecond {
 		t.Errorf("plan minute %s", m)
 	}
+	emu.Info.Version.Logpush = &experiment.EmulatorBucket{Endpoint: "http://127.0.0.1:9", Bucket: "b", Prefix: "workers"}
+	if l := PlanSources(with, emu).Label(true); l != "logpush (local emulator S3 http://127.0.0.1:9/b/workers) + analytics (127.0.0.1:9), emulated" {
+		t.Errorf("label %q", l)
+	}
 	plans := PlanSources(creds, url)
 	if plans.Logpush.Source != BillingNone || !plans.Analytics.On || len(plans.Skipped(creds)) != 1 {
 		t.Errorf("sources %+v skipped %v", plans, plans.Skipped(creds))

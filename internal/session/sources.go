@@ -2,6 +2,7 @@ package session
 
 import (
 	"context"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -37,11 +38,16 @@ func (p Plans) On() bool { return p.Logpush.Source == BillingLogpush || p.Analyt
 // Label names the sources for a screen or a progress line.
 func (p Plans) Label(emulated bool) string {
 	var parts []string
+	both := p.Logpush.Source == BillingLogpush && p.Analytics.On
 	if p.Logpush.Source == BillingLogpush {
 		parts = append(parts, "logpush ("+p.Logpush.Where+")")
 	}
 	if p.Analytics.On {
-		parts = append(parts, "analytics ("+p.Analytics.Where+")")
+		where := p.Analytics.Where
+		if both { // keep the pair short enough for a screen line
+			where = hostOf(p.Analytics.Base)
+		}
+		parts = append(parts, "analytics ("+where+")")
 	}
 	if len(parts) == 0 {
 		why := p.Logpush.Why
@@ -50,7 +56,7 @@ func (p Plans) Label(emulated bool) string {
 		}
 		return "none — " + why
 	}
-	s := strings.Join(parts, " then ")
+	s := strings.Join(parts, " + ")
 	if emulated {
 		s += ", emulated"
 	}
@@ -250,4 +256,11 @@ func (c *Chain) Wait(onEvent func(BillingEvent)) BillingOutcome {
 		out.Last.Reason = incomplete // an earlier source did not complete
 	}
 	return out
+}
+
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Host != "" {
+		return u.Host
+	}
+	return base
 }
