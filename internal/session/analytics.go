@@ -191,6 +191,9 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		return nil, fmt.Errorf("analytics: %w", err)
 	}
 	nss := analytics.ForScript(all, plan.Script, roles, overrides)
+	if len(nss) == 0 {
+		return nil, fmt.Errorf("analytics: the account has no Durable Object namespace of script %q (%s): name the deployed Worker with --script, or its namespaces with --do-namespace Class=ID", plan.Script, scriptsOf(all))
+	}
 	exp := billing.WorkersExpectations()
 	if res.Target.Kind == experiment.TargetLocal {
 		exp = billing.LocalExpectations()
@@ -312,4 +315,23 @@ func DescribeAnalytics(ev BillingEvent) string {
 		s += "; last error: " + ev.LastError
 	}
 	return s
+}
+
+// scriptsOf names the scripts that own namespaces, for an error message.
+func scriptsOf(all []analytics.Namespace) string {
+	seen := map[string]bool{}
+	var names []string
+	for _, n := range all {
+		if n.Script != "" && !seen[n.Script] {
+			seen[n.Script] = true
+			names = append(names, n.Script)
+		}
+	}
+	if len(names) == 0 {
+		return "it lists none"
+	}
+	if len(names) > 8 {
+		names = append(names[:8], "…")
+	}
+	return "scripts with namespaces: " + strings.Join(names, ", ")
 }

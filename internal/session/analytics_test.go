@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/r2"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
@@ -263,5 +265,23 @@ func TestHeldAwakeOriginIsBilledAboveLogged(t *testing.T) {
 	}
 	if origin == nil || !origin.Flagged || origin.Ratio == nil || *origin.Ratio < 2 || origin.Causes[0] != analytics.CauseTimers {
 		t.Fatalf("held-awake origin: %+v", origin)
+	}
+}
+
+func TestStartAnalyticsNamesTheScriptsWhenNoneMatches(t *testing.T) {
+	t.Parallel()
+	srv, err := localtarget.Start(localtarget.Options{AnalyticsMinute: 100 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	cfg := config.Defaults()
+	cfg.Billing = "analytics"
+	tgt := &Target{Kind: experiment.TargetLocal, Info: experiment.TargetInfo{Version: &experiment.TargetVersion{Analytics: srv.AnalyticsInfo()}}}
+	tgt.Info.Version.Analytics.ScriptName = "not-this-one"
+	res := &report.Results{Batches: []experiment.BatchResult{{BatchSpec: experiment.BatchSpec{Approach: "direct", Ops: 1}, StartedAt: time.Now(), EndedAt: time.Now()}}}
+	_, err = StartAnalytics(context.Background(), cfg, tgt, res, filepath.Join(t.TempDir(), "r.json"))
+	if err == nil || !strings.Contains(err.Error(), `script "not-this-one"`) || !strings.Contains(err.Error(), "pfx-local") {
+		t.Errorf("err %v", err)
 	}
 }
