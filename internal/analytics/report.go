@@ -362,7 +362,9 @@ func (c *Collector) cellMinutes(o Owner) (owned, active, shared int, activeSet [
 	return
 }
 
-// expectedRoles are the Durable Object roles a cell's batches invoke.
+// expectedRoles are the Durable Object roles a cell's batches invoke. An
+// approach without expectations (a new mode) is expected to reach the
+// origin and the controller, as every approach of the experiment does.
 func (c *Collector) expectedRoles(approach string, ops int) []string {
 	exp, known := c.opts.Expectations.For(approach, max(ops, 1))
 	var out []string
@@ -374,7 +376,7 @@ func (c *Collector) expectedRoles(approach string, ops int) []string {
 		if !have[r] {
 			continue
 		}
-		if !known || exp[r] > 0 {
+		if known && exp[r] > 0 || !known && r != billing.RoleOrchestrator {
 			out = append(out, r)
 		}
 	}

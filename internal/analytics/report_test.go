@@ -184,6 +184,10 @@ func TestProgressCountsCellRolesWithData(t *testing.T) {
 	if _, ok := got["direct/orchestrator"]; ok {
 		t.Error("direct expects no orchestrator")
 	}
+	// A mode without expectations (direct-timer) waits for origin and controller only.
+	if roles := col.expectedRoles("direct-timer", 2); len(roles) != 2 || roles[0] != billing.RoleOrigin || roles[1] != billing.RoleController {
+		t.Errorf("unknown mode roles %v", roles)
+	}
 }
 
 func TestReconcileFlagsTimersAndOverlap(t *testing.T) {
