@@ -76,11 +76,12 @@ type billingFlags struct {
 	roles                     []string
 	cost                      costFlags
 	tailFile                  string
+	analyticsFlags
 }
 
 func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	d := config.Defaults()
-	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, tail (a wrangler tail capture, --tail-file), none")
+	fs.StringVar(&f.source, "billing", d.Billing, "billing source: auto (local emulator, or R2 when configured), logpush, tail (a wrangler tail capture, --tail-file), analytics (Cloudflare's GraphQL Analytics: billed active time and rows), logpush,analytics or tail,analytics, none")
 	fs.StringVar(&f.tailFile, "tail-file", "", "a `npx wrangler tail --format json > FILE` capture to read billing from (implies --billing tail)")
 	fs.DurationVar(&f.pollInterval, "poll-interval", d.PollInterval, "time between Logpush polls (each list is an R2 Class A operation)")
 	fs.DurationVar(&f.pollTimeout, "poll-timeout", defTimeout, "how long to wait for every expected Logpush record (0: poll once)")
@@ -88,20 +89,21 @@ func (f *billingFlags) register(fs *pflag.FlagSet, defTimeout time.Duration) {
 	fs.StringArrayVar(&f.roles, "role", nil, "map a class to a role, repeatable: Class=origin|orchestrator|executor|controller|upstream|entry")
 	fs.StringVar(&f.pricing, "pricing", "", "JSON file overriding the dated price table (a partial file changes only its fields)")
 	f.cost.register(fs)
+	f.analyticsFlags.register(fs)
 }
 
 func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
-	switch f.source {
-	case "auto", session.BillingLogpush, session.BillingTail, session.BillingNone:
-	default:
-		return &errext.UsageError{Flag: "billing", Msg: fmt.Sprintf("%q is not one of auto, logpush, tail, none", f.source)}
-	}
-	switch {
-	case f.tailFile != "" && f.source == "auto":
+	if f.tailFile != "" && f.source == "auto" {
 		f.source = session.BillingTail
-	case f.tailFile != "" && f.source != session.BillingTail:
+	}
+	if err := session.CheckBillingFlag(f.source); err != nil {
+		return &errext.UsageError{Flag: "billing", Msg: err.Error()}
+	}
+	records, _ := session.BillingSources(f.source)
+	switch {
+	case f.tailFile != "" && records != session.BillingTail:
 		return &errext.UsageError{Flag: "tail-file", Msg: "goes with --billing tail, not " + f.source}
-	case f.tailFile == "" && f.source == session.BillingTail:
+	case f.tailFile == "" && records == session.BillingTail:
 		return &errext.UsageError{Flag: "tail-file", Msg: "--billing tail reads a capture: give --tail-file FILE (from `npx wrangler tail --format json > FILE`)"}
 	}
 	if f.pollInterval <= 0 {
@@ -124,8 +126,11 @@ func (f *billingFlags) apply(cmd *cobra.Command, cfg *config.Config) error {
 	cfg.ScriptName, cfg.Roles, cfg.PricingFile = f.script, f.roles, f.pricing
 	cfg.TailFile = f.tailFile
 	o, err := f.cost.options(cmd, billing.CostOptions{})
+	if err != nil {
+		return err
+	}
 	cfg.IncludeHarness, cfg.MonthlyOps = o.IncludeHarness, o.MonthlyOps
-	return err
+	return f.analyticsFlags.apply(cfg)
 }
 
 // exportFlags write the report in several formats in one run, as

@@ -12,6 +12,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/errext"
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/headless"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -55,6 +56,7 @@ type runOptions struct {
 	devVars      string
 	workersDir   string
 	pushInterval time.Duration
+	localMinute  time.Duration
 	thresholds   []string
 	exports      exportFlags
 	billingFlags
@@ -71,7 +73,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
 	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
 	fs.IntVar(&f.warmup, "warmup", d.Warmup, "warmup ops per approach, run first and excluded from statistics")
-	fs.StringVar(&f.order, "order", d.Order, "batch order: interleave (cycle through cells), sequential, random")
+	fs.StringVar(&f.order, "order", d.Order, "batch order: interleave (cycle through cells), sequential, random, minute (each cell in whole minutes of its own; the default with --billing analytics)")
 	fs.Int64Var(&f.seed, "seed", d.Seed, "seed for --order random")
 	fs.StringVar(&f.out, "out", d.Out, "results folder; the file is rewritten after every batch")
 	fs.StringVar(&f.format, "format", d.Format, "report format on stdout: "+strings.Join(report.Formats, ", "))
@@ -85,6 +87,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
 	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
 	fs.DurationVar(&f.pushInterval, "local-push-interval", d.LocalPushInterval, "local target: how often its Logpush emulator writes a .log.gz object")
+	fs.DurationVar(&f.localMinute, "local-analytics-minute", localtarget.DefaultAnalyticsMinute, "local target: the emulated GraphQL Analytics minute (Cloudflare's is 1m; shorter keeps --order minute runs short)")
 	fs.StringArrayVar(&f.thresholds, "threshold", nil, "CI gate checked after the run, repeatable: e.g. simple.p95<1.2s, savings(simple,1s)>50%; exit 3 when one fails")
 	f.exports.register(fs)
 	f.billingFlags.register(fs, d.PollTimeout)
@@ -131,6 +134,13 @@ func (f *runOptions) config() (config.Config, error) {
 	cfg.Durations = ds
 	cfg.DurationsGiven, cfg.AssumeServerDuration = config.Changed(fs, "durations"), f.assumeDelay
 	cfg.Ops, cfg.Batches, cfg.Warmup, cfg.Order, cfg.Seed = f.ops, f.batches, f.warmup, f.order, f.seed
+	if _, an := session.BillingSources(cfg.Billing); an && !config.Changed(fs, "order") {
+		cfg.Order = experiment.OrderMinute // per-minute billing needs cells in minutes of their own
+	}
+	if f.localMinute < 10*time.Millisecond || f.localMinute > time.Minute {
+		return cfg, &errext.UsageError{Flag: "local-analytics-minute", Msg: "must be within 10ms..1m"}
+	}
+	cfg.LocalAnalyticsMinute = f.localMinute
 	cfg.Out, cfg.Format, cfg.HopLatency, cfg.BatchTimeout = f.out, f.format, f.hopLatency, f.batchTimeout
 	if err := formatFlag(cfg.Format); err != nil {
 		return cfg, err

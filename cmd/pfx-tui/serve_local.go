@@ -16,7 +16,7 @@ import (
 
 func newCmdServeLocal(ios IOStreams) *cobra.Command {
 	var addr string
-	var hop, push, defaultDelay time.Duration
+	var hop, push, defaultDelay, minute time.Duration
 	cmd := &cobra.Command{
 		Use:   "serve-local",
 		Short: "Run the embedded local target standalone (WebSocket protocol + delay upstream)",
@@ -39,7 +39,7 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			if defaultDelay < 0 || defaultDelay > protocol.MaxDelayMs*time.Millisecond || defaultDelay%time.Millisecond != 0 {
 				return errext.Usagef("default-delay", "%s: want whole milliseconds within 0..%dms", defaultDelay, protocol.MaxDelayMs)
 			}
-			opts := localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push, DefaultDelay: defaultDelay}
+			opts := localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push, DefaultDelay: defaultDelay, AnalyticsMinute: minute}
 			if defaultDelay == 0 {
 				opts.DefaultDelay = -1 // no delay (zero would mean the 100ms default)
 			}
@@ -53,6 +53,8 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			fmt.Fprintf(ios.Stdout, "Logpush emulator (a .log.gz object every %s while there are new records):\n  S3 endpoint: %s (path-style, region auto)\n  bucket:      %s\n  prefix:      %s\n  access key:  %s\n  secret key:  %s   (the emulator's fixed local key, not a credential)\n",
 				push, srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix(), srv.S3AccessKeyID(), srv.S3SecretAccessKey())
 			fmt.Fprintf(ios.Stdout, "Scan it with: pfx-tui logs scan --r2-endpoint %s --bucket %s --prefix %s (with CLOUDFLARE_R2_ACCESS_KEY_ID / _SECRET_ACCESS_KEY set to the keys above)\nPress Ctrl-C to stop.\n", srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix())
+			fmt.Fprintf(ios.Stdout, "GraphQL Analytics emulator (%s minutes; the token is the emulator's fixed local one):\n  GraphQL:    %s/graphql\n  account:    %s\n  token:      %s\n",
+				srv.AnalyticsMinute(), srv.AnalyticsBase(), localtarget.AnalyticsAccountID, localtarget.AnalyticsToken)
 			<-cmd.Context().Done()
 			fmt.Fprintf(ios.Stderr, "pfx-tui: stopping the local target (%d trace events recorded)\n", srv.Traces().Len())
 			return nil
@@ -62,5 +64,6 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 	cmd.Flags().DurationVar(&hop, "hop-latency", 0, "latency added to every internal hop")
 	cmd.Flags().DurationVar(&push, "local-push-interval", config.Defaults().LocalPushInterval, "how often the Logpush emulator writes an object")
 	cmd.Flags().DurationVar(&defaultDelay, "default-delay", localtarget.DefaultDelay, "upstream delay of a run-batch that has no durationMs (Lumenize's client sends none); 0..30s, whole ms")
+	cmd.Flags().DurationVar(&minute, "local-analytics-minute", localtarget.DefaultAnalyticsMinute, "the emulated GraphQL Analytics minute")
 	return cmd
 }

@@ -23,21 +23,16 @@ func runTUI(ctx context.Context, cfg config.Config, ios IOStreams, skipSetup, no
 
 // tuiBillingSource says what billing will read, once the target is open.
 func tuiBillingSource(cfg config.Config, t *session.Target) (string, bool) {
-	p := session.PlanBilling(cfg, t)
-	if p.Source == session.BillingNone {
-		return "none — " + p.Why, false
-	}
-	if t.Emulated() {
-		return p.Source + " (" + p.Where + ", emulated)", true
-	}
-	return p.Source + " (" + p.Where + ")", true
+	p := session.PlanSources(cfg, t)
+	return p.Label(t.Emulated()), p.On()
 }
 
-// startTUIBilling runs the one billing loop in the background and forwards
-// its events to the screen; the loop attaches and saves the billing report
-// before the last event, so the results screen reads complete figures.
+// startTUIBilling runs the one billing loop (every planned source in turn)
+// in the background and forwards its events to the screen; the loop
+// attaches and saves each report before its last event, so the results
+// screen reads complete figures.
 func startTUIBilling(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, ui.BillingControls, error) {
-	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
+	b, err := session.StartChain(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -46,5 +41,5 @@ func startTUIBilling(ctx context.Context, s *session.Session) (<-chan session.Bi
 		defer close(out)
 		b.Wait(func(ev session.BillingEvent) { out <- ev })
 	}()
-	return out, b.Controls(), nil
+	return out, b, nil
 }

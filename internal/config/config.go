@@ -57,6 +57,10 @@ const (
 	EnvNoColor         = "NO_COLOR"
 )
 
+// EnvAPIToken is a Cloudflare API token with Account Analytics: Read (and
+// Workers Scripts: Read to list namespaces), for --billing analytics.
+const EnvAPIToken = "CLOUDFLARE_API_TOKEN"
+
 // Config is everything a command needs.
 type Config struct {
 	Target string `json:"target"`
@@ -104,6 +108,13 @@ type Config struct {
 	Prefix          string `json:"prefix,omitempty"`
 	AccessKeyID     Secret `json:"accessKeyId"`
 	SecretAccessKey Secret `json:"secretAccessKey"`
+
+	// GraphQL Analytics (--billing analytics; internal/analytics).
+	APIToken      Secret   `json:"apiToken"`
+	AnalyticsBase string   `json:"analyticsBase,omitempty"` // API base instead of Cloudflare's
+	DONamespaces  []string `json:"doNamespaces,omitempty"`  // Class=namespaceId overrides
+	// LocalAnalyticsMinute is the local target's emulated minute.
+	LocalAnalyticsMinute time.Duration `json:"-"`
 }
 
 // Billing poll defaults: Logpush batches every 30 s at best and R2 bills
@@ -233,6 +244,7 @@ func (c *Config) Layer(vars map[string]string) {
 	set(EnvBucket, func(v string) { c.Bucket = v })
 	set(EnvAccessKeyID, func(v string) { c.AccessKeyID = NewSecret(v) })
 	set(EnvSecretAccessKey, func(v string) { c.SecretAccessKey = NewSecret(v) })
+	set(EnvAPIToken, func(v string) { c.APIToken = NewSecret(v) })
 }
 
 // SplitList reads "a,b, c" into trimmed non-empty items.

@@ -19,6 +19,7 @@ const (
 	OrderInterleave = "interleave"
 	OrderSequential = "sequential"
 	OrderRandom     = "random"
+	OrderMinute     = "minute" // each cell in whole minutes of its own (minute.go)
 )
 
 // Plan is approaches × durations × batches per cell × ops per batch, plus
@@ -34,6 +35,10 @@ type Plan struct {
 	// DurationSource says where the durations come from (Durations*): the
 	// zero value is durations the target honours batch by batch.
 	DurationSource string `json:"durationSource,omitempty"`
+	// Minute is the length of a minute for OrderMinute (0 = one minute;
+	// the local target's emulated analytics use a shorter one), and
+	// MinuteShift the target's clock minus ours: minutes are the target's.
+	Minute, MinuteShift time.Duration `json:"-"`
 }
 
 // Where a plan's upstream delays come from.
@@ -160,9 +165,9 @@ func (p Plan) Validate() error {
 		}
 	}
 	switch p.Order {
-	case OrderInterleave, OrderSequential, OrderRandom:
+	case OrderInterleave, OrderSequential, OrderRandom, OrderMinute:
 	default:
-		return &PlanError{Flag: "order", Msg: fmt.Sprintf("%q is not one of interleave, sequential, random", p.Order)}
+		return &PlanError{Flag: "order", Msg: fmt.Sprintf("%q is not one of interleave, sequential, random, minute", p.Order)}
 	}
 	return nil
 }
@@ -185,6 +190,9 @@ type BatchSpec struct {
 	Batch      int    `json:"batch"` // 1-based within its cell; 0 for warmup
 	Warmup     bool   `json:"warmup"`
 	Ops        int    `json:"ops"`
+	// AlignMinute > 0: wait for the start of the minute AlignMinute
+	// minutes after the current one before dialling (OrderMinute).
+	AlignMinute int `json:"alignMinute,omitempty"`
 }
 
 // Cell names an approach × duration.
@@ -223,6 +231,8 @@ func (p Plan) Specs(runID string) []BatchSpec {
 	var main []BatchSpec
 	cells := p.Cells()
 	switch p.Order {
+	case OrderMinute:
+		return p.minuteSpecs(runID)
 	case OrderSequential:
 		for _, c := range cells {
 			for b := 1; b <= p.Batches; b++ {
@@ -258,6 +268,9 @@ func (p Plan) Specs(runID string) []BatchSpec {
 // EstimatedDuration is a lower bound on the run's length: every op waits at
 // least its upstream delay (a server-defined delay counts as zero).
 func (p Plan) EstimatedDuration() time.Duration {
+	if p.Order == OrderMinute {
+		return p.minuteEstimate()
+	}
 	var total time.Duration
 	for _, s := range p.Specs("x") {
 		total += time.Duration(s.Ops) * s.Delay()

@@ -27,6 +27,8 @@ type TargetVersion struct {
 	// DelayMs is the upstream delay a target that does not honour
 	// durationMs applies to every op, when it says (our extension).
 	DelayMs *int `json:"delayMs,omitempty"`
+	// Analytics: the emulator's GraphQL Analytics endpoint (analytics.go).
+	Analytics *EmulatorAnalytics `json:"analytics,omitempty"`
 }
 
 // Capabilities a target can announce in /version.

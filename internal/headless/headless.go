@@ -56,8 +56,12 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
 	delay := fmt.Sprintf("at least %s of upstream delay", report.FormatClock(s.Plan.EstimatedDuration()))
-	if s.Plan.DurationSource == experiment.DurationsServerDefined {
+	switch {
+	case s.Plan.DurationSource == experiment.DurationsServerDefined:
 		delay = "upstream delay server-defined (the target does not take durationMs)"
+	case s.Plan.Order == experiment.OrderMinute:
+		g, q := s.Plan.MinuteGroups()
+		delay = fmt.Sprintf("at least %s (%d groups in whole %s minutes, %d quiet)", report.FormatClock(s.Plan.EstimatedDuration()), g, s.Plan.MinuteOf(), q)
 	}
 	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
 	if o.Live {
@@ -173,6 +177,8 @@ func (p *progress) observe(ev runner.Event) {
 	case runner.OpProgress:
 		p.ops, p.lastMs, p.dirty = e.Completed, e.SampleMs, true
 		p.etaAt, p.etaLeft = time.Now(), e.ETA
+	case runner.AwaitingMinute:
+		p.say("  --order minute: batch %s waits for %s (each cell owns whole minutes, a quiet minute apart)\n", e.Spec.ID, e.Until.Format("15:04:05.0"))
 	case runner.BatchDone:
 		p.finished++
 		if e.Result.Errors > 0 {
@@ -239,18 +245,26 @@ func (p *progress) eta() time.Duration {
 // configured, printing one line per poll, and attaches what it found (even
 // when interrupted: partial billing is saved and marked incomplete).
 func runBilling(ctx context.Context, s *session.Session, o Options, done runner.RunDone) error {
-	plan := session.PlanBilling(s.Cfg, s.Target)
-	if plan.Source == session.BillingNone {
-		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plan.Why)
+	plans := session.PlanSources(s.Cfg, s.Target)
+	for _, why := range plans.Skipped(s.Cfg) {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: %s\n", why)
+	}
+	if !plans.On() {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: none — %s\n", plans.Logpush.Why)
 		return nil
 	}
 	if done.Interrupted || ctx.Err() != nil || len(done.Results) == 0 {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing skipped (interrupted); %s\n", s.Results.RefreshHint(s.Path))
 		return nil
 	}
-	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for billing records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
-	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
+	if plans.Logpush.Source != session.BillingNone {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for billing records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
+			plans.Logpush.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
+	}
+	if plans.Analytics.On {
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing: analytics from %s, once the run's minutes have settled\n", plans.Analytics.Where)
+	}
+	b, err := session.StartChain(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
 		return fmt.Errorf("billing: %w", err)
 	}
@@ -259,7 +273,14 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return err
 	}
 	if out.Complete() {
-		fmt.Fprintln(o.Stderr, "pfx-tui: billing complete: every expected record matched")
+		msg := "every expected record matched"
+		switch {
+		case plans.Analytics.On && plans.Logpush.Source != session.BillingLogpush:
+			msg = "analytics settled"
+		case plans.Analytics.On:
+			msg += "; analytics settled"
+		}
+		fmt.Fprintf(o.Stderr, "pfx-tui: billing complete: %s\n", msg)
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing incomplete (%s); %s\n", out.Last.Reason, s.Results.RefreshHint(s.Path))

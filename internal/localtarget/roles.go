@@ -50,7 +50,7 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The controller calls the origin DO over RPC, as workers/ does.
-	inv := s.begin(EntrypointOrigin, EventRPC)
+	inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventRPC)
 	defer inv.end()
 	var req opRequest
 	if err := readJSON(r, &req); err != nil {
@@ -115,7 +115,7 @@ func (o *origin) alarm(key string) {
 	}
 	s := o.s
 	s.goBackground(func(ctx context.Context) {
-		inv := s.begin(EntrypointOrigin, EventAlarm)
+		inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventAlarm)
 		defer inv.end()
 		inv.tag(p.batchID, p.op, "backstop")
 		s.notifyDone(ctx, inv, opDone{BatchID: p.batchID, Op: p.op, Error: errTimeout.Error()})
@@ -128,7 +128,7 @@ func (s *Server) handleOriginResult(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such origin", http.StatusNotFound)
 		return
 	}
-	inv := s.begin(EntrypointOrigin, EventRPC)
+	inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventRPC)
 	defer inv.end()
 	var res fetchResult // reading the body here is the origin consuming the response
 	if err := readJSON(r, &res); err != nil {

@@ -63,6 +63,9 @@ type Options struct {
 	// S3Addr is the embedded S3 server's listen address; empty means a
 	// random loopback port.
 	S3Addr string
+	// AnalyticsMinute is the emulated GraphQL Analytics minute (default
+	// DefaultAnalyticsMinute; graphql.go).
+	AnalyticsMinute time.Duration
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -156,6 +159,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /_do/orchestrator/delivered", s.orch.handleDelivered)
 	mux.HandleFunc("POST /_do/executor/fetch", s.handleExecutorFetch)
 	mux.HandleFunc("POST /_do/controller/opdone", s.ctrl.handleOpDone)
+	s.routeAnalytics(mux)
 	mux.HandleFunc("/", s.ctrl.handleWebSocket)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
@@ -194,6 +198,7 @@ func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
 	if s.s3 != nil {
 		v.Logpush = &protocol.EmulatorBucket{Endpoint: s.S3Endpoint(), Bucket: s.S3Bucket(), Prefix: s.LogpushPrefix(), AccessKeyID: s.S3AccessKeyID(), SecretAccessKey: s.S3SecretAccessKey()}
 	}
+	v.Analytics = s.AnalyticsInfo()
 	writeJSON(w, http.StatusOK, v)
 }
 

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -38,6 +39,7 @@ type TraceStore struct {
 	records  []logpush.Record
 	activity []Activity
 	notify   chan struct{}
+	spans    []Span // Durable Object activity for emulated analytics (awake.go)
 }
 
 // ActivityPendingTimer is a timer left pending on a Durable Object after its
@@ -62,10 +64,14 @@ type Activity struct {
 	End     time.Time `json:"end"`
 }
 
+// addActivity records a stretch of activity no invocation shows; it also
+// counts as billed active time in the emulated analytics (HoldAwake).
 func (t *TraceStore) addActivity(a Activity) {
 	t.mu.Lock()
 	t.activity = append(t.activity, a)
 	t.mu.Unlock()
+	class, object, _ := strings.Cut(a.Object, "/")
+	t.HoldAwake(class, object, a.Start, a.End)
 }
 
 // Activity returns a copy of the recorded object activity, in recording order.
@@ -114,6 +120,7 @@ type invocation struct {
 	store      *TraceStore
 	script     string
 	entrypoint string
+	object     string // the Durable Object's name within its class (awake.go)
 	eventType  string
 	start      time.Time
 	mu         sync.Mutex
@@ -204,8 +211,10 @@ func (inv *invocation) end() {
 	if inv.eventType == EventFetch {
 		rec.Event = &logpush.Event{RayID: rayID(), Request: &logpush.Request{URL: inv.url, Method: inv.method}, Response: &logpush.Response{Status: inv.status}}
 	}
+	status := inv.status
 	inv.mu.Unlock()
 	inv.store.add(rec)
+	inv.store.invoked(inv.object, status, inv.start, wall, cpu, rec)
 }
 
 // scriptVersionID identifies this emulator build in ScriptVersion.ID.

@@ -47,6 +47,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	if r.Billing != nil {
 		writeMarkdownBilling(&b, r)
 	}
+	writeMarkdownBilled(&b, r) // reconcile.go
 	if notes := Notes(r, an); len(notes) > 0 {
 		fmt.Fprintln(&b, "\n**Notes**")
 		fmt.Fprintln(&b)

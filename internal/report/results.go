@@ -14,6 +14,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
+	"github.com/pfx-tui/pfx-tui/internal/analytics"
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 )
 
@@ -47,6 +48,9 @@ type Results struct {
 	Batches  []experiment.BatchResult `json:"batches"`
 	// Billing is attached after the run (or later by `pfx-tui billing`).
 	Billing *billing.Report `json:"billing,omitempty"`
+	// Analytics is the billed truth from Cloudflare's GraphQL Analytics
+	// (--billing analytics), attached like Billing (internal/analytics).
+	Analytics *analytics.Report `json:"analytics,omitempty"`
 	// PercentileMethod names how p90/p95/p99 are computed.
 	PercentileMethod string `json:"percentileMethod"`
 	// BillingOps are the R2 requests the console made to read billing

@@ -41,6 +41,10 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 			ch.emit(RunDone{Results: results, Interrupted: true})
 			return
 		}
+		if !r.awaitMinute(ctx, spec, ch) { // --order minute (minute.go)
+			ch.emit(RunDone{Results: results, Interrupted: true})
+			return
+		}
 		eta, measured := r.eta(specs[i:], 0, dropped, obs)
 		ch.emit(BatchStarted{Spec: spec, Total: total, At: time.Now(), ETA: eta, ETAMeasured: measured})
 		res, open, err := r.runBatch(ctx, spec, ch, batchCtx{rest: specs[i+1:], dropped: dropped, obs: obs})

@@ -147,6 +147,10 @@ func RunWindow(batches []experiment.BatchResult) (from, to time.Time) {
 type BillingEvent struct {
 	r2.PollEvent
 	Progress billing.Progress
+	// Source is the billing source polled ("" = logpush; sources.go).
+	// Next, on the last event of a source another one follows, names it
+	// (Done is then false: the billing loop goes on).
+	Source, Next string
 }
 
 // Billing is a running billing poll for a finished (or saved) run. Every
@@ -268,11 +272,15 @@ func (b *Billing) finish() error {
 		b.res.BillingOps = &report.BillingOps{ClassA: ops.ClassA, ClassB: ops.ClassB, CostUSD: ops.CostUSD(),
 			Prices: fmt.Sprintf("R2 Standard: $%.2f/M Class A, $%.2f/M Class B, list price", r2.PriceClassAPerMillion, r2.PriceClassBPerMillion)}
 	}
+	Reconcile(b.res) // analytics read earlier: compare again (analytics.go)
 	return report.Save(b.path, b.res)
 }
 
 // Describe is a one-line summary of a poll event for progress output.
 func Describe(ev BillingEvent) string {
+	if ev.Source == BillingAnalytics {
+		return DescribeAnalytics(ev)
+	}
 	m, e := 0, 0
 	for _, c := range ev.Progress.Counts {
 		m += c.Matched
@@ -281,7 +289,9 @@ func Describe(ev BillingEvent) string {
 		}
 	}
 	s := fmt.Sprintf("poll %d: %d files (%d new), %d records read, matched %d of %d expected", ev.Polls, ev.FilesSeen, ev.FilesNew, ev.Progress.RecordsRead, m, e)
-	if !ev.Done {
+	if ev.Next != "" {
+		s += fmt.Sprintf(" (%s); next: %s", ev.Reason, ev.Next)
+	} else if !ev.Done {
 		s += fmt.Sprintf("; next poll in %s, deadline in %s", roundS(time.Until(ev.NextPoll)), roundS(time.Until(ev.Deadline)))
 	}
 	if ev.LastError != "" {

@@ -72,7 +72,7 @@ func (t *Target) Close() {
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL}
 	if cfg.IsLocal() {
-		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval})
+		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval, AnalyticsMinute: cfg.LocalAnalyticsMinute})
 		if err != nil {
 			return nil, err
 		}
@@ -162,6 +162,9 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 	if err != nil {
 		return nil, err
 	}
+	// --order minute aligns to the analytics' minute, on the target's clock.
+	plan.Minute = PlanMinute(cfg, t)
+	plan.MinuteShift = time.Duration(t.Info.ClockOffsetMs * float64(time.Millisecond))
 	cfg.Plan = plan
 	s.Cfg, s.Plan = cfg, plan
 	for _, check := range checks {
@@ -249,6 +252,13 @@ func withoutKeys(info experiment.TargetInfo) experiment.TargetInfo {
 		b := *v.Logpush
 		b.AccessKeyID, b.SecretAccessKey = "", ""
 		v.Logpush = &b
+		info.Version = &v
+	}
+	if info.Version != nil && info.Version.Analytics != nil {
+		v := *info.Version
+		a := *v.Analytics
+		a.Token = ""
+		v.Analytics = &a
 		info.Version = &v
 	}
 	return info

@@ -20,8 +20,12 @@ import (
 // results' billing section, with the same renderers as the text report.
 // They are variables so tests can pin their output.
 var (
-	billingText = func(r *report.Results) string { return orNone(report.BillingSection(r)) }
-	costText    = func(r *report.Results) string { return orNone(report.CostSection(r)) }
+	billingText = func(r *report.Results) string {
+		return orNone(report.JoinSections(report.BillingSection(r), report.AnalyticsSection(r), report.BilledVsLoggedSection(r)))
+	}
+	costText = func(r *report.Results) string {
+		return orNone(report.JoinSections(report.CostSection(r), report.BilledCostSection(r)))
+	}
 )
 
 func orNone(s string) string {

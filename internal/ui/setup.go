@@ -40,7 +40,7 @@ const (
 // durationPresets are the usual matrix of upstream delays, in milliseconds.
 var durationPresets = []int{100, 500, 1000, 5000, 10000}
 
-var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom}
+var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom, experiment.OrderMinute}
 
 type approachItem struct {
 	mode, name, desc string
@@ -379,7 +379,11 @@ func (m setupModel) View() string {
 		lines = append(lines, fmt.Sprintf("%d approach%s × %d duration%s × %d batch%s × %d ops%s = %d batches, %d ops",
 			len(cfg.Approaches), plural(len(cfg.Approaches), "", "es"), len(cfg.Durations), plural(len(cfg.Durations), "", "s"),
 			cfg.Batches, plural(cfg.Batches, "", "es"), cfg.Ops, warmupText(cfg), len(specs), ops))
-		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(" (upstream delay alone)"))
+		basis := " (upstream delay alone)"
+		if p.Order == experiment.OrderMinute {
+			basis = fmt.Sprintf(" (upstream delay in whole %s minutes, a quiet one between cells)", humanDuration(p.MinuteOf()))
+		}
+		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(basis))
 	}
 	if m.message != "" && (err == nil || m.message != err.Error()) {
 		for _, l := range wrap(m.message, w-2) {
@@ -569,7 +573,7 @@ func (m setupModel) hint(w int) []string {
 			"Ops per batch: one batch is one WebSocket running this many fetches in a row. ←/→ or type digits.",
 			"Batches per cell: repeats of each approach × duration; more batches give tighter intervals and expose drift.",
 			"Warmup ops per approach, run first at the shortest duration and excluded from the statistics.",
-			"interleave cycles through the cells batch by batch (fairest against drift); sequential runs each cell in one go; random shuffles with the seed.",
+			"interleave cycles through the cells batch by batch (fairest against drift); sequential runs each cell in one go; random shuffles with the seed; minute gives each cell whole minutes of its own, a quiet minute apart (per-minute analytics billing).",
 		}[r]
 	case panelBilling:
 		if m.billingAvail {

@@ -75,6 +75,7 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 	defer t.Close()
 	cfg = session.ResolveApproaches(cfg, t)
+	cfg.Plan.Minute = session.PlanMinute(cfg, t) // the setup's estimate of --order minute
 	if opts.BillingFor != nil {
 		src, on := opts.BillingFor(t)
 		opts.BillingSource = src

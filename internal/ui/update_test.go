@@ -71,7 +71,7 @@ func TestSetupKeysBuildTheRun(t *testing.T) {
 	if !slices.Equal(s.cfg.Durations, wantD) {
 		t.Errorf("durations = %v, want %v", s.cfg.Durations, wantD)
 	}
-	if s.cfg.Ops != 12 || s.cfg.Batches != 3 || s.cfg.Warmup != 1 || s.cfg.Order != experiment.OrderRandom {
+	if s.cfg.Ops != 12 || s.cfg.Batches != 3 || s.cfg.Warmup != 1 || s.cfg.Order != experiment.OrderMinute { // ← wraps to the last order
 		t.Errorf("ops/batches/warmup/order = %d/%d/%d/%s", s.cfg.Ops, s.cfg.Batches, s.cfg.Warmup, s.cfg.Order)
 	}
 	if s.billing {
@@ -97,8 +97,12 @@ func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
 		t.Errorf("order after space = %s", got)
 	}
 	m = keys(m, "right", "right")
-	if got := orders[m.setup.order]; got != experiment.OrderInterleave {
+	if got := orders[m.setup.order]; got != experiment.OrderMinute {
 		t.Errorf("order after →→ = %s", got)
+	}
+	m = keys(m, "right")
+	if got := orders[m.setup.order]; got != experiment.OrderInterleave {
+		t.Errorf("order after →→→ = %s", got)
 	}
 	// backspace empties a number: the plan is then refused
 	m = keys(m, "up", "up", "up", "backspace")

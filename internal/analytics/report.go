@@ -1,0 +1,646 @@
+package analytics
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+)
+
+// SourceAnalytics is the billing source name.
+const SourceAnalytics = "analytics"
+
+// RoleWorker labels the Worker script's figures (workersInvocationsAdaptive):
+// the executor, the router and the delay upstream together.
+const RoleWorker = "worker"
+
+// Report is the "analytics" section of the results file: what Cloudflare
+// billed per cell, from per-minute rows, with every row it used.
+type Report struct {
+	Source   string `json:"source"`
+	Emulated bool   `json:"emulated"`
+	// Endpoint is the GraphQL URL queried (never a token).
+	Endpoint      string    `json:"endpoint"`
+	ScriptName    string    `json:"scriptName"`
+	MinuteMs      int64     `json:"minuteMs"`
+	ClockOffsetMs float64   `json:"clockOffsetMs"`
+	From          time.Time `json:"from"`
+	To            time.Time `json:"to"`
+	// Complete: every minute in which a cell ran has rows for each of its
+	// Durable Object roles, the window has closed and two polls agreed.
+	Complete   bool                `json:"complete"`
+	Namespaces []Namespace         `json:"namespaces"`
+	Counts     []billing.Count     `json:"counts"`
+	Cells      []CellBilled        `json:"cells"`
+	Warmup     *CellBilled         `json:"warmup,omitempty"`
+	Costs      []billing.CellCost  `json:"costs"`
+	BreakEvens []billing.BreakEven `json:"breakEvens"`
+	// AllowanceBreakEvens are the break-evens within the monthly allowances.
+	AllowanceBreakEvens []billing.BreakEven `json:"allowanceBreakEvens"`
+	Prices              billing.Prices      `json:"prices"`
+	// Comparisons put billed active time next to Logpush's Σ WallTimeMs
+	// (when both sources were read).
+	Comparisons []Comparison  `json:"comparisons,omitempty"`
+	Minutes     []MinuteOwner `json:"minutes"`
+	// Rows are the raw minute rows used: the experiment's namespaces and
+	// script, inside the window.
+	Rows []Row `json:"rows"`
+	// Unattributed sums rows of shared minutes, which no cell is given.
+	Unattributed []RoleBilled `json:"unattributed,omitempty"`
+	Dropped      []string     `json:"dropped,omitempty"`
+	Truncated    []string     `json:"truncated,omitempty"`
+	Warnings     []string     `json:"warnings"`
+	Notes        []string     `json:"notes"`
+}
+
+// CellBilled is one cell's billed figures over the minutes it owns.
+type CellBilled struct {
+	Approach      string `json:"approach"`
+	DurationMs    int    `json:"durationMs"`
+	Batches       int    `json:"batches"`
+	FailedBatches int    `json:"failedBatches,omitempty"`
+	Ops           int    `json:"ops"`
+	// Minutes owned (quiet ones included), ActiveMinutes those its batches
+	// ran in, SharedMinutes those it shared with another owner (left out).
+	Minutes       int          `json:"minutes"`
+	ActiveMinutes int          `json:"activeMinutes"`
+	SharedMinutes int          `json:"sharedMinutes,omitempty"`
+	Roles         []RoleBilled `json:"roles"`
+	PerOp         BilledPerOp  `json:"perOp"`
+	// WorkerFrom says where the cost's Worker CPU and requests come from:
+	// "logpush" (the executor's own records) or "analytics" (the whole
+	// script: executor, router and delay upstream).
+	WorkerFrom string `json:"workerFrom"`
+}
+
+// RoleBilled is one role's sums (a Durable Object role, or RoleWorker).
+type RoleBilled struct {
+	Role string `json:"role"`
+	// ActiveTimeUs is billed active time (Durable Objects), µs.
+	ActiveTimeUs float64 `json:"activeTimeUs,omitempty"`
+	// GBs is ActiveTimeUs as billed duration: s × DOMemoryGB.
+	GBs         float64 `json:"gbs,omitempty"`
+	CPUTimeUs   float64 `json:"cpuTimeUs,omitempty"`
+	RowsRead    float64 `json:"rowsRead,omitempty"`
+	RowsWritten float64 `json:"rowsWritten,omitempty"`
+	Requests    float64 `json:"requests"`
+	// MinutesWithData counts minutes with a row for this role.
+	MinutesWithData int `json:"minutesWithData"`
+}
+
+// ActiveMs is billed active time in ms.
+func (r RoleBilled) ActiveMs() float64 { return r.ActiveTimeUs / 1000 }
+
+// Role finds one role's figures.
+func (c CellBilled) Role(role string) (RoleBilled, bool) {
+	for _, r := range c.Roles {
+		if r.Role == role {
+			return r, true
+		}
+	}
+	return RoleBilled{}, false
+}
+
+// BilledPerOp are the billed quantities per op of one cell: Durable Object
+// roles of the approach (origin, orchestrator; the controller is harness),
+// and the Worker's figures. The cost model takes them via Components.
+type BilledPerOp struct {
+	DOActiveMs     float64 `json:"doActiveMs"`
+	DOGBs          float64 `json:"doGbs"`
+	DORequests     float64 `json:"doRequests"`
+	RowsRead       float64 `json:"rowsRead"`
+	RowsWritten    float64 `json:"rowsWritten"`
+	WorkerCPUMs    float64 `json:"workerCpuMs"`
+	WorkerRequests float64 `json:"workerRequests"`
+}
+
+// Components are the per-op figures in the cost model's terms.
+func (b BilledPerOp) Components() billing.CostComponents {
+	return billing.CostComponents{DOGBs: b.DOGBs, DORequests: b.DORequests, WorkerCPUMs: b.WorkerCPUMs,
+		WorkerRequests: b.WorkerRequests, SQLiteRowsWritten: b.RowsWritten}
+}
+
+// LoggedWorker gives the Logpush executor figures per op for a cell (used
+// for the Worker side of the cost when present).
+type LoggedWorker func(approach string, durationMs int) (cpuMsPerOp, requestsPerOp float64, ok bool)
+
+// Options configure a Collector.
+type Options struct {
+	Unit          time.Duration
+	ClockOffsetMs float64
+	ScriptName    string
+	Endpoint      string
+	Emulated      bool
+	Namespaces    []Namespace
+	Prices        *billing.Prices
+	// Expectations say which roles a batch of an approach invokes; nil
+	// means billing.WorkersExpectations.
+	Expectations billing.Expectations
+}
+
+// Collector holds the latest rows of each dataset for one run and turns
+// them into progress and a report. Safe for concurrent use.
+type Collector struct {
+	opts    Options
+	tl      Timeline
+	batches []experiment.BatchResult
+	byNS    map[string]Namespace
+	prices  billing.Prices
+
+	mu      sync.Mutex
+	rows    map[string][]Row
+	dropped []string
+	trunc   []string
+	settled bool
+}
+
+// MarkSettled records that the data stopped changing after the window
+// closed (the poller's judgement); Report is complete only then.
+func (c *Collector) MarkSettled(settled bool) {
+	c.mu.Lock()
+	c.settled = settled
+	c.mu.Unlock()
+}
+
+// NewCollector prepares attribution for a run's batches.
+func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
+	c := &Collector{opts: opts, batches: batches, byNS: map[string]Namespace{}, rows: map[string][]Row{}}
+	c.tl = NewTimeline(batches, opts.Unit, opts.ClockOffsetMs)
+	for _, ns := range opts.Namespaces {
+		c.byNS[ns.ID] = ns
+	}
+	if opts.Prices != nil {
+		c.prices = *opts.Prices
+	} else {
+		c.prices = billing.DefaultPrices()
+	}
+	if c.opts.Expectations == nil {
+		c.opts.Expectations = billing.WorkersExpectations()
+	}
+	return c
+}
+
+// Timeline is the run's minute attribution.
+func (c *Collector) Timeline() Timeline { return c.tl }
+
+// Set replaces one dataset's rows with a fresh fetch's, keeping only the
+// experiment's namespaces (or script) inside the window; it reports how
+// many rows were kept and whether they differ from the previous ones.
+func (c *Collector) Set(dataset string, res Result) (kept int, changed bool) {
+	var keep []Row
+	for _, r := range res.Rows {
+		if r.Minute.Before(c.tl.From) || r.Minute.After(c.tl.To) {
+			continue
+		}
+		switch r.Dataset {
+		case DatasetWorkers:
+			if c.opts.ScriptName != "" && r.ScriptName != c.opts.ScriptName {
+				continue
+			}
+		default:
+			if _, ok := c.byNS[r.NamespaceID]; !ok {
+				continue
+			}
+		}
+		keep = append(keep, r)
+	}
+	SortRows(keep)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	changed = !rowsEqual(c.rows[dataset], keep)
+	c.rows[dataset] = keep
+	for _, d := range res.Dropped {
+		if !slices.Contains(c.dropped, d) {
+			c.dropped = append(c.dropped, d)
+		}
+	}
+	if res.Truncated && !slices.Contains(c.trunc, dataset) {
+		c.trunc = append(c.trunc, dataset)
+	}
+	return len(keep), changed
+}
+
+func rowsEqual(a, b []Row) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		x, y := a[i], b[i]
+		if !x.Minute.Equal(y.Minute) || x.Dataset != y.Dataset || x.NamespaceID != y.NamespaceID || x.ScriptName != y.ScriptName || len(x.Sum) != len(y.Sum) {
+			return false
+		}
+		for k, v := range x.Sum {
+			if w, ok := y.Sum[k]; !ok || w != v {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// RowCount is how many rows are held.
+func (c *Collector) RowCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	n := 0
+	for _, rs := range c.rows {
+		n += len(rs)
+	}
+	return n
+}
+
+// acc sums rows for one owner.
+type acc struct {
+	roles   map[string]*RoleBilled
+	minutes map[string]map[time.Time]bool // role → minutes with data
+}
+
+func newAcc() *acc {
+	return &acc{roles: map[string]*RoleBilled{}, minutes: map[string]map[time.Time]bool{}}
+}
+
+func (a *acc) role(r string) *RoleBilled {
+	if a.roles[r] == nil {
+		a.roles[r] = &RoleBilled{Role: r}
+		a.minutes[r] = map[time.Time]bool{}
+	}
+	return a.roles[r]
+}
+
+func (a *acc) add(role string, row Row, memGB float64) {
+	rb := a.role(role)
+	s := row.Sum
+	switch row.Dataset {
+	case DatasetPeriodic:
+		rb.ActiveTimeUs += s[FieldActiveTime]
+		rb.GBs += s[FieldActiveTime] / 1e6 * memGB
+		rb.CPUTimeUs += s[FieldCPUTime]
+		rb.RowsRead += s[FieldRowsRead]
+		rb.RowsWritten += s[FieldRowsWritten]
+		if s[FieldActiveTime] > 0 {
+			a.minutes[role][row.Minute] = true
+		}
+	case DatasetDOInvocations:
+		rb.Requests += s[FieldRequests]
+	case DatasetWorkers:
+		rb.Requests += s[FieldRequests]
+		rb.CPUTimeUs += s[FieldCPUTimeUs]
+		if s[FieldRequests] > 0 {
+			a.minutes[role][row.Minute] = true
+		}
+	}
+}
+
+func (a *acc) list() []RoleBilled {
+	var out []RoleBilled
+	for r, rb := range a.roles {
+		x := *rb
+		x.MinutesWithData = len(a.minutes[r])
+		out = append(out, x)
+	}
+	sort.Slice(out, func(i, j int) bool { return roleRank(out[i].Role) < roleRank(out[j].Role) })
+	return out
+}
+
+func roleRank(r string) int {
+	if r == RoleWorker {
+		return billing.RoleRank(billing.RoleExecutor)
+	}
+	return billing.RoleRank(r)
+}
+
+// roleOfRow is the role a row counts for.
+func (c *Collector) roleOfRow(r Row) string {
+	if r.Dataset == DatasetWorkers {
+		return RoleWorker
+	}
+	return c.byNS[r.NamespaceID].Role
+}
+
+// sums folds the held rows per owner; c.mu is held.
+func (c *Collector) sums() (byOwner map[Owner]*acc, unattributed *acc) {
+	byOwner = map[Owner]*acc{}
+	unattributed = newAcc()
+	for _, rows := range c.rows {
+		for _, r := range rows {
+			role := c.roleOfRow(r)
+			o, ok := c.tl.Owned(r.Minute)
+			if !ok {
+				unattributed.add(role, r, c.prices.DOMemoryGB)
+				continue
+			}
+			if byOwner[o] == nil {
+				byOwner[o] = newAcc()
+			}
+			byOwner[o].add(role, r, c.prices.DOMemoryGB)
+		}
+	}
+	return byOwner, unattributed
+}
+
+// cellMinutes counts a cell's owned, active and shared minutes.
+func (c *Collector) cellMinutes(o Owner) (owned, active, shared int, activeSet []time.Time) {
+	label := o.Label()
+	for _, m := range c.tl.Minutes {
+		if len(m.Shared) > 0 {
+			if slices.Contains(m.Shared, label) {
+				shared++
+			}
+			continue
+		}
+		if m.Owner == o {
+			owned++
+			if m.Active {
+				active++
+				activeSet = append(activeSet, m.Minute)
+			}
+		}
+	}
+	return
+}
+
+// expectedRoles are the Durable Object roles a cell's batches invoke. An
+// approach without expectations (a new mode) is expected to reach the
+// origin and the controller, as every approach of the experiment does.
+func (c *Collector) expectedRoles(approach string, ops int) []string {
+	exp, known := c.opts.Expectations.For(approach, max(ops, 1))
+	var out []string
+	have := map[string]bool{}
+	for _, ns := range c.byNS {
+		have[ns.Role] = true
+	}
+	for _, r := range []string{billing.RoleOrigin, billing.RoleOrchestrator, billing.RoleController} {
+		if !have[r] {
+			continue
+		}
+		if known && exp[r] > 0 || !known && r != billing.RoleOrchestrator {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// cells lists the measured cells in report order with their batches folded.
+func (c *Collector) cells() []CellBilled {
+	idx := map[experiment.Cell]int{}
+	var out []CellBilled
+	for _, b := range c.batches {
+		if b.Warmup {
+			continue
+		}
+		k := experiment.Cell{Approach: b.Approach, DurationMs: b.DurationMs}
+		i, ok := idx[k]
+		if !ok {
+			i = len(out)
+			idx[k] = i
+			out = append(out, CellBilled{Approach: b.Approach, DurationMs: b.DurationMs})
+		}
+		out[i].Batches++
+		if b.Status == experiment.StatusOK {
+			out[i].Ops += b.Ops
+		} else {
+			out[i].FailedBatches++
+			out[i].Ops += b.OpsSeen
+		}
+	}
+	first := map[string]int{}
+	for i, x := range out {
+		if _, ok := first[x.Approach]; !ok {
+			first[x.Approach] = i
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].DurationMs != out[j].DurationMs {
+			return out[i].DurationMs < out[j].DurationMs
+		}
+		return first[out[i].Approach] < first[out[j].Approach]
+	})
+	return out
+}
+
+// Progress counts, per cell and Durable Object role the cell invokes,
+// whether its minutes have any row yet (1 of 1): the settle wait's
+// progress. A minute in which a cell ran need not hold every role (a batch
+// may only dial in its first minute), so minutes are not counted here.
+func (c *Collector) Progress() billing.Progress {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.progress()
+}
+
+func (c *Collector) progress() billing.Progress {
+	byOwner, _ := c.sums()
+	p := billing.Progress{RecordsRead: 0, Complete: true, ScriptName: c.opts.ScriptName}
+	for _, rs := range c.rows {
+		p.RecordsRead += len(rs)
+	}
+	for _, cell := range c.cells() {
+		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
+		a := byOwner[o]
+		for _, role := range c.expectedRoles(cell.Approach, cell.Ops) {
+			n := 0
+			if a != nil && len(a.minutes[role]) > 0 {
+				n = 1
+			}
+			cnt := billing.Count{Approach: cell.Approach, DurationMs: cell.DurationMs, Role: role, Matched: n, Expected: 1}
+			if cnt.Short() {
+				p.Complete = false
+			}
+			p.Counts = append(p.Counts, cnt)
+		}
+	}
+	if len(p.Counts) == 0 {
+		p.Complete = false
+	}
+	p.Warnings = c.warnings()
+	p.RecordsForScript = p.RecordsRead
+	return p
+}
+
+// Report computes the analytics section from the rows held.
+func (c *Collector) Report(logged LoggedWorker) Report {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	byOwner, unattributed := c.sums()
+	prog := c.progress()
+	r := Report{
+		Source:        SourceAnalytics,
+		Emulated:      c.opts.Emulated,
+		Endpoint:      c.opts.Endpoint,
+		ScriptName:    c.opts.ScriptName,
+		MinuteMs:      c.tl.Unit.Milliseconds(),
+		ClockOffsetMs: c.opts.ClockOffsetMs,
+		From:          c.tl.From,
+		To:            c.tl.To,
+		Complete:      prog.Complete && c.settled,
+		Namespaces:    slices.Clone(c.opts.Namespaces),
+		Counts:        prog.Counts,
+		Cells:         []CellBilled{},
+		Costs:         []billing.CellCost{},
+		Prices:        c.prices,
+		Minutes:       c.tl.Minutes,
+		Dropped:       slices.Clone(c.dropped),
+		Truncated:     slices.Clone(c.trunc),
+		Warnings:      prog.Warnings,
+	}
+	if r.Namespaces == nil {
+		r.Namespaces = []Namespace{}
+	}
+	if r.Counts == nil {
+		r.Counts = []billing.Count{}
+	}
+	if r.Warnings == nil {
+		r.Warnings = []string{}
+	}
+	for _, ds := range []string{DatasetPeriodic, DatasetDOInvocations, DatasetWorkers} {
+		r.Rows = append(r.Rows, c.rows[ds]...)
+	}
+	SortRows(r.Rows)
+	if r.Rows == nil {
+		r.Rows = []Row{}
+	}
+	for _, cell := range c.cells() {
+		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
+		cell.Minutes, cell.ActiveMinutes, cell.SharedMinutes, _ = c.cellMinutes(o)
+		a := byOwner[o]
+		if a == nil {
+			a = newAcc()
+		}
+		cell.Roles = a.list()
+		if cell.Roles == nil {
+			cell.Roles = []RoleBilled{}
+		}
+		cell.WorkerFrom = SourceAnalytics
+		if logged != nil {
+			if cpu, req, ok := logged(cell.Approach, cell.DurationMs); ok {
+				cell.WorkerFrom = billing.SourceLogpush
+				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = cpu, req
+			}
+		}
+		c.perOp(&cell)
+		r.Cells = append(r.Cells, cell)
+		if cell.Ops > 0 {
+			r.Costs = append(r.Costs, c.cost(cell))
+		}
+	}
+	if a := byOwner[Owner{Warmup: true}]; a != nil {
+		w := CellBilled{Approach: "warmup", Roles: a.list(), WorkerFrom: SourceAnalytics}
+		w.Minutes, w.ActiveMinutes, w.SharedMinutes, _ = c.cellMinutes(Owner{Warmup: true})
+		r.Warmup = &w
+	}
+	if u := unattributed.list(); len(u) > 0 {
+		r.Unattributed = u
+	}
+	billing.CompareToDirect(r.Costs)
+	r.BreakEvens, r.AllowanceBreakEvens = billing.BreakEvens(r.Costs, c.prices, billing.CostOptions{})
+	r.Notes = c.notes()
+	return r
+}
+
+// perOp fills a cell's billed per-op figures.
+func (c *Collector) perOp(cell *CellBilled) {
+	if cell.Ops <= 0 {
+		return
+	}
+	ops := float64(cell.Ops)
+	p := &cell.PerOp
+	for _, rb := range cell.Roles {
+		switch rb.Role {
+		case billing.RoleOrigin, billing.RoleOrchestrator:
+			p.DOActiveMs += rb.ActiveMs() / ops
+			p.DOGBs += rb.GBs / ops
+			p.DORequests += rb.Requests / ops
+			p.RowsRead += rb.RowsRead / ops
+			p.RowsWritten += rb.RowsWritten / ops
+		case RoleWorker:
+			if cell.WorkerFrom == SourceAnalytics {
+				p.WorkerCPUMs = rb.CPUTimeUs / 1000 / ops
+				p.WorkerRequests = rb.Requests / ops
+			}
+		}
+	}
+}
+
+// cost applies the price table to a cell's billed per-op figures.
+func (c *Collector) cost(cell CellBilled) billing.CellCost {
+	p := c.prices
+	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Ops: cell.Ops, PerOp: cell.PerOp.Components()}
+	if _, ok := cell.Role(billing.RoleOrigin); !ok {
+		cc.Missing = append(cc.Missing, "origin activeTime (no analytics rows for the cell's minutes)")
+	}
+	if slices.Contains(c.dropped, DatasetPeriodic+"."+FieldRowsWritten) {
+		cc.Missing = append(cc.Missing, "rowsWritten (the API did not know the field)")
+	}
+	if cell.SharedMinutes > 0 && cell.Minutes == 0 {
+		cc.Missing = append(cc.Missing, "minutes of its own (every minute was shared with another cell)")
+	}
+	// The same pricing as the logged figures (billing.CostOf): both regimes,
+	// and no dollar figure for a cell with anything missing.
+	cc.Usable = len(cc.Missing) == 0
+	if cc.Usable {
+		m := cc.PerOp.Price(p, billing.RegimeMargin, 0)
+		a := cc.PerOp.Price(p, billing.RegimeAllowances, billing.CostOptions{}.WithDefaults().MonthlyOps)
+		cc.DollarsPerMillionOps, cc.Allowances.DollarsPerMillionOps = &m, &a
+	}
+	return cc
+}
+
+// warnings are what the user can act on; c.mu is held.
+func (c *Collector) warnings() []string {
+	var w []string
+	if len(c.byNS) == 0 {
+		w = append(w, fmt.Sprintf("no Durable Object namespace of script %q was found: check --script (the deployed Worker's name) or name them with --do-namespace Class=ID", c.opts.ScriptName))
+	}
+	if n, ex := c.tl.SharedCount(); n > 0 {
+		w = append(w, fmt.Sprintf("%d minute(s) held batches of more than one cell or of warmup (first: %s) and are attributed to nobody: run with --order minute so every cell owns whole minutes", n, ex))
+	}
+	for _, d := range c.trunc {
+		w = append(w, fmt.Sprintf("%s returned %d rows, its limit: later minutes may be missing", d, RowLimit))
+	}
+	for _, d := range c.dropped {
+		w = append(w, fmt.Sprintf("the API does not know %s: it was left out of the query and its figures are missing", d))
+	}
+	return w
+}
+
+func (c *Collector) notes() []string {
+	p := c.prices
+	unit := c.tl.Unit
+	notes := []string{
+		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
+		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
+		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
+		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
+	}
+	if unit != time.Minute {
+		notes = append(notes, fmt.Sprintf("the local target emulates analytics with %s minutes so a run takes seconds; Cloudflare's are one minute", unit))
+	}
+	return notes
+}
+
+func unitText(unit time.Duration) string {
+	if unit == time.Minute {
+		return "one row per namespace and minute"
+	}
+	return "one row per namespace and " + unit.String() + " emulated minute"
+}
+
+// Describe sums a report in one line.
+func (r Report) Describe() string {
+	matched, expected := 0, 0
+	for _, c := range r.Counts {
+		matched += c.Matched
+		expected += c.Expected
+	}
+	state := "settled"
+	if !r.Complete {
+		state = "INCOMPLETE"
+	}
+	return fmt.Sprintf("%d rows; %d of %d cell roles with data; %s", len(r.Rows), matched, expected, strings.ToLower(state))
+}

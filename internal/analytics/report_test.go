@@ -1,0 +1,329 @@
+package analytics
+
+import (
+	"context"
+	"math"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/r2"
+)
+
+var t0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+
+func batch(approach string, d int, warm bool, start, end time.Duration, ops int) experiment.BatchResult {
+	return experiment.BatchResult{BatchSpec: experiment.BatchSpec{Approach: approach, DurationMs: d, Warmup: warm, Ops: ops},
+		Status: experiment.StatusOK, StartedAt: t0.Add(start), EndedAt: t0.Add(end), OpsSeen: ops}
+}
+
+// A minute-ordered run: warmup in minute 0, direct in 2–3, simple in 5.
+func minuteRun() []experiment.BatchResult {
+	return []experiment.BatchResult{
+		batch("direct", 1000, true, 1*time.Second, 5*time.Second, 2),
+		batch("direct", 1000, false, 120*time.Second, 170*time.Second, 5),
+		batch("direct", 1000, false, 170*time.Second, 200*time.Second, 5),
+		batch("simple", 1000, false, 300*time.Second, 330*time.Second, 10),
+	}
+}
+
+func TestTimelineOwnsWholeMinutes(t *testing.T) {
+	t.Parallel()
+	tl := NewTimeline(minuteRun(), time.Minute, 0)
+	if !tl.From.Equal(t0) || !tl.To.Equal(t0.Add(6*time.Minute)) || len(tl.Minutes) != 7 {
+		t.Fatalf("window %s–%s, %d minutes", tl.From, tl.To, len(tl.Minutes))
+	}
+	want := []string{"warmup", "warmup", "direct @ 1s", "direct @ 1s", "direct @ 1s", "simple @ 1s", "simple @ 1s"}
+	active := []bool{true, false, true, true, false, true, false}
+	for i, m := range tl.Minutes {
+		if m.Label() != want[i] || m.Active != active[i] || len(m.Shared) > 0 {
+			t.Errorf("minute %d: %s active %v shared %v", i, m.Label(), m.Active, m.Shared)
+		}
+	}
+	if o, ok := tl.Owned(t0.Add(4 * time.Minute)); !ok || o.Approach != "direct" {
+		t.Errorf("quiet minute 4 belongs to the cell before it: %+v %v", o, ok)
+	}
+	if _, ok := tl.Owned(t0.Add(7 * time.Minute)); ok {
+		t.Error("a minute past the window is owned")
+	}
+	// The clock offset moves batch windows into the server's minutes.
+	tl2 := NewTimeline(minuteRun(), time.Minute, 61_000)
+	if !tl2.From.Equal(t0.Add(time.Minute)) {
+		t.Errorf("offset window from %s", tl2.From)
+	}
+}
+
+func TestTimelineSharedMinutesUnderInterleave(t *testing.T) {
+	t.Parallel()
+	bs := []experiment.BatchResult{
+		batch("direct", 100, false, 10*time.Second, 20*time.Second, 5),
+		batch("simple", 100, false, 20*time.Second, 30*time.Second, 5),
+		batch("direct", 100, false, 30*time.Second, 70*time.Second, 5),
+	}
+	tl := NewTimeline(bs, time.Minute, 0)
+	if n, _ := tl.SharedCount(); n != 1 {
+		t.Errorf("shared minutes %d, want 1: %+v", n, tl.Minutes)
+	}
+	if _, ok := tl.Owned(t0); ok {
+		t.Error("a shared minute is attributed")
+	}
+}
+
+const (
+	nsOrigin = "ns-origin"
+	nsOrch   = "ns-orch"
+	nsCtl    = "ns-ctl"
+)
+
+func testNamespaces() []Namespace {
+	return ForScript([]Namespace{
+		{ID: nsOrigin, Class: "OriginDO", Script: "pfx"},
+		{ID: nsOrch, Class: "FetchOrchestrator", Script: "pfx"},
+		{ID: nsCtl, Class: "PerformanceController", Script: "pfx"},
+	}, "pfx", nil, nil)
+}
+
+func prow(min int, ns string, activeUs, rowsW float64) Row {
+	return Row{Dataset: DatasetPeriodic, Minute: t0.Add(time.Duration(min) * time.Minute), NamespaceID: ns,
+		Sum: map[string]float64{FieldActiveTime: activeUs, FieldCPUTime: 100, FieldRowsRead: 1, FieldRowsWritten: rowsW}}
+}
+
+func irow(min int, ns string, req float64) Row {
+	return Row{Dataset: DatasetDOInvocations, Minute: t0.Add(time.Duration(min) * time.Minute), NamespaceID: ns, Sum: map[string]float64{FieldRequests: req}}
+}
+
+func wrow(min int, script string, req, cpuUs float64) Row {
+	return Row{Dataset: DatasetWorkers, Minute: t0.Add(time.Duration(min) * time.Minute), ScriptName: script, Sum: map[string]float64{FieldRequests: req, FieldCPUTimeUs: cpuUs}}
+}
+
+func fullCollector() *Collector {
+	col := NewCollector(minuteRun(), Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: testNamespaces(), Expectations: billing.LocalExpectations()})
+	col.Set(DatasetPeriodic, Result{Rows: []Row{
+		prow(0, nsOrigin, 2e6, 0), // warmup
+		prow(2, nsOrigin, 50e6, 0), prow(3, nsOrigin, 20e6, 0),
+		prow(4, nsOrigin, 30e6, 0), // a timer held the direct origin awake in its quiet minute
+		prow(2, nsCtl, 55e6, 0), prow(3, nsCtl, 25e6, 0),
+		prow(5, nsOrigin, 1e6, 20), prow(5, nsCtl, 31e6, 0),
+		prow(5, "someone-else", 9e9, 9), // another script's namespace: dropped
+		prow(9, nsOrigin, 9e9, 9),       // outside the window: dropped
+	}})
+	col.Set(DatasetDOInvocations, Result{Rows: []Row{irow(2, nsOrigin, 6), irow(3, nsOrigin, 4), irow(5, nsOrigin, 20), irow(5, nsCtl, 12)}})
+	col.Set(DatasetWorkers, Result{Rows: []Row{wrow(2, "pfx", 12, 5000), wrow(5, "pfx", 30, 20000), wrow(5, "other", 99, 99)}})
+	return col
+}
+
+func TestCollectorReport(t *testing.T) {
+	t.Parallel()
+	col := fullCollector()
+	if p := col.Progress(); !p.Complete || p.RecordsRead != 14 {
+		t.Fatalf("progress %+v", p)
+	}
+	rep := col.Report(nil)
+	if rep.Complete {
+		t.Error("complete before the poller judged it settled")
+	}
+	col.MarkSettled(true)
+	rep = col.Report(nil)
+	if !rep.Complete || len(rep.Cells) != 2 || len(rep.Rows) != 14 || rep.Warmup == nil {
+		t.Fatalf("report: complete %v cells %d rows %d warmup %v", rep.Complete, len(rep.Cells), len(rep.Rows), rep.Warmup)
+	}
+	d := rep.Cells[0]
+	if d.Approach != "direct" || d.Ops != 10 || d.Minutes != 3 || d.ActiveMinutes != 2 || d.SharedMinutes != 0 {
+		t.Fatalf("direct cell %+v", d)
+	}
+	o, _ := d.Role(billing.RoleOrigin)
+	if o.ActiveTimeUs != 100e6 || o.Requests != 10 || math.Abs(o.GBs-100*0.128) > 1e-9 || o.MinutesWithData != 3 {
+		t.Errorf("direct origin %+v", o)
+	}
+	if math.Abs(d.PerOp.DOActiveMs-10000) > 1e-9 || math.Abs(d.PerOp.DOGBs-1.28) > 1e-9 || d.PerOp.DORequests != 1 {
+		t.Errorf("direct per op %+v", d.PerOp)
+	}
+	if d.WorkerFrom != SourceAnalytics || d.PerOp.WorkerCPUMs != 0.5 || d.PerOp.WorkerRequests != 1.2 {
+		t.Errorf("worker per op %+v from %s", d.PerOp, d.WorkerFrom)
+	}
+	s := rep.Cells[1]
+	if s.Approach != "simple" || s.PerOp.RowsWritten != 2 || s.PerOp.DORequests != 2 {
+		t.Errorf("simple %+v", s)
+	}
+	if len(rep.Costs) != 2 || rep.Costs[0].RowsWrittenEstimated || rep.Costs[1].SavingsVsDirect == nil {
+		t.Fatalf("costs %+v", rep.Costs)
+	}
+	// direct: 1.28 GB-s × $12.50 + 1 req × $0.15 + 0.5 ms × $0.02 + 1.2 × $0.30
+	want := 1.28*12.5 + 0.15 + 0.5*0.02 + 1.2*0.30
+	if got := rep.Costs[0].DollarsPerMillionOps.Total; math.Abs(got-want) > 1e-9 {
+		t.Errorf("direct $/M ops %v, want %v", got, want)
+	}
+	// Logpush's executor figures replace the script totals when given.
+	rep = col.Report(func(a string, d int) (float64, float64, bool) { return 0.25, 1, a == "simple" })
+	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 {
+		t.Errorf("logged worker: %+v", c)
+	}
+	if len(rep.Warnings) != 0 {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+}
+
+func TestProgressCountsCellRolesWithData(t *testing.T) {
+	t.Parallel()
+	col := NewCollector(minuteRun(), Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: testNamespaces(), Expectations: billing.LocalExpectations()})
+	col.Set(DatasetPeriodic, Result{Rows: []Row{prow(2, nsOrigin, 1, 0)}})
+	p := col.Progress()
+	if p.Complete {
+		t.Fatal("complete with one minute of data")
+	}
+	got := map[string][2]int{}
+	for _, c := range p.Counts {
+		got[c.Approach+"/"+c.Role] = [2]int{c.Matched, c.Expected}
+	}
+	if got["direct/origin"] != [2]int{1, 1} || got["direct/controller"] != [2]int{0, 1} || got["simple/origin"] != [2]int{0, 1} {
+		t.Errorf("counts %v", got)
+	}
+	if _, ok := got["direct/orchestrator"]; ok {
+		t.Error("direct expects no orchestrator")
+	}
+	// A mode without expectations (direct-timer) waits for origin and controller only.
+	if roles := col.expectedRoles("direct-timer", 2); len(roles) != 2 || roles[0] != billing.RoleOrigin || roles[1] != billing.RoleController {
+		t.Errorf("unknown mode roles %v", roles)
+	}
+}
+
+func TestReconcileFlagsTimersAndOverlap(t *testing.T) {
+	t.Parallel()
+	col := fullCollector()
+	col.MarkSettled(true)
+	billed := col.Report(nil)
+	logged := &billing.Report{Complete: true, Cells: []billing.CellFigures{
+		{Approach: "direct", DurationMs: 1000, Ops: 10, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 10, WallTimeMs: billing.Timing{N: 10, Sum: 70_000}},      // billed 100 s: timers
+			{Role: billing.RoleController, Count: 12, WallTimeMs: billing.Timing{N: 12, Sum: 160_000}}, // billed 80 s: overlap
+		}},
+		{Approach: "simple", DurationMs: 1000, Ops: 10, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 20, WallTimeMs: billing.Timing{N: 20, Sum: 1_050}}, // billed 1 s: within 10 %
+		}},
+	}}
+	cs := Reconcile(logged, &billed)
+	by := map[string]Comparison{}
+	for _, c := range cs {
+		by[c.Approach+"/"+c.Role] = c
+	}
+	o := by["direct/origin"]
+	if !o.Flagged || o.Ratio == nil || math.Abs(*o.Ratio-100.0/70) > 1e-9 || o.Causes[0] != CauseTimers {
+		t.Errorf("direct origin %+v", o)
+	}
+	if c := by["direct/controller"]; !c.Flagged || c.Causes[0] != CauseOverlap {
+		t.Errorf("controller %+v", c)
+	}
+	if s := by["simple/origin"]; s.Flagged || s.Ratio == nil {
+		t.Errorf("simple origin %+v", s)
+	}
+	// Small sums within the logged side's rounding (1 ms per invocation) are not flagged.
+	small := &billing.Report{Complete: true, Cells: []billing.CellFigures{{Approach: "simple", DurationMs: 1000, Ops: 10, Roles: []billing.RoleFigures{
+		{Role: billing.RoleOrigin, Count: 20, WallTimeMs: billing.Timing{N: 20, Sum: 3}}}}}}
+	billed.Cells[1].Roles[0].ActiveTimeUs = 8000 // 8 ms billed, 3 ms logged over 20 invocations
+	if cs := Reconcile(small, &billed); len(cs) == 0 || cs[0].Flagged {
+		t.Errorf("rounding flagged: %+v", cs)
+	}
+	if Reconcile(nil, &billed) != nil || Reconcile(logged, nil) != nil {
+		t.Error("reconcile without both sources")
+	}
+}
+
+// fakeFetcher serves fixed rows per dataset; rows can be changed between polls.
+type fakeFetcher struct {
+	mu    sync.Mutex
+	rows  map[string][]Row
+	err   error
+	calls int
+}
+
+func (f *fakeFetcher) Fetch(_ context.Context, q Query, _, _ time.Time) (Result, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls++
+	if f.err != nil {
+		return Result{}, f.err
+	}
+	return Result{Rows: append([]Row(nil), f.rows[q.Dataset]...)}, nil
+}
+
+func TestPollerSettlesAfterTheWindowCloses(t *testing.T) {
+	t.Parallel()
+	col := fullCollector()
+	f := &fakeFetcher{rows: map[string][]Row{}}
+	for ds, rs := range col.rows {
+		f.rows[ds] = rs
+	}
+	// The window closed long ago: two polls that agree settle it.
+	p := NewPoller(f, NewCollector(minuteRun(), col.opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Minute,
+		Now: func() time.Time { return t0.Add(time.Hour) }})
+	ch := make(chan r2.PollEvent, 16)
+	go p.Run(context.Background(), ch)
+	var last r2.PollEvent
+	n := 0
+	for ev := range ch {
+		last = ev
+		n++
+	}
+	if !last.Done || last.Reason != r2.ReasonComplete || last.Polls != 2 || last.FilesSeen != 14 {
+		t.Fatalf("last event %+v after %d events", last, n)
+	}
+	if !p.col.Report(nil).Complete {
+		t.Error("settled but the report is not complete")
+	}
+}
+
+func TestPollerStopsOnPermanentError(t *testing.T) {
+	t.Parallel()
+	f := &fakeFetcher{err: &Error{Kind: KindAuth, Status: 403, What: DatasetPeriodic, Message: "not authorized for that account"}}
+	p := NewPoller(f, NewCollector(minuteRun(), Options{Unit: time.Minute, Namespaces: testNamespaces()}), PollerOptions{Interval: time.Millisecond, Now: func() time.Time { return t0 }})
+	ch := make(chan r2.PollEvent, 4)
+	go p.Run(context.Background(), ch)
+	var last r2.PollEvent
+	for ev := range ch {
+		last = ev
+	}
+	if last.Reason != r2.ReasonError || !strings.Contains(last.LastError, "Account Analytics: Read") {
+		t.Fatalf("last %+v", last)
+	}
+}
+
+func TestPollerDeadlineAndStop(t *testing.T) {
+	t.Parallel()
+	// Rows never come: the poll gives up at its deadline (the clock jumps past it).
+	var mu sync.Mutex
+	now := t0.Add(time.Hour)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	f := &fakeFetcher{rows: map[string][]Row{}}
+	p := NewPoller(f, NewCollector(minuteRun(), Options{Unit: time.Minute, Namespaces: testNamespaces()}), PollerOptions{Interval: time.Millisecond, Timeout: time.Minute, Now: clock})
+	ch := make(chan r2.PollEvent)
+	go p.Run(context.Background(), ch)
+	ev := <-ch
+	if ev.Done || ev.Polls != 1 {
+		t.Fatalf("first event %+v", ev)
+	}
+	mu.Lock()
+	now = now.Add(2 * time.Minute)
+	mu.Unlock()
+	var last r2.PollEvent
+	for ev := range ch {
+		last = ev
+	}
+	if last.Reason != r2.ReasonDeadline {
+		t.Fatalf("last %+v", last)
+	}
+	// Stop ends a poll that waits.
+	p2 := NewPoller(f, NewCollector(minuteRun(), Options{Unit: time.Minute, Namespaces: testNamespaces()}), PollerOptions{Interval: time.Hour, Timeout: time.Hour, Now: clock})
+	ch2 := make(chan r2.PollEvent)
+	go p2.Run(context.Background(), ch2)
+	<-ch2
+	p2.Stop()
+	for ev := range ch2 {
+		last = ev
+	}
+	if last.Reason != r2.ReasonStopped {
+		t.Fatalf("after Stop: %+v", last)
+	}
+}
