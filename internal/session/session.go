@@ -72,7 +72,8 @@ func (t *Target) Close() {
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL}
 	if cfg.IsLocal() {
-		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval, AnalyticsMinute: cfg.LocalAnalyticsMinute})
+		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval, AnalyticsMinute: cfg.LocalAnalyticsMinute,
+			BackstopSlack: emulatedBackstopSlack(cfg)})
 		if err != nil {
 			return nil, err
 		}
@@ -262,4 +263,22 @@ func withoutKeys(info experiment.TargetInfo) experiment.TargetInfo {
 		info.Version = &v
 	}
 	return info
+}
+
+// emulatedBackstopSlack compresses the origin's backstop (and direct-timer's
+// pending abort timer, d + 30 s on Cloudflare) in the proportion the local
+// target compresses analytics minutes (2 s for 60 s), when analytics are
+// read: on Cloudflare a timer of d + 30 s ends inside the cell's quiet minute;
+// uncompressed, the emulator's would spill into the next cells' minutes of
+// the same namespace and be billed to them. 0 keeps the 30 s default.
+func emulatedBackstopSlack(cfg config.Config) time.Duration {
+	_, analytics := BillingSources(cfg.Billing)
+	minute := cfg.LocalAnalyticsMinute
+	if minute <= 0 {
+		minute = localtarget.DefaultAnalyticsMinute
+	}
+	if !analytics || minute >= time.Minute {
+		return 0
+	}
+	return max(time.Second, 30*time.Second*minute/time.Minute)
 }
