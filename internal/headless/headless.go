@@ -54,8 +54,8 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
-	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, at least %s of upstream delay; results → %s",
-		s.Results.ID, label, len(p.specs), report.FormatClock(s.Plan.EstimatedDuration()), s.Path)
+	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, ≥ %s of upstream delay; results → %s",
+		s.Results.ID, label, len(p.specs), report.HumanSeconds(s.Plan.EstimatedDuration()), s.Path)
 	if o.Live {
 		header = wrap(header, o.Width, "  ")
 	}
@@ -87,7 +87,7 @@ loop:
 	p.clear()
 	billingErr := runBilling(ctx, s, o, done)
 	if done.Err == nil && !done.Interrupted && ctx.Err() == nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", report.FormatClock(time.Since(p.start)), s.Path)
+		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", report.HumanSeconds(time.Since(p.start)), s.Path)
 	}
 	if o.BeforeReport != nil {
 		o.BeforeReport(s.Results)
@@ -195,8 +195,8 @@ func (p *progress) line() {
 	if p.failed > 0 {
 		failed = fmt.Sprintf(", %d failed", p.failed)
 	}
-	status := fmt.Sprintf("[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
-		report.FormatClock(time.Since(p.start)), report.FormatClock(p.eta()))
+	status := fmt.Sprintf("[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA ≥ %s", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
+		report.HumanSeconds(time.Since(p.start)), report.HumanSeconds(p.eta()))
 	if !p.live {
 		fmt.Fprintln(p.w, status)
 		return

@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
@@ -15,19 +14,6 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
-
-// FormatClock prints an elapsed time or ETA as m:ss (h:mm:ss past an hour).
-func FormatClock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d", m, s)
-}
 
 // FormatMs prints a latency in ms below 10 s, in seconds above.
 func FormatMs(ms float64) string {

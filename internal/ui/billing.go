@@ -64,7 +64,7 @@ func (m billingModel) Update(msg tea.Msg) (billingModel, tea.Cmd) {
 		case key.Matches(msg, k.PollNow):
 			a, m.note = billingPollNow, "polling now…"
 		case key.Matches(msg, k.Extend):
-			a, m.note = billingExtend, fmt.Sprintf("deadline extended by %s", humanDuration(extendBy))
+			a, m.note = billingExtend, fmt.Sprintf("deadline extended by %s", report.HumanSeconds(extendBy))
 		default:
 			return m, nil
 		}
@@ -98,7 +98,7 @@ func (m billingModel) View() string {
 		return fit(strings.Join(lines, "\n"), w, m.h)
 	}
 	ev := m.ev
-	left := "deadline in " + st.Title.Render(report.FormatClock(m.until(ev.Deadline)))
+	left := "deadline in " + st.Title.Render(report.HumanSeconds(m.until(ev.Deadline)))
 	if ev.Done {
 		left = st.Good.Render("polling finished") + st.Subtle.Render(" ("+ev.Reason+")")
 	}

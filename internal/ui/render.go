@@ -1,10 +1,8 @@
 package ui
 
 import (
-	"fmt"
 	"math"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -116,18 +114,6 @@ func wrap(text string, w int) []string {
 		out = append(out, truncate(line, w))
 	}
 	return out
-}
-
-// humanDuration prints an estimate: 45s, 3m20s, 1h05m.
-func humanDuration(d time.Duration) string {
-	d = d.Round(time.Second)
-	switch {
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d.Seconds()))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")

@@ -247,13 +247,13 @@ func (m runModel) View() string {
 	w := m.w
 	compact := m.h < 26
 	var lines []string
-	clocks := "elapsed " + report.FormatClock(m.at.Sub(m.start))
+	clocks := "elapsed " + report.HumanSeconds(m.at.Sub(m.start))
 	if m.done == nil {
 		eta, measured := m.eta()
 		if measured {
-			clocks += " · ETA ~" + report.FormatClock(eta)
+			clocks += " · ETA ~" + report.HumanSeconds(eta)
 		} else {
-			clocks += " · ETA ≥ " + report.FormatClock(eta)
+			clocks += " · ETA ≥ " + report.HumanSeconds(eta)
 		}
 	}
 	// On a narrow terminal the clocks matter more than the target's name,
@@ -351,9 +351,9 @@ func (m runModel) View() string {
 			log = log[len(log)-room:]
 		}
 		for _, l := range log {
-			text := st.Subtle.Render(report.FormatClock(l.at)) + " " + l.text
+			text := st.Subtle.Render(report.HumanSeconds(l.at)) + " " + l.text
 			if l.bad {
-				text = st.Subtle.Render(report.FormatClock(l.at)) + " " + st.Bad.Render(l.text)
+				text = st.Subtle.Render(report.HumanSeconds(l.at)) + " " + st.Bad.Render(l.text)
 			}
 			lines = append(lines, text)
 		}

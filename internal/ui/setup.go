@@ -15,6 +15,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
 // setupPanel is one of the setup screen's four panels, in tab order.
@@ -379,7 +380,7 @@ func (m setupModel) View() string {
 		lines = append(lines, fmt.Sprintf("%d approach%s × %d duration%s × %d batch%s × %d ops%s = %d batches, %d ops",
 			len(cfg.Approaches), plural(len(cfg.Approaches), "", "es"), len(cfg.Durations), plural(len(cfg.Durations), "", "s"),
 			cfg.Batches, plural(cfg.Batches, "", "es"), cfg.Ops, warmupText(cfg), len(specs), ops))
-		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(" (upstream delay alone)"))
+		lines = append(lines, "estimated run time ≥ "+st.Title.Render(report.HumanSeconds(p.EstimatedDuration()))+st.Subtle.Render(" (upstream delay alone)"))
 	}
 	if m.message != "" && (err == nil || m.message != err.Error()) {
 		for _, l := range wrap(m.message, w-2) {

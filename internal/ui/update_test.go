@@ -331,12 +331,12 @@ func TestBillingFlow(t *testing.T) {
 		t.Fatalf("screen %v, session %p", m.screen, gotSession)
 	}
 	m = send(m, billEventMsg{pollEvent(clk, false)})
-	if v := m.View(); !strings.Contains(v, "deadline in 4:32") || !strings.Contains(v, "next poll in 12 s") {
+	if v := m.View(); !strings.Contains(v, "deadline in 4m32s") || !strings.Contains(v, "next poll in 12 s") {
 		t.Fatalf("view:\n%s", v)
 	}
 	clk.advance(5 * time.Second)
 	m = send(m, tickMsg{})
-	if v := m.View(); !strings.Contains(v, "deadline in 4:27") {
+	if v := m.View(); !strings.Contains(v, "deadline in 4m27s") {
 		t.Fatalf("countdown did not tick:\n%s", v)
 	}
 	for _, k := range []string{"r", "+", "s"} {
