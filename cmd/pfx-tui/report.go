@@ -56,7 +56,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 				return err
 			}
 			gateErr := gates(base, ts)
-			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples}); err != nil {
+			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0]}); err != nil {
 				return err
 			}
 			csvGates(ios, base, format)

@@ -95,7 +95,7 @@ loop:
 			saveErr = err
 		}
 	}
-	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled}); err != nil {
+	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled, Path: s.Path}); err != nil {
 		return err
 	}
 	switch {

@@ -84,15 +84,21 @@ func LatencyRows(r *Results, an Analysis, durationMs int) [][]string {
 
 // WriteText renders the latency comparison, one plain table per duration
 // (for pipes, files and golden tests).
-func WriteText(w io.Writer, r *Results) error { return writeText(w, r, false) }
+func WriteText(w io.Writer, r *Results) error { return writeText(w, r, false, "") }
 
 // WriteTextStyled is WriteText with bordered lipgloss tables, for a terminal.
-func WriteTextStyled(w io.Writer, r *Results) error { return writeText(w, r, true) }
+func WriteTextStyled(w io.Writer, r *Results) error { return writeText(w, r, true, "") }
 
-func writeText(w io.Writer, r *Results, styled bool) error {
+// writeText renders the report; path names the results file in the
+// verdict's hints.
+func writeText(w io.Writer, r *Results, styled bool, path string) error {
 	an := Analyze(r)
 	var b strings.Builder
 	fmt.Fprintln(&b, Headline(r))
+	fmt.Fprintln(&b)
+	for _, l := range BuildVerdict(r, path).TextLines() {
+		fmt.Fprintln(&b, l)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "run error: %s\n", r.Error)
 	}
