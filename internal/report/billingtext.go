@@ -74,30 +74,45 @@ func BillingSection(r *Results) string {
 			l.WallSumMs, l.WallPerRecord, l.CPUSumMs, l.CPUPerRecord, l.MissingTiming)
 	}
 	tw.Flush()
-	fmt.Fprintln(&sb, "† harness (measurement infrastructure): not part of the approach's cost")
+	for _, l := range BillingFacts(r) {
+		fmt.Fprintln(&sb, l)
+	}
+	return sb.String()
+}
+
+// BillingHeadline is the billing section's first lines: where the records
+// come from, and how many matched of how many expected.
+func BillingHeadline(r *Results) []string { return strings.Split(billingHeadline(r), "\n") }
+
+// BillingFacts are the lines under the billing table: the harness mark,
+// roles with no record at all, record and file counts, what reading
+// billing cost, warnings and the emulator's CPU caveat.
+func BillingFacts(r *Results) []string {
+	b := r.Billing
+	out := []string{"† harness (measurement infrastructure): not part of the approach's cost"}
 	// Expected roles with no record at all are not in Cells: list them.
 	for _, c := range b.Counts {
 		if c.Matched == 0 && c.Expected > 0 {
-			fmt.Fprintf(&sb, "  missing: %s @ %s %s: 0 of %d records\n", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Expected)
+			out = append(out, fmt.Sprintf("  missing: %s @ %s %s: 0 of %d records", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Expected))
 		}
 	}
 	rc := b.Records
-	fmt.Fprintf(&sb, "records: %d read, %d unique, %d duplicates, %d by tag, %d by time window (%d ambiguous), %d warmup, %d unattributed\n",
-		rc.Read, rc.Unique, rc.Duplicates, rc.ByTag, rc.ByWindow, rc.Ambiguous, rc.Warmup, rc.Unattributed)
+	out = append(out, fmt.Sprintf("records: %d read, %d unique, %d duplicates, %d by tag, %d by time window (%d ambiguous), %d warmup, %d unattributed",
+		rc.Read, rc.Unique, rc.Duplicates, rc.ByTag, rc.ByWindow, rc.Ambiguous, rc.Warmup, rc.Unattributed))
 	fc := b.Files
-	fmt.Fprintf(&sb, "files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing\n",
-		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming)
+	out = append(out, fmt.Sprintf("files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing",
+		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming))
 	if o := r.BillingOps; o != nil {
-		fmt.Fprintf(&sb, "reading billing took %s and %s: $%.6f (%s)\n", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
-			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices)
+		out = append(out, fmt.Sprintf("reading billing took %s and %s: $%.6f (%s)", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
+			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices))
 	}
 	for _, w := range b.Warnings {
-		fmt.Fprintf(&sb, "  ! %s\n", w)
+		out = append(out, "  ! "+w)
 	}
 	if r.Target.Kind == experiment.TargetLocal {
-		fmt.Fprintln(&sb, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
+		out = append(out, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
 	}
-	return sb.String()
+	return out
 }
 
 func expectedText(e int) string {

@@ -43,8 +43,11 @@ type Verdict struct {
 	// Fastest is the latency answer per duration, for every kind.
 	Fastest []FastestVerdict
 	// Reason says why there is no cost verdict (kinds other than cost);
-	// Hint how to get one.
-	Reason, Hint string
+	// Hint how to get one. Matched and Expected count the billing records
+	// of an incomplete verdict, MinMatched the share a cell needs.
+	Reason, Hint      string
+	Matched, Expected int
+	MinMatched        float64
 }
 
 // DurationVerdict is one duration's cost answer at list prices.
@@ -124,6 +127,7 @@ func BuildVerdict(r *Results, path string) Verdict {
 		v.Kind = VerdictIncomplete
 		m, e, _ := MatchedTotals(b)
 		o := b.CostOptions.WithDefaults()
+		v.Matched, v.Expected, v.MinMatched = m, e, o.MinMatched
 		v.Reason = fmt.Sprintf("billing incomplete: %d of %d expected records matched (a cell needs ≥ %.0f%%)", m, e, o.MinMatched*100)
 		if m == 0 {
 			v.Reason = fmt.Sprintf("no billing data: none of the %d expected records matched", e)

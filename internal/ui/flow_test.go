@@ -46,7 +46,7 @@ func TestFlowSetupRunResults(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, "Approaches (2 of 3)")
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "[ Latency ]")
+	waitFor(t, tm, "1 Latency")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
