@@ -96,6 +96,11 @@ func TestGolden(t *testing.T) {
 				if ansi.StringWidth(l) > sz.w {
 					t.Errorf("%s at %dx%d: line wider than the terminal: %q", sc.name, sz.w, sz.h, l)
 				}
+				// Prose wraps; nothing is cut at the right edge (a
+				// range "a … b" may wrap after its ellipsis).
+				if strings.HasSuffix(l, "…") && !strings.HasSuffix(l, " …") {
+					t.Errorf("%s at %dx%d: a line ends in …: %q", sc.name, sz.w, sz.h, l)
+				}
 			}
 		}
 	}

@@ -501,9 +501,25 @@ func (m Model) footer() string {
 	if !m.showHelp || m.confirm {
 		return line
 	}
-	h.Width = m.w
-	full := h.FullHelpView(append(km.FullHelp(), []key.Binding{k.Help, k.Quit, k.Interrupt}))
-	return full + "\n" + line
+	return m.fullHelp(append(km.FullHelp(), []key.Binding{k.Help, k.Quit, k.Interrupt})) + "\n" + line
+}
+
+// fullHelp is `?`'s help: bubbles/help's columns when they fit the
+// width, else every binding flowed onto as many lines as it takes.
+func (m Model) fullHelp(groups [][]key.Binding) string {
+	h := m.help
+	h.Width = 0
+	if full := h.FullHelpView(groups); lipgloss.Width(full) <= m.w {
+		return full
+	}
+	st := m.c.st
+	var items []string
+	for _, g := range groups {
+		for _, b := range g {
+			items = append(items, st.Key.Render(b.Help().Key)+" "+st.Subtle.Render(b.Help().Desc))
+		}
+	}
+	return joinLines(flow("", items, st.Rule.Render(" · "), m.w))
 }
 
 // dialog is the quit question in a centred box.

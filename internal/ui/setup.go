@@ -459,19 +459,21 @@ func (m setupModel) View() string {
 		lines = append(lines, "")
 	}
 	// Columns sized from their content: the left one as wide as its widest
-	// row (approach names give way first on a narrow terminal).
-	left := append(m.approachLines(0, false), m.planLines(0)...)
-	right := append(m.durationLines(0), m.billingLines(0)...)
-	leftW, rightW := 0, 0
-	for _, l := range left {
+	// row; on a narrow terminal approach names give way first (the plan's
+	// rows never do) and the billing source wraps.
+	leftMin, leftW, rightW := 0, 0, 0
+	for _, l := range m.planLines(0) {
+		leftMin = max(leftMin, width(l))
+	}
+	for _, l := range m.approachLines(0, false) {
 		leftW = max(leftW, width(l))
 	}
-	for _, l := range right {
+	for _, l := range append(m.durationLines(0), m.billingLines(0)[:2]...) {
 		rightW = max(rightW, width(l))
 	}
-	leftW += 4
+	leftW = max(leftW, leftMin) + 4
 	if leftW+rightW > w {
-		leftW = max(w-rightW, w/2)
+		leftW = max(leftMin+2, w-rightW)
 	}
 	rightW = w - leftW
 	lines = append(lines, columns([]int{leftW, rightW}, m.approachLines(leftW-2, m.inlineDescriptions()), m.durationLines(rightW))...)
@@ -573,13 +575,17 @@ func (m setupModel) approachLines(w int, descriptions bool) []string {
 
 func (m setupModel) durationLines(w int) []string {
 	st := m.c.st
-	lines := []string{m.title(panelDurations, "Durations (upstream delay)")}
+	title := "Durations (upstream delay)"
+	if w > 0 && width(title)+2 > w {
+		title = "Durations"
+	}
+	lines := []string{m.title(panelDurations, title)}
 	for i, ms := range durationPresets {
 		lines = append(lines, m.selRow(panelDurations, i, m.mark(m.presetOn[i])+" "+experiment.FormatDuration(ms), w))
 	}
 	field := m.custom
-	if w > 0 {
-		field.Width = max(1, w-14)
+	if room := w - 14; w > 0 && width(field.Value()) >= room {
+		field.Width = max(1, room) // scroll within the column
 	}
 	text := "custom: " + field.View()
 	if custom := m.customText(); strings.Trim(custom, ",") != "" {
@@ -613,18 +619,22 @@ func (m setupModel) planLines(w int) []string {
 func (m setupModel) billingLines(w int) []string {
 	st := m.c.st
 	lines := []string{m.title(panelBilling, "Billing")}
+	source := func() []string {
+		if w <= 0 {
+			return []string{"    source: " + m.billingSource}
+		}
+		return hang(st.Subtle.Render(m.billingSource), w, "    source: ", "      ")
+	}
 	if !m.billingAvail {
 		lines = append(lines, m.selRow(panelBilling, 0, m.mark(false)+" off "+st.Subtle.Render("— no billing source"), w))
-		lines = append(lines, "    source: "+m.billingSource)
-		return lines
+		return append(lines, source()...)
 	}
 	state := "off — latency only"
 	if m.billingOn {
 		state = "on — poll after the run"
 	}
 	lines = append(lines, m.selRow(panelBilling, 0, m.mark(m.billingOn)+" "+state, w))
-	lines = append(lines, "    source: "+st.Subtle.Render(m.billingSource))
-	return lines
+	return append(lines, source()...)
 }
 
 // hint explains the row under the cursor.

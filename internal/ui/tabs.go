@@ -25,7 +25,7 @@ func (t tabs) view(st *styles, w int, right string) string {
 		}
 	}
 	line := strings.Join(parts, "  ")
-	if width(line) > w {
+	if right != "" && width(line)+1+width(right) > w || width(line) > w {
 		// Too narrow for the labels: numbers and the active name only.
 		for i := range t.names {
 			if i == t.active {
