@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -178,5 +179,35 @@ func TestFlowSetupToExport(t *testing.T) {
 	}
 	if !strings.Contains(string(md), "### Verdict") || !strings.Contains(string(md), "break-even") {
 		t.Errorf("the exported Markdown has no verdict:\n%s", md)
+	}
+}
+
+// pfx-tui report FILE --tui: a saved run opens on the results screen with
+// its verdict, and e exports next to the file.
+func TestFlowSavedRunOnResults(t *testing.T) {
+	m := resultsModelWithBilling(t, 80, 24, nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, report.FileName(m.results.CreatedAt, m.results.ID))
+	if err := report.Save(path, m.results); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := newSavedModel(context.Background(), r, path, Options{}, newStyles(io.Discard, true), nil)
+	tm := teatest.NewTestModel(t, saved, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "cheapest at list prices", "◆ direct $0.310", "$/M ops", "vs direct", "break-even", "• 3 Cost")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")})
+	waitFor(t, tm, "✓ exported")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.ExitCode() != errext.OK || len(fm.exported) != 3 {
+		t.Fatalf("exit %d, exported %v", fm.ExitCode(), fm.exported)
+	}
+	for _, p := range fm.exported {
+		if filepath.Dir(p) != dir {
+			t.Errorf("exported %s, not next to %s", p, path)
+		}
 	}
 }
