@@ -91,7 +91,7 @@ func (m billingModel) View() string {
 	w := m.w
 	compact := m.h < compactHeight
 	var lines []string
-	lines = append(lines, m.c.header("billing", "run "+m.id+st.Subtle.Render(" · ")+m.source, w))
+	lines = append(lines, m.c.header("billing", "run "+m.id+st.Subtle.Render(" · ")+shortSource(m.source), w))
 	if !compact {
 		lines = append(lines, "")
 	}
@@ -136,8 +136,9 @@ func (m billingModel) View() string {
 	lines = append(lines, "matched "+b.ViewAs(frac)+tail)
 	lines = append(lines, "")
 
-	// The bottom: note, last error, suspicions; the table gets the rest.
-	var bottom []string
+	// The bottom: source, note, last error, suspicions; the table gets
+	// the rest.
+	bottom := hang(st.Subtle.Render(m.source), w, st.Subtle.Render("source: "), "  ")
 	if m.note != "" {
 		bottom = append(bottom, st.Warn.Render(m.note))
 	}

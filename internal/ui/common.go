@@ -89,3 +89,17 @@ func (c *common) targetTag() string {
 	}
 	return c.targetLabel
 }
+
+// shortSource is a billing source without its details in brackets (the
+// bucket's URL): "logpush (local emulator S3 http://…, emulated)" reads
+// "logpush (emulated)". The full source is on the screens' hint lines.
+func shortSource(src string) string {
+	name, detail, ok := strings.Cut(src, " (")
+	if !ok {
+		return src
+	}
+	if strings.Contains(detail, "emulated") {
+		return name + " (emulated)"
+	}
+	return name
+}

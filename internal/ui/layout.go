@@ -7,7 +7,8 @@ import (
 )
 
 // Every breakpoint of the console, in one place. Widths and heights are
-// terminal cells; screens ask these names, never a number of their own.
+// terminal cells (the heights below minHeight's count a screen's rows above
+// the footer); screens ask these names, never a number of their own.
 const (
 	// minWidth × minHeight is the smallest terminal the screens are laid
 	// out for; below it the console asks for a bigger window.
@@ -21,7 +22,7 @@ const (
 	tallHeight = 34
 	// From roomyHeight rows the verdict strip adds the break-even within
 	// the monthly allowances.
-	roomyHeight = 30
+	roomyHeight = 28
 	// Below shortHeadersWidth columns tables use their short headers.
 	shortHeadersWidth = 100
 	// Tables leave colGap cells between columns.

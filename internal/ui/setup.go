@@ -620,10 +620,14 @@ func (m setupModel) billingLines(w int) []string {
 	st := m.c.st
 	lines := []string{m.title(panelBilling, "Billing")}
 	source := func() []string {
-		if w <= 0 {
-			return []string{"    source: " + m.billingSource}
+		src := m.billingSource
+		if width("    source: "+src) > w {
+			src = shortSource(src)
 		}
-		return hang(st.Subtle.Render(m.billingSource), w, "    source: ", "      ")
+		if w <= 0 {
+			return []string{"    source: " + src}
+		}
+		return hang(st.Subtle.Render(src), w, "    source: ", "      ")
 	}
 	if !m.billingAvail {
 		lines = append(lines, m.selRow(panelBilling, 0, m.mark(false)+" off "+st.Subtle.Render("— no billing source"), w))

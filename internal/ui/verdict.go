@@ -6,7 +6,6 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
-	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
@@ -87,11 +86,14 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 			body = append(body, flow(durLabel(d.DurationMs), items, sep, w)...)
 		}
 		beLabel := st.Section.Render(padLeft("break-even", max(lw, width("break-even")))) + "  "
-		breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
 		if roomy && len(v.AllowanceBreakEvens) > 0 {
-			items := beItems(c, v.AllowanceBreakEvens)
-			items[0] = st.Subtle.Render("within "+billing.Human(v.MonthlyOps)+" ops/month allowances:") + " " + items[0]
-			breakEvens = append(breakEvens, flow(strings.Repeat(" ", width(beLabel)), items, sep, w)...)
+			// Both regimes, each on lines of its own.
+			list, allow := "at list price", "in allowances"
+			sub := max(width(list), width(allow)) + 2
+			breakEvens = flow(beLabel+st.Subtle.Render(pad(list, sub)), beItems(c, v.BreakEvens), sep, w)
+			breakEvens = append(breakEvens, flow(strings.Repeat(" ", width(beLabel))+st.Subtle.Render(pad(allow, sub)), beItems(c, v.AllowanceBreakEvens), sep, w)...)
+		} else {
+			breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
 		}
 		if len(v.BreakEvens) == 0 {
 			breakEvens = nil
