@@ -238,7 +238,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 		return nil
 	}
 	fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for Logpush records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-		plan.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
+		plan.Where, report.HumanDuration(session.PollInterval(s.Cfg, s.Target)), report.HumanDuration(session.PollTimeout(s.Cfg, s.Target)))
 	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
 	if err != nil {
 		return fmt.Errorf("billing: %w", err)

@@ -23,6 +23,11 @@ const (
 	// From roomyHeight rows the verdict strip adds the break-even within
 	// the monthly allowances.
 	roomyHeight = 28
+	// The verdict strip takes at most 1/stripShare of the screen's rows.
+	stripShare = 3
+	// From alignedStripWidth columns the strip's duration labels line up
+	// under "break-even".
+	alignedStripWidth = 72
 	// Below shortHeadersWidth columns tables use their short headers.
 	shortHeadersWidth = 100
 	// Tables leave colGap cells between columns.

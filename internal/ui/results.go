@@ -134,7 +134,7 @@ func (m resultsModel) compact() bool { return m.h < compactHeight }
 
 // strip is the verdict strip at the screen's size.
 func (m resultsModel) strip() []string {
-	return verdictStrip(m.c, m.v, m.w, max(3, m.h/3), m.h >= roomyHeight)
+	return verdictStrip(m.c, m.v, m.w, max(3, m.h/stripShare), m.h >= roomyHeight)
 }
 
 // top is everything above the tab content: header, run info, the verdict

@@ -472,6 +472,11 @@ func (m setupModel) View() string {
 		rightW = max(rightW, width(l))
 	}
 	leftW = max(leftW, leftMin) + 4
+	if m.inlineDescriptions() {
+		// Descriptions read better in half the width than in a column
+		// as narrow as the names.
+		leftW = max(leftW, min(w-rightW, w/2))
+	}
 	if leftW+rightW > w {
 		leftW = max(leftMin+2, w-rightW)
 	}

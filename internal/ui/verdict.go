@@ -64,7 +64,7 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 	for _, f := range v.Fastest {
 		lw = max(lw, width(experiment.FormatDuration(f.DurationMs)))
 	}
-	if w >= 72 {
+	if w >= alignedStripWidth {
 		lw = max(lw, width("break-even"))
 	}
 	durLabel := func(ms int) string { return st.Section.Render(padLeft(experiment.FormatDuration(ms), lw)) + "  " }
