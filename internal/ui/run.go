@@ -397,7 +397,9 @@ func (m runModel) matrix(w int) []string {
 	ds := m.plan.DurationsMs()
 	cols := []column{{head: "approach"}}
 	for _, d := range ds {
-		cols = append(cols, column{head: experiment.FormatDuration(d)})
+		// As wide as a cell gets ("◐ 502.5 ms 1/2 ✗1"), so that columns
+		// do not shift as the run fills them in.
+		cols = append(cols, column{head: experiment.FormatDuration(d), min: 17})
 	}
 	var rows [][]string
 	for _, a := range m.plan.Approaches {

@@ -15,6 +15,7 @@ type column struct {
 	head, short string
 	right       bool
 	prio        int
+	min         int // width to keep even when the cells are narrower
 }
 
 // grid is the layout of one or more tables that share their columns (the
@@ -32,15 +33,19 @@ type grid struct {
 // columns dropped by priority, then the widest columns narrowed (their
 // cells end in "…") as a last resort.
 func newGrid(cols []column, w int, short bool, rowsets ...[][]string) grid {
-	natural := make([]int, len(cols))
+	content := make([]int, len(cols)) // the widest cell
 	for _, rows := range rowsets {
 		for _, row := range rows {
 			for i := range cols {
 				if i < len(row) {
-					natural[i] = max(natural[i], width(row[i]))
+					content[i] = max(content[i], width(row[i]))
 				}
 			}
 		}
+	}
+	natural := make([]int, len(cols))
+	for i, c := range cols {
+		natural[i] = max(content[i], c.min)
 	}
 	colW := func(i int, short bool) int {
 		h := cols[i].head
@@ -74,6 +79,9 @@ func newGrid(cols []column, w int, short bool, rowsets ...[][]string) grid {
 			break
 		}
 		g.show = append(g.show[:drop:drop], g.show[drop+1:]...)
+	}
+	if total(g.show, g.short) > w {
+		copy(natural, content) // minimum widths are the first to give way
 	}
 	for _, i := range g.show {
 		g.widths = append(g.widths, colW(i, g.short))
