@@ -55,13 +55,13 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 	case experiment.TargetWrangler:
 		label = "wrangler dev at " + s.Results.Target.URL + " (local workerd, emulated; billing: none — local workerd reports no wall or CPU time)"
 	}
-	delay := fmt.Sprintf("at least %s of upstream delay", report.FormatClock(s.Plan.EstimatedDuration()))
+	delay := fmt.Sprintf("≥ %s of upstream delay", report.HumanSeconds(s.Plan.EstimatedDuration()))
 	switch {
 	case s.Plan.DurationSource == experiment.DurationsServerDefined:
 		delay = "upstream delay server-defined (the target does not take durationMs)"
 	case s.Plan.Order == experiment.OrderMinute:
 		g, q := s.Plan.MinuteGroups()
-		delay = fmt.Sprintf("at least %s (%d groups in whole %s minutes, %d quiet)", report.FormatClock(s.Plan.EstimatedDuration()), g, s.Plan.MinuteOf(), q)
+		delay = fmt.Sprintf("≥ %s (%d groups in whole %s minutes, %d quiet)", report.HumanSeconds(s.Plan.EstimatedDuration()), g, s.Plan.MinuteOf(), q)
 	}
 	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
 	if o.Live {
@@ -95,7 +95,7 @@ loop:
 	p.clear()
 	billingErr := runBilling(ctx, s, o, done)
 	if done.Err == nil && !done.Interrupted && ctx.Err() == nil {
-		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", report.FormatClock(time.Since(p.start)), s.Path)
+		fmt.Fprintf(o.Stderr, "pfx-tui: done in %s; results in %s\n", report.HumanSeconds(time.Since(p.start)), s.Path)
 	}
 	if o.BeforeReport != nil {
 		o.BeforeReport(s.Results)
@@ -103,7 +103,7 @@ loop:
 			saveErr = err
 		}
 	}
-	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled}); err != nil {
+	if err := report.Render(o.Stdout, s.Results, o.Format, report.RenderOptions{Styled: o.Styled, Path: s.Path}); err != nil {
 		return err
 	}
 	switch {
@@ -218,8 +218,8 @@ func (p *progress) line() {
 	if p.failed > 0 {
 		failed = fmt.Sprintf(", %d failed", p.failed)
 	}
-	status := fmt.Sprintf("[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA %s", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
-		report.FormatClock(time.Since(p.start)), report.FormatClock(p.eta()))
+	status := fmt.Sprintf("[%d/%d%s] %s: op %d/%d%s — elapsed %s, ETA ≥ %s", p.finished, len(p.specs), failed, what, p.ops, c.Ops, last,
+		report.HumanSeconds(time.Since(p.start)), report.HumanSeconds(p.eta()))
 	if !p.live {
 		fmt.Fprintln(p.w, status)
 		return
@@ -259,7 +259,7 @@ func runBilling(ctx context.Context, s *session.Session, o Options, done runner.
 	}
 	if plans.Logpush.Source != session.BillingNone {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing: waiting for billing records in %s (poll every %s, up to %s; Ctrl-C keeps what has arrived)\n",
-			plans.Logpush.Where, session.PollInterval(s.Cfg, s.Target), session.PollTimeout(s.Cfg, s.Target))
+			plans.Logpush.Where, report.HumanDuration(session.PollInterval(s.Cfg, s.Target)), report.HumanDuration(session.PollTimeout(s.Cfg, s.Target)))
 	}
 	if plans.Analytics.On {
 		fmt.Fprintf(o.Stderr, "pfx-tui: billing: analytics from %s, once the run's minutes have settled\n", plans.Analytics.Where)

@@ -63,58 +63,56 @@ func BillingSection(r *Results) string {
 	}
 	var sb strings.Builder
 	fmt.Fprintln(&sb, billingHeadline(r))
-	counts := map[string]billing.Count{}
-	for _, c := range b.Counts {
-		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = c
-	}
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "duration\tapproach\trole\tmatched/expected\twall Σ ms\twall/rec\tCPU Σ ms\tCPU/rec\tno timing")
-	cells := append([]billing.CellFigures(nil), b.Cells...)
-	sortCells(cells, r.Plan)
-	for _, c := range cells {
-		roles := append([]billing.RoleFigures(nil), c.Roles...)
-		sort.SliceStable(roles, func(i, j int) bool { return billing.RoleRank(roles[i].Role) < billing.RoleRank(roles[j].Role) })
-		for _, rf := range roles {
-			cnt := counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, rf.Role)]
-			me := fmt.Sprintf("%d/%s", rf.Count-cnt.FromFailedBatches, expectedText(cnt.Expected))
-			if cnt.Role == "" {
-				me = fmt.Sprintf("%d/?", rf.Count)
-			} else if cnt.FromFailedBatches > 0 {
-				me += fmt.Sprintf(" (+%d of failed batches)", cnt.FromFailedBatches)
-			}
-			harness := ""
-			if billing.IsHarness(rf.Role) {
-				harness = "†"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%d\t%.1f\t%d\t%.2f\t%d\n", experiment.FormatDuration(c.DurationMs), c.Approach, rf.Role, harness, me,
-				rf.WallTimeMs.Sum, rf.WallTimeMs.Mean, rf.CPUTimeMs.Sum, rf.CPUTimeMs.Mean, rf.MissingTiming)
+	for _, l := range BillingLines(r) {
+		harness := ""
+		if l.Harness {
+			harness = "†"
 		}
+		fmt.Fprintf(tw, "%s\t%s\t%s%s\t%s\t%d\t%.1f\t%d\t%.2f\t%d\n", experiment.FormatDuration(l.DurationMs), l.Approach, l.Role, harness, l.MatchedText(),
+			l.WallSumMs, l.WallPerRecord, l.CPUSumMs, l.CPUPerRecord, l.MissingTiming)
 	}
 	tw.Flush()
-	fmt.Fprintln(&sb, "† harness (measurement infrastructure): not part of the approach's cost")
+	for _, l := range BillingFacts(r) {
+		fmt.Fprintln(&sb, l)
+	}
+	return sb.String()
+}
+
+// BillingHeadline is the billing section's first lines: where the records
+// come from, and how many matched of how many expected.
+func BillingHeadline(r *Results) []string { return strings.Split(billingHeadline(r), "\n") }
+
+// BillingFacts are the lines under the billing table: the harness mark,
+// roles with no record at all, record and file counts, what reading
+// billing cost, warnings and the emulator's CPU caveat.
+func BillingFacts(r *Results) []string {
+	b := r.Billing
+	out := []string{"† harness (measurement infrastructure): not part of the approach's cost"}
 	// Expected roles with no record at all are not in Cells: list them.
 	for _, c := range b.Counts {
 		if c.Matched == 0 && c.Expected > 0 {
-			fmt.Fprintf(&sb, "  missing: %s @ %s %s: 0 of %d records\n", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Expected)
+			out = append(out, fmt.Sprintf("  missing: %s @ %s %s: 0 of %d records", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Expected))
 		}
 	}
 	rc := b.Records
-	fmt.Fprintf(&sb, "records: %d read, %d unique, %d duplicates, %d by tag, %d by time window (%d ambiguous), %d warmup, %d unattributed\n",
-		rc.Read, rc.Unique, rc.Duplicates, rc.ByTag, rc.ByWindow, rc.Ambiguous, rc.Warmup, rc.Unattributed)
+	out = append(out, fmt.Sprintf("records: %d read, %d unique, %d duplicates, %d by tag, %d by time window (%d ambiguous), %d warmup, %d unattributed",
+		rc.Read, rc.Unique, rc.Duplicates, rc.ByTag, rc.ByWindow, rc.Ambiguous, rc.Warmup, rc.Unattributed))
 	fc := b.Files
-	fmt.Fprintf(&sb, "files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing\n",
-		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming)
+	out = append(out, fmt.Sprintf("files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing",
+		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming))
 	if o := r.BillingOps; o != nil {
-		fmt.Fprintf(&sb, "reading billing took %s and %s: $%.6f (%s)\n", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
-			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices)
+		out = append(out, fmt.Sprintf("reading billing took %s and %s: $%.6f (%s)", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
+			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices))
 	}
 	for _, w := range b.Warnings {
-		fmt.Fprintf(&sb, "  ! %s\n", w)
+		out = append(out, "  ! "+w)
 	}
 	if r.Target.Kind == experiment.TargetLocal {
-		fmt.Fprintln(&sb, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
+		out = append(out, "emulated CPU time is the Go handlers' active time, well under 1 ms per invocation, so Cloudflare's integer CPUTimeMs field rounds it to 0")
 	}
-	return sb.String()
+	return out
 }
 
 func expectedText(e int) string {
@@ -201,14 +199,14 @@ func unusableText(c billing.CellCost) string {
 // record count and no figure.
 func CostRows(r *Results) (header []string, rows [][]string) {
 	header = []string{"duration", "approach", "records", "DO duration", "DO requests", "Worker CPU", "Worker req", "rows written*", "total $/M ops", "vs direct"}
-	for _, c := range sortedCosts(r) {
-		row := []string{experiment.FormatDuration(c.DurationMs), c.Approach, recordsText(c)}
-		if !c.Usable || c.DollarsPerMillionOps == nil {
-			rows = append(rows, append(row, "—", "—", "—", "—", "—", "—", unusableText(c)))
+	for _, l := range CostLines(r) {
+		row := []string{experiment.FormatDuration(l.DurationMs), l.Approach, l.Records}
+		if !l.Usable {
+			rows = append(rows, append(row, "—", "—", "—", "—", "—", "—", l.Reason))
 			continue
 		}
-		d := c.DollarsPerMillionOps
-		rows = append(rows, append(row, money(d.DODuration), money(d.DORequests), money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), versusText(c, c.RegimeCost)))
+		d := l.Margin
+		rows = append(rows, append(row, Money(d.DODuration), Money(d.DORequests), Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), l.VsDirect))
 	}
 	return header, rows
 }
@@ -218,22 +216,23 @@ func CostRows(r *Results) (header []string, rows [][]string) {
 // monthly allowances.
 func RegimeRows(r *Results) (header []string, rows [][]string) {
 	header = []string{"duration", "approach", "margin $/M ops", "vs direct", "allowances $/M ops", "vs direct"}
-	for _, c := range sortedCosts(r) {
-		row := []string{experiment.FormatDuration(c.DurationMs), c.Approach}
-		if !c.Usable || c.DollarsPerMillionOps == nil || c.Allowances.DollarsPerMillionOps == nil {
-			rows = append(rows, append(row, "—", unusableText(c), "—", "—"))
+	for _, l := range CostLines(r) {
+		row := []string{experiment.FormatDuration(l.DurationMs), l.Approach}
+		if !l.Usable {
+			rows = append(rows, append(row, "—", l.Reason, "—", "—"))
 			continue
 		}
-		rows = append(rows, append(row, money(c.DollarsPerMillionOps.Total), versusText(c, c.RegimeCost), money(c.Allowances.DollarsPerMillionOps.Total), versusText(c, c.Allowances)))
+		rows = append(rows, append(row, Money(l.Margin.Total), l.VsDirect, Money(l.Allowances.Total), l.AllowancesVsDirect))
 	}
 	return header, rows
 }
 
-func money(v float64) string { return fmt.Sprintf("$%.3f", v) }
+// Money prints dollars per million ops as the cost tables do: $4.343.
+func Money(v float64) string { return fmt.Sprintf("$%.3f", v) }
 
 // CostHeadlines are the lines above the cost tables: prices, threshold,
 // harness, regime volume.
-func costHeadlines(r *Results) []string {
+func CostHeadlines(r *Results) []string {
 	b := r.Billing
 	o := b.CostOptions.WithDefaults()
 	label := ""
@@ -250,13 +249,13 @@ func costHeadlines(r *Results) []string {
 	}
 }
 
-func regimeTitle(b *billing.Report) string {
+func RegimeTitle(b *billing.Report) string {
 	o := b.CostOptions.WithDefaults()
 	return fmt.Sprintf("margin (list price for every unit) and allowances (within the plan's monthly allowances at %s ops/month, --monthly-ops)", billing.Human(o.MonthlyOps))
 }
 
-// rowsFootnote says where rows written per op come from.
-func rowsFootnote(b *billing.Report) string {
+// RowsFootnote says where rows written per op come from.
+func RowsFootnote(b *billing.Report) string {
 	var parts []string
 	for _, a := range approachesOf(b) {
 		parts = append(parts, a+" "+billing.RowsBasis(a, b.Prices.RowsWrittenPerOp[a]))
@@ -281,9 +280,9 @@ func NoVerdict(b *billing.Report) string {
 	return fmt.Sprintf("no verdict: no cell's billing is complete enough (≥ %.0f%% of its expected records matched), so no cost, saving or break-even is derived", o.MinMatched*100)
 }
 
-// lifecycleLine states the target's compatibility date and the lifecycle
+// LifecycleLine states the target's compatibility date and the lifecycle
 // rule it selects.
-func lifecycleLine(r *Results) string {
+func LifecycleLine(r *Results) string {
 	if r.Target.Runtime == nil {
 		return "target lifecycle: compatibility date not recorded (results file of an older pfx-tui)"
 	}
@@ -305,7 +304,7 @@ func costSection(r *Results, withNotes bool) string {
 		return ""
 	}
 	var sb strings.Builder
-	for _, l := range costHeadlines(r) {
+	for _, l := range CostHeadlines(r) {
 		fmt.Fprintln(&sb, l)
 	}
 	table := func(header []string, rows [][]string) {
@@ -318,11 +317,11 @@ func costSection(r *Results, withNotes bool) string {
 	}
 	fmt.Fprintln(&sb, "\nat list prices (margin), by component")
 	table(CostRows(r))
-	fmt.Fprintln(&sb, rowsFootnote(b))
+	fmt.Fprintln(&sb, RowsFootnote(b))
 	if !b.Usable() {
 		fmt.Fprintln(&sb, NoVerdict(b))
 	} else {
-		fmt.Fprintf(&sb, "\nregimes side by side: %s\n", regimeTitle(b))
+		fmt.Fprintf(&sb, "\nregimes side by side: %s\n", RegimeTitle(b))
 		table(RegimeRows(r))
 		for _, g := range []struct {
 			title string
@@ -337,7 +336,7 @@ func costSection(r *Results, withNotes bool) string {
 	for _, a := range b.Assumptions {
 		fmt.Fprintf(&sb, "  - %s\n", a)
 	}
-	fmt.Fprintf(&sb, "  - %s\n", lifecycleLine(r))
+	fmt.Fprintf(&sb, "  - %s\n", LifecycleLine(r))
 	for _, n := range b.Notes {
 		if !withNotes {
 			break

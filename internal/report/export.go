@@ -22,7 +22,9 @@ func Export(dir string, r *Results) ([]string, error) {
 		ext    string
 		render func(*bytes.Buffer) error
 	}{
-		{".md", func(b *bytes.Buffer) error { return WriteMarkdown(b, r) }},
+		{".md", func(b *bytes.Buffer) error {
+			return writeMarkdown(b, r, filepath.Join(dir, FileName(r.CreatedAt, r.ID)))
+		}},
 		{".csv", func(b *bytes.Buffer) error { return WriteCSV(b, r, false) }},
 		{".export.json", func(b *bytes.Buffer) error { return WriteJSON(b, r) }},
 	} {
@@ -62,21 +64,20 @@ func CheckFormat(format string) error {
 }
 
 // RenderOptions tune Render: Styled draws text as bordered tables (a
-// terminal with colour), Samples adds one CSV row per sample.
+// terminal with colour), Samples adds one CSV row per sample, Path names
+// the results file in the verdict's hints (how to collect billing later).
 type RenderOptions struct {
 	Styled, Samples bool
+	Path            string
 }
 
 // Render writes r in format: the one place an output format is chosen.
 func Render(w io.Writer, r *Results, format string, o RenderOptions) error {
 	switch format {
 	case "", "text":
-		if o.Styled {
-			return WriteTextStyled(w, r)
-		}
-		return WriteText(w, r)
+		return writeText(w, r, o.Styled, o.Path)
 	case "markdown", "md":
-		return WriteMarkdown(w, r)
+		return writeMarkdown(w, r, o.Path)
 	case "csv":
 		return WriteCSV(w, r, o.Samples)
 	case "json":

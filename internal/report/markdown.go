@@ -13,7 +13,11 @@ import (
 
 // WriteMarkdown renders a page ready to paste into docs: what was run, the
 // latency table, notes, and how the figures were computed.
-func WriteMarkdown(w io.Writer, r *Results) error {
+func WriteMarkdown(w io.Writer, r *Results) error { return writeMarkdown(w, r, "") }
+
+// writeMarkdown renders the page; path names the results file in the
+// verdict's hints.
+func writeMarkdown(w io.Writer, r *Results, path string) error {
 	an := Analyze(r)
 	var b strings.Builder
 	fmt.Fprintf(&b, "## Proxy-fetch experiment %s\n\n", r.ID)
@@ -24,6 +28,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 	fmt.Fprintf(&b, "Run on %s, %s UTC, status **%s**. %s × %s per cell, %s per approach, order `%s`.\n\n",
 		src, r.CreatedAt.UTC().Format("2006-01-02 15:04"), r.Status, Count(r.Plan.Batches, "batch", "batches"), Count(r.Plan.Ops, "op", "ops"),
 		Count(r.Plan.Warmup, "warmup op", "warmup ops"), r.Plan.Order)
+	markdownVerdict(&b, BuildVerdict(r, path))
 	fmt.Fprintln(&b, "### Latency per op (client-side)")
 	fmt.Fprintln(&b)
 	fmt.Fprintf(&b, "| duration | approach | n | mean ± σ | median | p95 | min … max | errors | vs %s |\n", an.Reference)
@@ -148,17 +153,17 @@ func writeMarkdownCost(b *strings.Builder, r *Results, withNotes, heading bool) 
 		fmt.Fprintln(b, "\n### Cost per million ops")
 		fmt.Fprintln(b)
 	}
-	for _, l := range costHeadlines(r) {
+	for _, l := range CostHeadlines(r) {
 		fmt.Fprintf(b, "%s.  \n", strings.ToUpper(l[:1])+l[1:])
 	}
 	fmt.Fprintln(b, "\nAt list prices (margin), by component:")
 	fmt.Fprintln(b)
 	mdTable(CostRows(r))
-	fmt.Fprintf(b, "\n\\%s\n", rowsFootnote(bl))
+	fmt.Fprintf(b, "\n\\%s\n", RowsFootnote(bl))
 	if !bl.Usable() {
 		fmt.Fprintf(b, "\n**%s**\n", NoVerdict(bl))
 	} else {
-		fmt.Fprintf(b, "\nRegimes side by side: %s.\n\n", regimeTitle(bl))
+		fmt.Fprintf(b, "\nRegimes side by side: %s.\n\n", RegimeTitle(bl))
 		mdTable(RegimeRows(r))
 		fmt.Fprintln(b, "\n**Break-even**")
 		fmt.Fprintln(b)
@@ -174,7 +179,7 @@ func writeMarkdownCost(b *strings.Builder, r *Results, withNotes, heading bool) 
 	for _, a := range bl.Assumptions {
 		fmt.Fprintf(b, "- %s\n", a)
 	}
-	fmt.Fprintf(b, "- %s\n", lifecycleLine(r))
+	fmt.Fprintf(b, "- %s\n", LifecycleLine(r))
 	if !withNotes {
 		return
 	}

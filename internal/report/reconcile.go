@@ -227,8 +227,8 @@ func BilledCostSection(r *Results) string {
 			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, money(d.DODuration), money(d.DORequests),
-			money(d.WorkerCPU), money(d.WorkerRequests), money(d.SQLiteRowsWritten), money(d.Total), vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(d.DODuration), Money(d.DORequests),
+			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
 	}
 	tw.Flush()
 	for _, be := range a.BreakEvens {
@@ -241,8 +241,8 @@ func BilledCostSection(r *Results) string {
 		for _, c := range costs {
 			for _, l := range b.Costs {
 				if l.Approach == c.Approach && l.DurationMs == c.DurationMs && l.DollarsPerMillionOps != nil && c.DollarsPerMillionOps != nil {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, money(l.DollarsPerMillionOps.Total),
-						money(c.DollarsPerMillionOps.Total), signedMoney(c.DollarsPerMillionOps.Total-l.DollarsPerMillionOps.Total))
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(l.DollarsPerMillionOps.Total),
+						Money(c.DollarsPerMillionOps.Total), signedMoney(c.DollarsPerMillionOps.Total-l.DollarsPerMillionOps.Total))
 				}
 			}
 		}
@@ -268,9 +268,9 @@ func signedMoney(v float64) string {
 		return "$0.000"
 	}
 	if v > 0 {
-		return "+" + money(v)
+		return "+" + Money(v)
 	}
-	return "−" + money(-v)
+	return "−" + Money(-v)
 }
 
 // JoinSections puts non-empty sections one after another, a blank line apart.

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -249,11 +251,30 @@ func TestCompareNamesCellsOnlyInOneRun(t *testing.T) {
 	}
 }
 
-func TestFormatClock(t *testing.T) {
+func TestHumanDuration(t *testing.T) {
 	t.Parallel()
-	for d, want := range map[time.Duration]string{-time.Second: "0:00", 0: "0:00", 59499 * time.Millisecond: "0:59", 61 * time.Second: "1:01", time.Hour + 5*time.Minute + 7*time.Second: "1:05:07"} {
-		if got := FormatClock(d); got != want {
-			t.Errorf("FormatClock(%s) = %q, want %q", d, got, want)
+	for d, want := range map[time.Duration]string{-time.Second: "0ms", 0: "0ms", 150 * time.Millisecond: "150ms", 999400 * time.Microsecond: "999ms",
+		999600 * time.Microsecond: "1s", 2620 * time.Millisecond: "2.62s", 51300 * time.Millisecond: "51.3s", 59999 * time.Millisecond: "1m00s",
+		8*time.Minute + 4*time.Second: "8m04s", time.Hour + 5*time.Minute + 7*time.Second: "1h05m", 26 * time.Hour: "26h00m"} {
+		if got := HumanDuration(d); got != want {
+			t.Errorf("HumanDuration(%s) = %q, want %q", d, got, want)
+		}
+	}
+	// Below a minute it agrees with billing's break-even statements and with
+	// the plan's own duration syntax.
+	for _, ms := range []float64{0, 1, 99.6, 150, 406, 1000, 2617.4, 2625, 30000, 59990} {
+		if got, want := HumanDuration(time.Duration(ms*float64(time.Millisecond))), billing.FormatMs(ms); got != want {
+			t.Errorf("HumanDuration(%vms) = %q, billing says %q", ms, got, want)
+		}
+	}
+	for _, ms := range []int{100, 500, 1000, 1500, 5000, 10000, 30000} {
+		if got, want := HumanDuration(time.Duration(ms)*time.Millisecond), experiment.FormatDuration(ms); got != want {
+			t.Errorf("HumanDuration(%dms) = %q, the plan says %q", ms, got, want)
+		}
+	}
+	for d, want := range map[time.Duration]string{400 * time.Millisecond: "400ms", 7020 * time.Millisecond: "7s", 49 * time.Second: "49s", 64 * time.Second: "1m04s"} {
+		if got := HumanSeconds(d); got != want {
+			t.Errorf("HumanSeconds(%s) = %q, want %q", d, got, want)
 		}
 	}
 }

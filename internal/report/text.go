@@ -6,7 +6,6 @@ import (
 	"math"
 	"strings"
 	"text/tabwriter"
-	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
@@ -15,19 +14,6 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
-
-// FormatClock prints an elapsed time or ETA as m:ss (h:mm:ss past an hour).
-func FormatClock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	d = d.Round(time.Second)
-	h, m, s := int(d.Hours()), int(d.Minutes())%60, int(d.Seconds())%60
-	if h > 0 {
-		return fmt.Sprintf("%d:%02d:%02d", h, m, s)
-	}
-	return fmt.Sprintf("%d:%02d", m, s)
-}
 
 // FormatMs prints a latency in ms below 10 s, in seconds above.
 func FormatMs(ms float64) string {
@@ -111,15 +97,21 @@ func WarnMark(c CellStats) string {
 
 // WriteText renders the latency comparison, one plain table per duration
 // (for pipes, files and golden tests).
-func WriteText(w io.Writer, r *Results) error { return writeText(w, r, false) }
+func WriteText(w io.Writer, r *Results) error { return writeText(w, r, false, "") }
 
 // WriteTextStyled is WriteText with bordered lipgloss tables, for a terminal.
-func WriteTextStyled(w io.Writer, r *Results) error { return writeText(w, r, true) }
+func WriteTextStyled(w io.Writer, r *Results) error { return writeText(w, r, true, "") }
 
-func writeText(w io.Writer, r *Results, styled bool) error {
+// writeText renders the report; path names the results file in the
+// verdict's hints.
+func writeText(w io.Writer, r *Results, styled bool, path string) error {
 	an := Analyze(r)
 	var b strings.Builder
 	fmt.Fprintln(&b, Headline(r))
+	fmt.Fprintln(&b)
+	for _, l := range BuildVerdict(r, path).TextLines() {
+		fmt.Fprintln(&b, l)
+	}
 	if r.Error != "" {
 		fmt.Fprintf(&b, "run error: %s\n", r.Error)
 	}

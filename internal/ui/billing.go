@@ -3,12 +3,12 @@ package ui
 import (
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
@@ -43,12 +43,17 @@ func newBilling(c *common, id, source string) billingModel {
 	return billingModel{c: c, bar: c.st.progressBar(), id: id, source: source, at: c.now()}
 }
 
-func (m *billingModel) SetSize(w, h int) {
+func (m billingModel) SetSize(w, h int) screen {
 	m.w, m.h = w, h
-	m.bar.Width = max(10, w-24)
+	return m
 }
 
-func (m billingModel) Update(msg tea.Msg) (billingModel, tea.Cmd) {
+func (m billingModel) KeyMap() help.KeyMap { return m.c.keys.billingHelp() }
+
+// waiting: no poll has reported yet.
+func (m billingModel) waiting() bool { return !m.have }
+
+func (m billingModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.at = time.Time(msg)
@@ -64,7 +69,7 @@ func (m billingModel) Update(msg tea.Msg) (billingModel, tea.Cmd) {
 		case key.Matches(msg, k.PollNow):
 			a, m.note = billingPollNow, "polling now…"
 		case key.Matches(msg, k.Extend):
-			a, m.note = billingExtend, fmt.Sprintf("deadline extended by %s", humanDuration(extendBy))
+			a, m.note = billingExtend, "deadline extended by "+report.HumanSeconds(extendBy)
 		default:
 			return m, nil
 		}
@@ -84,34 +89,34 @@ func (m billingModel) until(t time.Time) time.Duration {
 func (m billingModel) View() string {
 	st := m.c.st
 	w := m.w
-	compact := m.h < 26
+	compact := m.h < compactHeight
 	var lines []string
-	lines = append(lines, m.c.header("billing", "run "+m.id+st.Subtle.Render(" · ")+m.source, w))
+	lines = append(lines, m.c.header("billing", "run "+m.id+st.Subtle.Render(" · ")+shortSource(m.source), w))
 	if !compact {
 		lines = append(lines, "")
 	}
 	if !m.have {
-		lines = append(lines, st.Subtle.Render("waiting for the first poll of "+m.source+"…"))
+		lines = append(lines, hang(m.c.spinner()+" "+st.Subtle.Render("waiting for the first poll of "+m.source+"…"), w, "", "  ")...)
 		if m.note != "" {
 			lines = append(lines, "", st.Warn.Render(m.note))
 		}
-		return fit(strings.Join(lines, "\n"), w, m.h)
+		return fit(joinLines(lines), w, m.h)
 	}
 	ev := m.ev
-	left := "deadline in " + st.Title.Render(report.FormatClock(m.until(ev.Deadline)))
+	left := "deadline in " + st.Title.Render(report.HumanSeconds(m.until(ev.Deadline)))
 	if ev.Done {
 		left = st.Good.Render("polling finished") + st.Subtle.Render(" ("+ev.Reason+")")
 	}
 	facts := []string{left}
 	if !ev.Done {
-		facts = append(facts, fmt.Sprintf("next poll in %d s", int(m.until(ev.NextPoll).Round(time.Second)/time.Second)))
+		facts = append(facts, "next poll in "+report.HumanSeconds(m.until(ev.NextPoll)))
 	}
 	newFiles := ""
 	if ev.FilesNew > 0 {
 		newFiles = fmt.Sprintf(" (+%d new)", ev.FilesNew)
 	}
 	facts = append(facts, fmt.Sprintf("polls %d", ev.Polls), fmt.Sprintf("files %d%s", ev.FilesSeen, newFiles), fmt.Sprintf("records %d", ev.Progress.RecordsRead))
-	lines = append(lines, strings.Join(facts, st.Subtle.Render(" · ")))
+	lines = append(lines, flow("", facts, st.Subtle.Render(" · "), w)...)
 
 	matched, expected := 0, 0
 	for _, c := range ev.Progress.Counts {
@@ -122,39 +127,42 @@ func (m billingModel) View() string {
 	if expected > 0 {
 		frac = float64(matched) / float64(expected)
 	}
-	mark := ""
+	tail := fmt.Sprintf(" %d/%d", matched, expected)
 	if ev.Progress.Complete {
-		mark = st.Good.Render(" ✓ complete")
+		tail += st.Good.Render(" ✓ complete")
 	}
-	lines = append(lines, "matched "+m.bar.ViewAs(frac)+fmt.Sprintf(" %d/%d", matched, expected)+mark)
+	b := m.bar
+	b.Width = max(10, w-len("matched ")-width(tail))
+	lines = append(lines, "matched "+b.ViewAs(frac)+tail)
 	lines = append(lines, "")
 
-	// The bottom: note, last error, suspicions; the table gets the rest.
-	var bottom []string
+	// The bottom: source, note, last error, suspicions; the table gets
+	// the rest.
+	bottom := hang(st.Subtle.Render(m.source), w, st.Subtle.Render("source: "), "  ")
 	if m.note != "" {
 		bottom = append(bottom, st.Warn.Render(m.note))
 	}
 	if ev.LastError != "" {
-		bottom = append(bottom, st.Bad.Render(truncate("last error: "+ev.LastError, w)))
+		bottom = append(bottom, hang(st.Bad.Render("last error: "+ev.LastError), w, "", "  ")...)
 	} else {
 		bottom = append(bottom, st.Subtle.Render("last error: none"))
 	}
 	for _, warning := range ev.Progress.Warnings {
-		for i, l := range wrap(warning, w-2) {
-			prefix := "  "
-			if i == 0 {
-				prefix = "⚠ "
-			}
-			bottom = append(bottom, st.Warn.Render(prefix+l))
-		}
+		bottom = append(bottom, hang(st.Warn.Render(warning), w, "⚠ ", "  ")...)
 	}
 	room := m.h - len(lines) - len(bottom) - 1
 	lines = append(lines, m.table(w, room)...)
 	if rest := m.h - len(lines) - len(bottom); rest > 0 {
-		lines = append(lines, strings.Repeat("\n", rest-1))
+		lines = append(lines, make([]string, rest)...)
 	}
 	lines = append(lines, bottom...)
-	return fit(strings.Join(lines, "\n"), w, m.h)
+	return fit(joinLines(lines), w, m.h)
+}
+
+// roleShort are the roles' short column headers, for narrow terminals.
+var roleShort = map[string]string{
+	billing.RoleController: "ctrl", billing.RoleEntry: "entry", billing.RoleOrigin: "origin", billing.RoleOrchestrator: "orch",
+	billing.RoleExecutor: "exec", billing.RoleUpstream: "upstr", billing.RoleUnknown: "?",
 }
 
 // table is matched/expected per cell (rows) and role (columns), in at most
@@ -162,7 +170,7 @@ func (m billingModel) View() string {
 func (m billingModel) table(w, room int) []string {
 	st := m.c.st
 	counts := m.ev.Progress.Counts
-	if room < 2 {
+	if room < 3 {
 		return nil
 	}
 	if len(counts) == 0 {
@@ -182,48 +190,48 @@ func (m billingModel) table(w, room int) []string {
 		byKey[cellName(c.Approach, c.DurationMs)+"/"+c.Role] = c
 	}
 	slices.SortStableFunc(roles, func(a, b string) int { return roleRank(a) - roleRank(b) })
-	labelW := 10
-	for _, c := range cells {
-		labelW = max(labelW, len(cellName(c.Approach, c.DurationMs))+2)
-	}
-	colW := max(9, (w-labelW)/max(1, len(roles)))
-	barW := min(8, colW-9)
-	head := pad("cell", labelW)
+	short := w < shortHeadersWidth
+	cols := []column{{head: "cell"}}
 	for _, r := range roles {
-		head += pad(r, colW)
+		cols = append(cols, column{head: r, short: roleShort[r], right: true})
 	}
-	out := []string{st.Header.Render(strings.TrimRight(head, " "))}
-	shown := cells
-	if len(cells) > room-1 {
-		shown = cells[:max(0, room-2)]
-	}
-	for _, c := range shown {
+	var rows [][]string
+	for _, c := range cells {
 		name := cellName(c.Approach, c.DurationMs)
-		row := pad(name, labelW)
+		row := []string{name}
 		for _, r := range roles {
 			cnt, ok := byKey[name+"/"+r]
 			if !ok || cnt.Expected == 0 && cnt.Matched == 0 {
-				row += pad(st.Subtle.Render("—"), colW)
+				row = append(row, st.Subtle.Render("—"))
 				continue
 			}
-			frac := 1.0
-			if cnt.Expected > 0 {
-				frac = float64(cnt.Matched) / float64(cnt.Expected)
-			}
 			text := fmt.Sprintf("%d/%d", cnt.Matched, cnt.Expected)
-			if barW >= 3 {
-				b := bar(frac, barW)
+			if !short {
+				frac := 1.0
+				if cnt.Expected > 0 {
+					frac = float64(cnt.Matched) / float64(cnt.Expected)
+				}
+				b := bar(frac, 5)
 				if cnt.Matched >= cnt.Expected {
 					b = st.Good.Render(b)
 				}
 				text = b + " " + text
+			} else if cnt.Matched >= cnt.Expected {
+				text = st.Good.Render("✓") + " " + text
 			}
-			row += pad(text, colW)
+			row = append(row, text)
 		}
-		out = append(out, row)
+		rows = append(rows, row)
 	}
-	if len(shown) < len(cells) {
-		out = append(out, st.Subtle.Render(fmt.Sprintf("… %d more cells", len(cells)-len(shown))))
+	more := ""
+	if len(rows) > room-2 {
+		keep := max(0, room-3)
+		more = st.Subtle.Render(fmt.Sprintf("%d more cells: the results' Billing tab lists them all", len(rows)-keep))
+		rows = rows[:keep]
+	}
+	out := renderTable(st, cols, rows, w, short)
+	if more != "" {
+		out = append(out, hang(more, w, "", "  ")...)
 	}
 	return out
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
@@ -19,6 +20,10 @@ type common struct {
 
 	targetLabel string // "local target" or the URL
 	emulated    bool
+
+	// spin is the spinner's current frame, written by the root model on
+	// each spinner tick while a screen is waiting.
+	spin string
 }
 
 func newCommon(st *styles, now func() time.Time, t *session.Target) *common {
@@ -34,6 +39,24 @@ func newCommon(st *styles, now func() time.Time, t *session.Target) *common {
 		}
 	}
 	return c
+}
+
+// commonOfResults is common for a saved run, described by its results.
+func commonOfResults(st *styles, now func() time.Time, r *report.Results) *common {
+	c := newCommon(st, now, nil)
+	c.emulated, c.targetLabel = r.Emulated, r.Target.URL
+	if r.Emulated {
+		c.targetLabel = "local target"
+	}
+	return c
+}
+
+// spinner is the spinner's frame in the accent colour.
+func (c *common) spinner() string {
+	if c.spin == "" {
+		return c.st.Focused.Render("⣾")
+	}
+	return c.spin
 }
 
 // header is a screen's first line: product › screen on the left, the target
@@ -65,4 +88,18 @@ func (c *common) targetTag() string {
 		return c.targetLabel + " " + c.st.Emulated.Render("EMULATED")
 	}
 	return c.targetLabel
+}
+
+// shortSource is a billing source without its details in brackets (the
+// bucket's URL): "logpush (local emulator S3 http://…, emulated)" reads
+// "logpush (emulated)". The full source is on the screens' hint lines.
+func shortSource(src string) string {
+	name, detail, ok := strings.Cut(src, " (")
+	if !ok {
+		return src
+	}
+	if strings.Contains(detail, "emulated") {
+		return name + " (emulated)"
+	}
+	return name
 }

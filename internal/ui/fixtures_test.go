@@ -15,6 +15,7 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/logpush"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -334,4 +335,72 @@ func startBillingWith(ch chan session.BillingEvent, ctl BillingControls) func(co
 		}
 		return ch, ctl, nil
 	}
+}
+
+// fakeBillingReport attributes synthetic, tagged Logpush records to the
+// fake run's batches with the real collector, in the emulator's record
+// pattern (billing.LocalExpectations): direct's origin waits the whole
+// delay; the proxied approaches' origin and orchestrator calls are short
+// and their executor carries the wait. keep(i) admits the i-th record
+// made (nil: all), to model a poll that found few or none.
+func fakeBillingReport(batches []experiment.BatchResult, keep func(int) bool) *billing.Report {
+	var recs []logpush.Record
+	seq := int64(0)
+	rec := func(entry, event string, wall, cpu int64, id string, op int, ts int64) logpush.Record {
+		seq++ // distinct timestamps: identical records would be duplicates
+		return logpush.Record{WallTimeMs: logpush.Int64(wall), CPUTimeMs: logpush.Int64(cpu), EventTimestampMs: ts + seq, ScriptName: "pfx-local",
+			Entrypoint: entry, EventType: event, Outcome: "ok", Logs: []logpush.Log{{Level: "log", Message: []any{"pfx", id, op}}}}
+	}
+	for _, b := range batches {
+		ts := b.StartedAt.UnixMilli()
+		d := int64(b.DurationMs)
+		recs = append(recs, rec("PerformanceController", "fetch", 1, 0, b.ID, -1, ts),
+			rec("PerformanceController", "hibernatable_web_socket", int64(b.OpsSeen)*d, 1, b.ID, -1, ts))
+		for op := 0; op < b.OpsSeen; op++ {
+			seq++
+			recs = append(recs, logpush.Record{WallTimeMs: logpush.Int64(d), CPUTimeMs: logpush.Int64(0), EventTimestampMs: ts + seq, ScriptName: "pfx-local", EventType: "fetch", Outcome: "ok",
+				Event: &logpush.Event{Request: &logpush.Request{URL: "http://x/delay/1", Method: "GET"}}, Logs: []logpush.Log{{Level: "log", Message: []any{"pfx", b.ID, op}}}})
+			switch b.Approach {
+			case "direct":
+				recs = append(recs, rec("OriginDO", "worker_rpc", d, 1, b.ID, op, ts))
+			case "simple", "current":
+				recs = append(recs, rec("OriginDO", "worker_rpc", 1, 1, b.ID, op, ts), rec("OriginDO", "worker_rpc", 1, 1, b.ID, op, ts),
+					rec("FetchExecutor", "worker_rpc", d+2, 2, b.ID, op, ts), rec("PerformanceController", "worker_rpc", 1, 0, b.ID, op, ts))
+				if b.Approach == "current" {
+					recs = append(recs, rec("FetchOrchestrator", "worker_rpc", 2, 1, b.ID, op, ts), rec("FetchOrchestrator", "alarm", 3, 1, b.ID, op, ts),
+						rec("FetchOrchestrator", "worker_rpc", 1, 1, b.ID, op, ts))
+				}
+			}
+		}
+	}
+	c := billing.NewCollector(batches, billing.Options{Expectations: billing.LocalExpectations(), Source: billing.SourceLogpush})
+	for i, x := range recs {
+		if keep == nil || keep(i) {
+			c.AddRecord(x)
+		}
+	}
+	rep := c.Report()
+	rep.Emulated = true
+	return &rep
+}
+
+// resultsModelWithBilling is the results screen of the fake run after a
+// billing poll found keep's records (nil: all of them).
+func resultsModelWithBilling(t *testing.T, w, h int, keep func(int) bool) Model {
+	t.Helper()
+	ch := make(chan session.BillingEvent, 1)
+	m, clk := newTestModel(t, w, h, Options{StartBilling: startBillingWith(ch, &fakeBilling{}), BillingSource: "logpush (local emulator S3, emulated)"})
+	f := newFakeRun(testConfig())
+	m = f.start(m, true)
+	m = f.play(m, clk, 0, len(f.specs), 9, 4)
+	m, _ = f.done(m, false)
+	if m.screen != screenBilling {
+		t.Fatalf("screen = %v, want billing", m.screen)
+	}
+	f.sess.Results.Billing = fakeBillingReport(f.sess.Results.Batches, keep)
+	m = send(m, billEventMsg{pollEvent(clk, true)})
+	if m.screen != screenResults {
+		t.Fatalf("screen = %v, want results", m.screen)
+	}
+	return m
 }

@@ -5,6 +5,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -30,10 +33,18 @@ func localTarget(t *testing.T, cfg config.Config) *session.Target {
 	return tgt
 }
 
-func waitFor(t *testing.T, tm *teatest.TestModel, what string) {
+// waitFor waits until the screen has drawn every one of what (output is
+// consumed: the next wait sees only what is drawn after).
+func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
 	t.Helper()
-	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return bytes.Contains(b, []byte(what)) },
-		teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool {
+		for _, w := range what {
+			if !bytes.Contains(b, []byte(w)) {
+				return false
+			}
+		}
+		return true
+	}, teatest.WithDuration(10*time.Second), teatest.WithCheckInterval(10*time.Millisecond))
 }
 
 func TestFlowSetupRunResults(t *testing.T) {
@@ -48,7 +59,7 @@ func TestFlowSetupRunResults(t *testing.T) {
 	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(120, 40))
 	waitFor(t, tm, fmt.Sprintf("Approaches (2 of %d)", len(localtarget.Patterns)))
 	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
-	waitFor(t, tm, "[ Latency ]")
+	waitFor(t, tm, "1 Latency")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
@@ -102,5 +113,103 @@ func TestFlowCtrlCSavesPartialResults(t *testing.T) {
 	}
 	if b := saved.Batches[0]; b.OpsSeen < 2 || b.OpsSeen == 50 {
 		t.Errorf("interrupted batch saw %d ops", b.OpsSeen)
+	}
+}
+
+// startLocalBilling is cmd/pfx-tui's billing hook: the one billing loop in
+// the background, its events forwarded to the screen.
+func startLocalBilling(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
+	b, err := session.StartBilling(ctx, s.Cfg, s.Target, s.Results, s.Path)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make(chan session.BillingEvent, 16)
+	go func() {
+		defer close(out)
+		b.Wait(func(ev session.BillingEvent) { out <- ev })
+	}()
+	return out, b.Poller, nil
+}
+
+// From setup to export against the embedded target with its Logpush
+// emulator: toggle an approach, run, wait for billing, read the verdict on
+// the results screen and export.
+func TestFlowSetupToExport(t *testing.T) {
+	cfg := config.Defaults()
+	cfg.Approaches = []string{"direct", "simple"}
+	cfg.Durations = []time.Duration{20 * time.Millisecond, 60 * time.Millisecond}
+	cfg.Ops, cfg.Batches, cfg.Warmup = 2, 1, 0
+	cfg.LocalPushInterval = 100 * time.Millisecond
+	cfg.Out = t.TempDir()
+	tgt := localTarget(t, cfg)
+
+	opts := Options{Tool: "pfx-tui test", StartBilling: startLocalBilling, BillingSource: "logpush (local emulator S3, emulated)"}
+	m := newModel(context.Background(), cfg, opts, tgt, newStyles(io.Discard, true), nil)
+	tm := teatest.NewTestModel(t, m, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, fmt.Sprintf("Approaches (2 of %d)", len(localtarget.Patterns)))
+	tm.Send(tea.KeyMsg{Type: tea.KeyDown})
+	tm.Send(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}) // current on
+	waitFor(t, tm, fmt.Sprintf("Approaches (3 of %d)", len(localtarget.Patterns)))
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("x")}) // and off again
+	waitFor(t, tm, fmt.Sprintf("Approaches (2 of %d)", len(localtarget.Patterns)))
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	waitFor(t, tm, "cheapest at list prices", "$/M ops", "vs direct", "break-even")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")})
+	waitFor(t, tm, "✓ exported")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	if code := fm.ExitCode(); code != errext.OK {
+		t.Errorf("exit code = %d", code)
+	}
+	saved, err := report.Load(fm.sess.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if saved.Billing == nil || !saved.Billing.Complete || !saved.Billing.Usable() {
+		t.Fatalf("billing in the results file: %+v", saved.Billing)
+	}
+	if got := saved.Plan.Approaches; len(got) != 2 {
+		t.Errorf("approaches run: %v", got)
+	}
+	if len(fm.exported) != 3 {
+		t.Fatalf("exported %v", fm.exported)
+	}
+	md, err := os.ReadFile(fm.exported[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), "### Verdict") || !strings.Contains(string(md), "break-even") {
+		t.Errorf("the exported Markdown has no verdict:\n%s", md)
+	}
+}
+
+// pfx-tui report FILE --tui: a saved run opens on the results screen with
+// its verdict, and e exports next to the file.
+func TestFlowSavedRunOnResults(t *testing.T) {
+	m := resultsModelWithBilling(t, 80, 24, nil)
+	dir := t.TempDir()
+	path := filepath.Join(dir, report.FileName(m.results.CreatedAt, m.results.ID))
+	if err := report.Save(path, m.results); err != nil {
+		t.Fatal(err)
+	}
+	r, err := report.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := newSavedModel(context.Background(), r, path, Options{}, newStyles(io.Discard, true), nil)
+	tm := teatest.NewTestModel(t, saved, teatest.WithInitialTermSize(80, 24))
+	waitFor(t, tm, "cheapest at list prices", "◆ direct $0.310", "$/M ops", "vs direct", "break-even", "• 3 Cost")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("e")})
+	waitFor(t, tm, "✓ exported")
+	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
+	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
+	if fm.ExitCode() != errext.OK || len(fm.exported) != 3 {
+		t.Fatalf("exit %d, exported %v", fm.ExitCode(), fm.exported)
+	}
+	for _, p := range fm.exported {
+		if filepath.Dir(p) != dir {
+			t.Errorf("exported %s, not next to %s", p, path)
+		}
 	}
 }

@@ -12,10 +12,12 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
-// Golden files of every screen's View() at 80×24 and 120×40, colour off.
-// Regenerate with: go test ./internal/ui/ -run TestGolden -update
+// Golden files of every screen's View() at 60×20, 80×24, 100×30 and
+// 120×40, colour off; the results screens with billing data, as a run
+// with a billing source ends. Regenerate with:
+// go test ./internal/ui/ -run TestGolden -update
 
-var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+var sizes = []struct{ w, h int }{{60, 20}, {80, 24}, {100, 30}, {120, 40}}
 
 func TestGolden(t *testing.T) {
 	screens := []struct {
@@ -64,14 +66,18 @@ func TestGolden(t *testing.T) {
 		{"billing", func(t *testing.T, w, h int) Model {
 			return billingModelAt(t, w, h)
 		}},
-		{"results-latency", func(t *testing.T, w, h int) Model { return resultsModelAt(t, w, h) }},
-		{"results-billing", func(t *testing.T, w, h int) Model { return keys(resultsModelAt(t, w, h), "right") }},
-		{"results-cost", func(t *testing.T, w, h int) Model { return keys(resultsModelAt(t, w, h), "right", "right") }},
+		{"results-cost", func(t *testing.T, w, h int) Model { return resultsModelWithBilling(t, w, h, nil) }},
+		{"results-latency", func(t *testing.T, w, h int) Model { return keys(resultsModelWithBilling(t, w, h, nil), "1") }},
+		{"results-billing", func(t *testing.T, w, h int) Model { return keys(resultsModelWithBilling(t, w, h, nil), "2") }},
 		{"results-details", func(t *testing.T, w, h int) Model {
-			return keys(resultsModelAt(t, w, h), "left", "down", "down", "down", "down")
+			return keys(resultsModelWithBilling(t, w, h, nil), "4", "down", "down", "down", "down")
+		}},
+		{"results-no-billing", func(t *testing.T, w, h int) Model { return resultsModelAt(t, w, h) }},
+		{"results-incomplete", func(t *testing.T, w, h int) Model {
+			return resultsModelWithBilling(t, w, h, func(i int) bool { return i%3 == 0 })
 		}},
 		{"results-exported", func(t *testing.T, w, h int) Model {
-			m := resultsModelAt(t, w, h)
+			m := resultsModelWithBilling(t, w, h, nil)
 			m = keys(m, "e")
 			base := "results/" + report.FileName(t0, testRunID)
 			base = base[:len(base)-len(".json")]
@@ -80,7 +86,7 @@ func TestGolden(t *testing.T) {
 	}
 	// Every screen fits any terminal from 60×20 up, line for line.
 	for _, sc := range screens {
-		for _, sz := range []struct{ w, h int }{{60, 20}, {61, 33}, {200, 60}} {
+		for _, sz := range []struct{ w, h int }{{60, 20}, {61, 33}, {79, 35}, {200, 60}} {
 			m := sc.build(t, sz.w, sz.h)
 			lines := strings.Split(m.View(), "\n")
 			if len(lines) != sz.h {
@@ -89,6 +95,11 @@ func TestGolden(t *testing.T) {
 			for _, l := range lines {
 				if ansi.StringWidth(l) > sz.w {
 					t.Errorf("%s at %dx%d: line wider than the terminal: %q", sc.name, sz.w, sz.h, l)
+				}
+				// Prose wraps; nothing is cut at the right edge (a
+				// range "a … b" may wrap after its ellipsis).
+				if strings.HasSuffix(l, "…") && !strings.HasSuffix(l, " …") {
+					t.Errorf("%s at %dx%d: a line ends in …: %q", sc.name, sz.w, sz.h, l)
 				}
 			}
 		}

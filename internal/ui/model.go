@@ -4,56 +4,42 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/errext"
-	"github.com/pfx-tui/pfx-tui/internal/experiment"
-
 	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/spinner"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
 
-// Smallest terminal the screens are laid out for.
-const (
-	minWidth  = 60
-	minHeight = 20
-)
-
-type screenID int
-
-const (
-	screenSetup screenID = iota
-	screenStarting
-	screenRun
-	screenBilling
-	screenResults
-)
-
 // Model is the root bubbletea model: it owns the session, the runner and
-// poller channels, global keys, the window size and which screen shows.
-// Screens only render and turn keys into requests (see msgs.go).
+// poller channels, global keys, the window size, the footer and the quit
+// dialog, and which screen shows. Screens only render and turn keys into
+// requests (see msgs.go).
 type Model struct {
-	c      *common
-	ctx    context.Context
-	opts   Options
-	cfg    config.Config
-	target *session.Target
-	help   help.Model
-	w, h   int
+	c        *common
+	ctx      context.Context
+	opts     Options
+	cfg      config.Config
+	target   *session.Target
+	help     help.Model
+	spin     spinner.Model
+	spinning bool // a spinner tick is on its way
+	w, h     int
 
-	screen screenID
-	setup  setupModel
-	run    runModel
-	bill   billingModel
-	res    resultsModel
+	screen  screenID
+	screens [screenCount]screen
 
 	showHelp bool
 	confirm  bool // asking whether to quit
@@ -77,6 +63,11 @@ type Model struct {
 	cancelBill context.CancelFunc
 	billDone   bool
 	billNote   string
+
+	// The results shown and where `e` exports them.
+	results   *report.Results
+	exportDir string
+	exported  []string
 
 	interrupted bool   // Ctrl-C
 	quitting    bool   // quit once the run has stopped
@@ -139,27 +130,67 @@ func tick() tea.Cmd {
 	return tea.Tick(time.Second, func(time.Time) tea.Msg { return tickMsg{} })
 }
 
+// newRoot is the part of the root model every entry point shares.
+func newRoot(ctx context.Context, c *common, opts Options) Model {
+	spin := spinner.New(spinner.WithSpinner(spinner.MiniDot), spinner.WithStyle(c.st.Focused))
+	c.spin = spin.View()
+	return Model{c: c, ctx: ctx, opts: opts, help: c.st.helpModel(), spin: spin}
+}
+
 // newModel builds the root model on an opened target. now may be nil.
 func newModel(ctx context.Context, cfg config.Config, opts Options, t *session.Target, st *styles, now func() time.Time) Model {
-	c := newCommon(st, now, t)
-	m := Model{c: c, ctx: ctx, opts: opts, cfg: cfg, target: t, help: st.helpModel()}
-	var patterns = t.Info.Patterns
-	m.setup = newSetup(c, cfg, patterns, opts.StartBilling != nil, opts.BillingSource)
+	m := newRoot(ctx, newCommon(st, now, t), opts)
+	m.cfg, m.target = cfg, t
+	m.screens[screenSetup] = newSetup(m.c, cfg, t.Info.Patterns, opts.StartBilling != nil, opts.BillingSource)
+	m.screens[screenStarting] = newStarting(m.c)
 	if opts.SkipSetup {
 		m.screen = screenStarting
 	}
 	return m
 }
 
+// newSavedModel opens a saved run on the results screen (report FILE --tui).
+func newSavedModel(ctx context.Context, r *report.Results, path string, opts Options, st *styles, now func() time.Time) Model {
+	m := newRoot(ctx, commonOfResults(st, now, r), opts)
+	m.results, m.exportDir = r, filepath.Dir(path)
+	m.screens[screenResults] = newResults(m.c, r, path, nil)
+	m.screen = screenResults
+	return m
+}
+
+// Accessors for the screens, by their concrete types.
+func (m Model) cur() screen { return m.screens[m.screen] }
+
+func (m Model) setupScreen() setupModel { s, _ := m.screens[screenSetup].(setupModel); return s }
+func (m Model) runScreen() runModel     { s, _ := m.screens[screenRun].(runModel); return s }
+func (m Model) resultsScreen() resultsModel {
+	s, _ := m.screens[screenResults].(resultsModel)
+	return s
+}
+
 func (m Model) Init() tea.Cmd {
+	var cmds []tea.Cmd
 	if m.opts.SkipSetup {
 		cfg, billing := m.cfg, m.opts.StartBilling != nil
-		return func() tea.Msg { return startRunMsg{cfg: cfg, billing: billing} }
+		cmds = append(cmds, func() tea.Msg { return startRunMsg{cfg: cfg, billing: billing} })
 	}
-	return nil
+	if w, ok := m.cur().(waiter); ok && w.waiting() {
+		cmds = append(cmds, m.spin.Tick)
+	}
+	return tea.Batch(cmds...)
 }
 
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m, cmd := m.update(msg)
+	// The spinner turns while the screen waits on the background.
+	if w, ok := m.cur().(waiter); ok && w.waiting() && !m.spinning {
+		m.spinning = true
+		cmd = tea.Batch(cmd, m.spin.Tick)
+	}
+	return m, cmd
+}
+
+func (m Model) update(msg tea.Msg) (Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.w, m.h = msg.Width, msg.Height
@@ -167,6 +198,15 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, nil
 	case tea.KeyMsg:
 		return m.key(msg)
+	case spinner.TickMsg:
+		if w, ok := m.cur().(waiter); !ok || !w.waiting() {
+			m.spinning = false
+			return m, nil
+		}
+		var cmd tea.Cmd
+		m.spin, cmd = m.spin.Update(msg)
+		m.c.spin = m.spin.View()
+		return m, cmd
 	case tickMsg:
 		if m.screen != screenRun && m.screen != screenBilling {
 			m.ticking = false
@@ -187,7 +227,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 		return m, nil
 	case billEventMsg:
-		m.bill, _ = m.bill.Update(msg)
+		if s := m.screens[screenBilling]; s != nil {
+			m.screens[screenBilling], _ = s.Update(msg)
+		}
 		if msg.ev.Done {
 			m.billDone = true
 			if r := msg.ev.Reason; r != "" && r != "complete" {
@@ -207,48 +249,41 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case billingActionMsg:
 		return m, m.billingAction(msg.action)
 	case exportMsg:
-		if m.sess == nil {
+		if m.results == nil {
 			return m, nil
 		}
-		dir, r := m.sess.Cfg.Out, m.sess.Results
+		dir, r := m.exportDir, m.results
 		return m, func() tea.Msg {
 			paths, err := report.Export(dir, r)
 			return exportedMsg{paths, err}
 		}
 	case exportedMsg:
+		m.exported = append(m.exported[:0:0], msg.paths...)
 		return m.route(msg, nil)
 	}
 	return m, nil
 }
 
 // route hands msg to the current screen, plus extra.
-func (m Model) route(msg tea.Msg, extra tea.Cmd) (tea.Model, tea.Cmd) {
+func (m Model) route(msg tea.Msg, extra tea.Cmd) (Model, tea.Cmd) {
 	var cmd tea.Cmd
-	switch m.screen {
-	case screenSetup:
-		m.setup, cmd = m.setup.Update(msg)
-	case screenRun:
-		m.run, cmd = m.run.Update(msg)
-	case screenBilling:
-		m.bill, cmd = m.bill.Update(msg)
-	case screenResults:
-		m.res, cmd = m.res.Update(msg)
+	if s := m.cur(); s != nil {
+		m.screens[m.screen], cmd = s.Update(msg)
 	}
 	return m, tea.Batch(cmd, extra)
 }
 
-func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+func (m Model) key(msg tea.KeyMsg) (Model, tea.Cmd) {
 	// Fast typing (and tmux send-keys) can deliver several runes in one
 	// message; each is a key of its own here ("jj" is down, down).
 	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
 		var cmds []tea.Cmd
-		var nm tea.Model = m
 		for _, r := range msg.Runes {
 			var cmd tea.Cmd
-			nm, cmd = nm.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			m, cmd = m.key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
 			cmds = append(cmds, cmd)
 		}
-		return nm, tea.Batch(cmds...)
+		return m, tea.Batch(cmds...)
 	}
 	k := m.c.keys
 	if key.Matches(msg, k.Interrupt) {
@@ -272,8 +307,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.layout()
 		return m, nil
 	case key.Matches(msg, k.Quit):
-		switch {
-		case m.screen == screenRun && m.runDone == nil, m.screen == screenBilling:
+		if m.runInFlight() || m.screen == screenBilling {
 			m.confirm = true
 			m.layout()
 			return m, nil
@@ -283,13 +317,17 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	return m.route(msg, nil)
 }
 
+func (m Model) runInFlight() bool {
+	return (m.screen == screenRun || m.screen == screenStarting) && m.sess != nil && m.runDone == nil
+}
+
 // quit leaves the program; a run in flight is stopped first (after its
 // current op) so that its results file is complete.
-func (m Model) quit() (tea.Model, tea.Cmd) {
+func (m Model) quit() (Model, tea.Cmd) {
 	switch {
-	case m.screen == screenRun && m.runDone == nil && m.cancelRun != nil:
+	case m.runInFlight() && m.cancelRun != nil:
 		m.quitting = true
-		m.run.stopping = true
+		m.screens[screenRun] = m.runScreen().stop()
 		m.cancelRun()
 		return m, nil
 	case m.screen == screenBilling:
@@ -301,11 +339,11 @@ func (m Model) quit() (tea.Model, tea.Cmd) {
 // interrupt is Ctrl-C: stop the run (the first time, wait for RunDone so
 // that the results file says interrupted; the second time, leave at once —
 // Run drains the rest) and exit 130.
-func (m Model) interrupt() (tea.Model, tea.Cmd) {
+func (m Model) interrupt() (Model, tea.Cmd) {
 	again := m.interrupted
 	m.interrupted = true
 	if m.cancelRun != nil && m.runDone == nil && !again {
-		m.run.stopping = true
+		m.screens[screenRun] = m.runScreen().stop()
 		m.cancelRun()
 		return m, nil
 	}
@@ -351,7 +389,7 @@ func (m *Model) startTick() tea.Cmd {
 // startRun creates the session (writing the first results file) and starts
 // the runner. Both happen here, not in a command, so that the model always
 // knows about a runner it has to stop.
-func (m Model) startRun(msg startRunMsg) (tea.Model, tea.Cmd) {
+func (m Model) startRun(msg startRunMsg) (Model, tea.Cmd) {
 	if m.sess != nil {
 		return m, nil
 	}
@@ -359,9 +397,12 @@ func (m Model) startRun(msg startRunMsg) (tea.Model, tea.Cmd) {
 	if err != nil {
 		if m.opts.SkipSetup {
 			m.fatal = err.Error()
+			st, _ := m.screens[screenStarting].(startingModel)
+			st.fatal = m.fatal
+			m.screens[screenStarting] = st
 			return m, tea.Quit
 		}
-		m.setup.message = err.Error()
+		m.screens[screenSetup] = m.setupScreen().refuse(err.Error())
 		return m, nil
 	}
 	ctx, cancel := context.WithCancel(m.ctx)
@@ -374,17 +415,17 @@ func (m Model) attach(s *session.Session, events <-chan runner.Event, specs []ex
 	m.sess, m.cancelRun, m.wantBilling = s, cancel, billing
 	m.events = events
 	m.rec = &recorder{events: events, record: record}
-	m.run = newRun(m.c, s.Results.ID, s.Path, s.Plan, specs)
+	m.screens[screenRun] = newRun(m.c, s.Results.ID, s.Path, s.Plan, specs)
 	m.screen = screenRun
 	m.layout()
 	return m
 }
 
-func (m Model) onRunEvent(msg runEventMsg) (tea.Model, tea.Cmd) {
+func (m Model) onRunEvent(msg runEventMsg) (Model, tea.Cmd) {
 	if m.sess == nil {
 		return m, nil
 	}
-	m.run, _ = m.run.Update(msg)
+	m.screens[screenRun], _ = m.screens[screenRun].Update(msg)
 	if msg.recordErr != nil && m.saveErr == nil {
 		m.saveErr = msg.recordErr
 	}
@@ -402,7 +443,7 @@ func (m Model) onRunEvent(msg runEventMsg) (tea.Model, tea.Cmd) {
 		ch, ctl, err := m.opts.StartBilling(ctx, m.sess)
 		if err == nil && ch != nil {
 			m.billEvents, m.billCtl, m.cancelBill = ch, ctl, cancel
-			m.bill = newBilling(m.c, m.sess.Results.ID, m.opts.BillingSource)
+			m.screens[screenBilling] = newBilling(m.c, m.sess.Results.ID, m.opts.BillingSource)
 			m.screen = screenBilling
 			m.layout()
 			return m, tea.Batch(next, waitBillEvent(ch), m.startTick())
@@ -416,7 +457,7 @@ func (m Model) onRunEvent(msg runEventMsg) (tea.Model, tea.Cmd) {
 	return nm, tea.Batch(next, cmd)
 }
 
-func (m Model) toResults() (tea.Model, tea.Cmd) {
+func (m Model) toResults() (Model, tea.Cmd) {
 	var notes []string
 	if m.cancelled {
 		notes = append(notes, "run cancelled: these are the results so far")
@@ -424,39 +465,76 @@ func (m Model) toResults() (tea.Model, tea.Cmd) {
 	if m.billNote != "" {
 		notes = append(notes, m.billNote)
 	}
-	m.res = newResults(m.c, m.sess.Results, m.sess.Path, notes)
+	m.results, m.exportDir = m.sess.Results, m.sess.Cfg.Out
+	m.screens[screenResults] = newResults(m.c, m.sess.Results, m.sess.Path, notes)
 	m.screen = screenResults
 	m.layout()
 	return m, nil
 }
 
-// footer is the help line(s), or the quit question.
+// quitQuestion is what the quit dialog asks on the current screen.
+func (m Model) quitQuestion() string {
+	if m.screen == screenBilling {
+		return "Billing polling stops; the latency results are already saved."
+	}
+	return "The run stops after the current op; finished batches stay in the results file."
+}
+
+// footer is the help line: the screen's short help on the left, help and
+// quit always on the right; with `?`, the full help above it.
 func (m Model) footer() string {
 	k := m.c.keys
-	h := m.help
-	h.Width = m.w
-	h.ShowAll = m.showHelp
+	st := m.c.st
+	sep := st.Rule.Render(" · ")
+	right := st.Key.Render("?") + " " + st.Subtle.Render("help") + sep + st.Key.Render("q") + " " + st.Subtle.Render("quit")
+	var km help.KeyMap = screenHelp{}
+	if s := m.cur(); s != nil {
+		km = s.KeyMap()
+	}
 	if m.confirm {
-		q := "Quit? The run stops after the current op; finished batches stay in the results file."
-		if m.screen == screenBilling {
-			q = "Quit? Billing polling stops; the latency results are already saved."
+		km = k.confirmHelp()
+		right = ""
+	}
+	h := m.help
+	h.Width = max(1, m.w-width(right)-2)
+	line := spread(h.ShortHelpView(km.ShortHelp()), right, m.w)
+	if !m.showHelp || m.confirm {
+		return line
+	}
+	return m.fullHelp(append(km.FullHelp(), []key.Binding{k.Help, k.Quit, k.Interrupt})) + "\n" + line
+}
+
+// fullHelp is `?`'s help: bubbles/help's columns when they fit the
+// width, else every binding flowed onto as many lines as it takes.
+func (m Model) fullHelp(groups [][]key.Binding) string {
+	h := m.help
+	h.Width = 0
+	if full := h.FullHelpView(groups); lipgloss.Width(full) <= m.w {
+		return full
+	}
+	st := m.c.st
+	var items []string
+	for _, g := range groups {
+		for _, b := range g {
+			items = append(items, st.Key.Render(b.Help().Key)+" "+st.Subtle.Render(b.Help().Desc))
 		}
-		return m.c.st.Warn.Render(truncate(q, m.w)) + "\n" + h.View(k.confirmHelp())
 	}
-	var km help.KeyMap
-	switch m.screen {
-	case screenSetup:
-		km = k.setupHelp()
-	case screenRun:
-		km = k.runHelp()
-	case screenBilling:
-		km = k.billingHelp()
-	case screenResults:
-		km = k.resultsHelp()
-	default:
-		km = screenHelp{short: []key.Binding{k.Interrupt}}
+	return joinLines(flow("", items, st.Rule.Render(" · "), m.w))
+}
+
+// dialog is the quit question in a centred box.
+func (m Model) dialog() []string {
+	st := m.c.st
+	inner := max(10, min(dialogWidth, m.w-4)-6)
+	question := wrap(m.quitQuestion(), inner)
+	inner = 0
+	for _, l := range question {
+		inner = max(inner, width(l))
 	}
-	return h.View(km)
+	lines := []string{st.Warn.Bold(true).Render("Quit?"), ""}
+	lines = append(lines, question...)
+	lines = append(lines, "", st.Key.Render("y")+" "+st.Subtle.Render("quit")+st.Rule.Render(" · ")+st.Key.Render("n")+" "+st.Subtle.Render("keep going"))
+	return strings.Split(st.Dialog.Width(inner+4).Render(joinLines(lines)), "\n")
 }
 
 // layout gives every screen the space above the footer.
@@ -465,10 +543,11 @@ func (m *Model) layout() {
 		return
 	}
 	bh := max(1, m.h-lipgloss.Height(m.footer()))
-	m.setup.SetSize(m.w, bh)
-	m.run.SetSize(m.w, bh)
-	m.bill.SetSize(m.w, bh)
-	m.res.SetSize(m.w, bh)
+	for i, s := range m.screens {
+		if s != nil {
+			m.screens[i] = s.SetSize(m.w, bh)
+		}
+	}
 }
 
 func (m Model) View() string {
@@ -476,29 +555,29 @@ func (m Model) View() string {
 		return ""
 	}
 	if m.w < minWidth || m.h < minHeight {
-		msg := fmt.Sprintf("terminal too small (need %d×%d, have %d×%d)", minWidth, minHeight, m.w, m.h)
-		return fit(lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, truncate(msg, m.w)+"\n"+truncate("enlarge the window or press q to quit", m.w)), m.w, m.h)
+		return m.tooSmall()
 	}
 	footer := m.footer()
-	bh := max(1, m.h-lipgloss.Height(footer))
-	var body string
-	switch m.screen {
-	case screenSetup:
-		body = m.setup.View()
-	case screenStarting:
-		text := "starting the run…"
-		if m.fatal != "" {
-			text = m.c.st.Bad.Render("✗ " + m.fatal)
-		}
-		body = m.c.header("run", m.c.targetTag(), m.w) + "\n\n" + text
-	case screenRun:
-		body = m.run.View()
-	case screenBilling:
-		body = m.bill.View()
-	case screenResults:
-		body = m.res.View()
+	fh := lipgloss.Height(footer)
+	bh := max(1, m.h-fh)
+	body := ""
+	if s := m.cur(); s != nil {
+		body = s.View()
 	}
-	return fit(body, m.w, bh) + "\n" + fit(footer, m.w, lipgloss.Height(footer))
+	body = fit(body, m.w, bh)
+	if m.confirm {
+		body = fit(joinLines(overlay(strings.Split(body, "\n"), m.dialog(), m.w)), m.w, bh)
+	}
+	return body + "\n" + fit(footer, m.w, fh)
+}
+
+// tooSmall asks for a bigger window, wrapped to whatever width there is.
+func (m Model) tooSmall() string {
+	var lines []string
+	for _, p := range []string{"terminal too small", fmt.Sprintf("need %d×%d, have %d×%d", minWidth, minHeight, m.w, m.h), "enlarge the window or press q to quit"} {
+		lines = append(lines, wrap(p, m.w)...)
+	}
+	return fit(lipgloss.Place(m.w, m.h, lipgloss.Center, lipgloss.Center, joinLines(lines)), m.w, m.h)
 }
 
 // Err is what the final model stands for, as an error carrying its exit

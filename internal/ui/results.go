@@ -5,35 +5,15 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/pfx-tui/pfx-tui/internal/experiment"
-
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/viewport"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/lipgloss"
-	"github.com/charmbracelet/lipgloss/table"
 
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
-
-// billingText and costText render the Billing and Cost tabs from the
-// results' billing section, with the same renderers as the text report.
-// They are variables so tests can pin their output.
-var (
-	billingText = func(r *report.Results) string {
-		return orNone(report.JoinSections(report.BillingSection(r), report.AnalyticsSection(r), report.BilledVsLoggedSection(r)))
-	}
-	costText = func(r *report.Results) string {
-		return orNone(report.JoinSections(report.CostSection(r), report.BilledCostSection(r)))
-	}
-)
-
-func orNone(s string) string {
-	if s == "" {
-		return "billing not collected for this run"
-	}
-	return s
-}
 
 // Result tabs.
 const (
@@ -46,18 +26,20 @@ const (
 
 var tabNames = [tabCount]string{"Latency", "Billing", "Cost", "Details"}
 
-// resultsModel is the results screen: comparison tables in tabs.
+// resultsModel is the results screen: the verdict strip, then the tabs,
+// each in a bubbles/viewport of its own.
 type resultsModel struct {
 	c    *common
 	w, h int
 
 	r    *report.Results
 	an   report.Analysis
+	v    report.Verdict
 	path string
 
-	tab    int
-	sel    int           // Details: the selected cell
-	offset [tabCount]int // scroll position per tab
+	tabs tabs
+	vp   [tabCount]viewport.Model
+	sel  int // Details: the selected cell
 
 	exporting   bool
 	exportPaths []string
@@ -65,22 +47,36 @@ type resultsModel struct {
 	notes       []string // e.g. why billing is missing
 }
 
-// newResults analyses r once; r must no longer be written by anyone.
+// newResults analyses r once; r must no longer be written by anyone. The
+// screen opens on Cost when the run has billing, else on Latency.
 func newResults(c *common, r *report.Results, path string, notes []string) resultsModel {
-	return resultsModel{c: c, r: r, an: report.Analyze(r), path: path, notes: notes}
+	m := resultsModel{c: c, r: r, an: report.Analyze(r), v: report.BuildVerdict(r, path), path: path, notes: notes,
+		tabs: tabs{names: tabNames[:]}}
+	if r.Billing != nil {
+		m.tabs.active = tabCost
+	}
+	for i := range m.vp {
+		m.vp[i] = viewport.New(0, 0)
+	}
+	return m
 }
 
-func (m *resultsModel) SetSize(w, h int) {
+func (m resultsModel) SetSize(w, h int) screen {
 	m.w, m.h = w, h
 	if m.r == nil {
-		return
+		return m
 	}
-	for t := range m.offset {
-		m.offset[t] = m.clampOffset(t, m.offset[t])
+	ch := m.contentHeight()
+	for t := range m.vp {
+		m.vp[t].Width, m.vp[t].Height = w, ch
+		m.vp[t].SetContent(joinLines(m.content(t, w)))
 	}
+	return m
 }
 
-func (m resultsModel) Update(msg tea.Msg) (resultsModel, tea.Cmd) {
+func (m resultsModel) KeyMap() help.KeyMap { return m.c.keys.resultsHelp(m.tabs.active == tabDetails) }
+
+func (m resultsModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case exportedMsg:
 		m.exporting = false
@@ -89,49 +85,103 @@ func (m resultsModel) Update(msg tea.Msg) (resultsModel, tea.Cmd) {
 		if msg.err != nil {
 			m.exportErr = msg.err.Error()
 		}
+		return m.SetSize(m.w, m.h), nil
 	case tea.KeyMsg:
 		k := m.c.keys
+		vp := &m.vp[m.tabs.active]
+		details := m.tabs.active == tabDetails
+		for i, b := range k.Tab {
+			if key.Matches(msg, b) {
+				m.tabs.active = i
+				return m, nil
+			}
+		}
 		switch {
 		case key.Matches(msg, k.PrevTab):
-			m.tab = (m.tab + tabCount - 1) % tabCount
+			m.tabs = m.tabs.prev()
 		case key.Matches(msg, k.NextTab):
-			m.tab = (m.tab + 1) % tabCount
+			m.tabs = m.tabs.next()
+		case key.Matches(msg, k.Up) && details:
+			m.sel = max(0, m.sel-1)
+			return m.SetSize(m.w, m.h), nil
+		case key.Matches(msg, k.Down) && details:
+			m.sel = max(0, min(len(m.an.Cells)-1, m.sel+1))
+			return m.SetSize(m.w, m.h), nil
 		case key.Matches(msg, k.Up):
-			if m.tab == tabDetails {
-				m.sel = max(0, m.sel-1)
-			} else {
-				m.scroll(-1)
-			}
+			vp.ScrollUp(1)
 		case key.Matches(msg, k.Down):
-			if m.tab == tabDetails {
-				m.sel = min(len(m.an.Cells)-1, m.sel+1)
-			} else {
-				m.scroll(+1)
-			}
+			vp.ScrollDown(1)
 		case key.Matches(msg, k.PageUp):
-			m.scroll(-m.contentHeight())
+			vp.PageUp()
 		case key.Matches(msg, k.PageDown):
-			m.scroll(m.contentHeight())
+			vp.PageDown()
+		case key.Matches(msg, k.Top):
+			vp.GotoTop()
+		case key.Matches(msg, k.Bottom):
+			vp.GotoBottom()
 		case key.Matches(msg, k.Export):
 			if !m.exporting {
 				m.exporting = true
-				return m, func() tea.Msg { return exportMsg{} }
+				return m.SetSize(m.w, m.h), func() tea.Msg { return exportMsg{} }
 			}
 		}
 	}
 	return m, nil
 }
 
-func (m *resultsModel) scroll(d int) {
-	m.offset[m.tab] = m.clampOffset(m.tab, m.offset[m.tab]+d)
+// compact: no rule under the tabs.
+func (m resultsModel) compact() bool { return m.h < compactHeight }
+
+// strip is the verdict strip at the screen's size.
+func (m resultsModel) strip() []string {
+	return verdictStrip(m.c, m.v, m.w, max(3, m.h/stripShare), m.h >= roomyHeight)
 }
 
-func (m resultsModel) clampOffset(tab, off int) int {
-	if tab == tabDetails {
-		return 0
+// top is everything above the tab content: header, run info, the verdict
+// strip, the tabs (with the scroll position) and a rule.
+func (m resultsModel) top() []string {
+	st := m.c.st
+	r := m.r
+	lines := []string{m.c.header("results", m.c.targetTag(), m.w)}
+	{
+		status := r.Status
+		switch r.Status {
+		case report.StatusComplete:
+			status = st.Good.Render(status)
+		case report.StatusInterrupted:
+			status = st.Warn.Render(status)
+		default:
+			status = st.Bad.Render(status)
+		}
+		info := fmt.Sprintf("run %s %s · %d × %d cells", r.ID, status, len(r.Plan.Approaches), len(r.Plan.DurationsMs))
+		if plan := fmt.Sprintf(" · %d batch%s × %d ops per cell", r.Plan.Batches, plural(r.Plan.Batches, "", "es"), r.Plan.Ops); width(info+plan) <= m.w {
+			info += plan
+		}
+		lines = append(lines, spread(info, st.Subtle.Render(m.path), m.w))
 	}
-	n := len(m.content(tab, m.w))
-	return max(0, min(off, n-m.contentHeight()))
+	lines = append(lines, m.strip()...)
+	lines = append(lines, m.tabs.view(st, m.w, m.scrollHint()))
+	if !m.compact() {
+		lines = append(lines, st.Rule.Render(strings.Repeat("─", m.w)))
+	}
+	return lines
+}
+
+// scrollHint says where the viewport is when its tab does not fit.
+func (m resultsModel) scrollHint() string {
+	vp := m.vp[m.tabs.active]
+	total := vp.TotalLineCount()
+	if m.tabs.active == tabDetails || total <= vp.Height || vp.Height <= 0 {
+		return ""
+	}
+	arrow := "↕"
+	switch {
+	case vp.AtTop():
+		arrow = "↓"
+	case vp.AtBottom():
+		arrow = "↑"
+	}
+	return m.c.st.Subtle.Render(fmt.Sprintf("%s %d–%d/%d", arrow, vp.YOffset+1, min(total, vp.YOffset+vp.Height), total))
 }
 
 // bottomLines are the status lines under the tab content.
@@ -142,7 +192,7 @@ func (m resultsModel) bottomLines() []string {
 	case m.exporting:
 		out = append(out, st.Subtle.Render("exporting…"))
 	case m.exportErr != "":
-		out = append(out, st.Bad.Render("✗ export: "+m.exportErr))
+		out = append(out, hang(st.Bad.Render("✗ export: "+m.exportErr), m.w, "", "  ")...)
 	case len(m.exportPaths) > 0:
 		// One common stem in one folder: say it once, then the extensions.
 		stem := strings.TrimSuffix(report.FileName(m.r.CreatedAt, m.r.ID), ".json")
@@ -150,69 +200,24 @@ func (m resultsModel) bottomLines() []string {
 		for _, p := range m.exportPaths {
 			exts = append(exts, strings.TrimPrefix(filepath.Base(p), stem))
 		}
-		out = append(out, st.Good.Render("✓ exported ")+stem+" "+strings.Join(exts, " ")+st.Good.Render(" to "+filepath.Dir(m.exportPaths[0])+string(filepath.Separator)))
+		text := st.Good.Render("✓ exported ") + stem + " " + strings.Join(exts, " ") + st.Good.Render(" to "+filepath.Dir(m.exportPaths[0])+string(filepath.Separator))
+		out = append(out, hang(text, m.w, "", "  ")...)
 	}
 	for _, n := range m.notes {
-		out = append(out, st.Warn.Render(n))
+		out = append(out, hang(st.Warn.Render(n), m.w, "", "  ")...)
 	}
 	return out
 }
 
 func (m resultsModel) contentHeight() int {
-	return max(1, m.h-4-len(m.bottomLines()))
+	return max(1, m.h-len(m.top())-len(m.bottomLines()))
 }
 
 func (m resultsModel) View() string {
-	st := m.c.st
-	w := m.w
-	r := m.r
-	var lines []string
-	lines = append(lines, m.c.header("results", m.c.targetTag(), w))
-
-	status := r.Status
-	switch r.Status {
-	case report.StatusComplete:
-		status = st.Good.Render(status)
-	case report.StatusInterrupted:
-		status = st.Warn.Render(status)
-	default:
-		status = st.Bad.Render(status)
-	}
-	info := fmt.Sprintf("run %s %s · %d × %d cells · %d batch%s × %d ops per cell", r.ID, status,
-		len(r.Plan.Approaches), len(r.Plan.DurationsMs), r.Plan.Batches, plural(r.Plan.Batches, "", "es"), r.Plan.Ops)
-	lines = append(lines, spread(info, st.Subtle.Render(m.path), w))
-
-	var tabs []string
-	for i, name := range tabNames {
-		if i == m.tab {
-			tabs = append(tabs, st.TabOn.Render("[ "+name+" ]"))
-		} else {
-			tabs = append(tabs, st.TabOff.Render("  "+name+"  "))
-		}
-	}
-	content := m.content(m.tab, w)
-	ch := m.contentHeight()
-	pos := ""
-	if m.tab != tabDetails && len(content) > ch {
-		off := m.offset[m.tab]
-		pos = st.Subtle.Render(fmt.Sprintf("lines %d–%d of %d ↕", off+1, min(len(content), off+ch), len(content)))
-	}
-	lines = append(lines, spread(strings.Join(tabs, st.Subtle.Render("│")), pos, w))
-	lines = append(lines, st.Rule.Render(strings.Repeat("─", w)))
-
-	if m.tab != tabDetails {
-		off := m.offset[m.tab]
-		content = content[min(off, len(content)):]
-	}
-	if len(content) > ch {
-		content = content[:ch]
-	}
-	lines = append(lines, content...)
-	for len(lines) < 4+ch {
-		lines = append(lines, "")
-	}
+	lines := m.top()
+	lines = append(lines, m.vp[m.tabs.active].View())
 	lines = append(lines, m.bottomLines()...)
-	return fit(strings.Join(lines, "\n"), w, m.h)
+	return fit(joinLines(lines), m.w, m.h)
 }
 
 // content is one tab's full text, as lines of at most w cells.
@@ -221,138 +226,90 @@ func (m resultsModel) content(tab, w int) []string {
 	case tabLatency:
 		return m.latency(w)
 	case tabBilling:
-		return wrapBlock(billingText(m.r), w)
+		return m.billingTab(w)
 	case tabCost:
-		return wrapBlock(costText(m.r), w)
+		return m.costTab(w)
 	}
 	return m.details(w)
 }
 
-// wrapBlock wraps prose but keeps preformatted lines (tables) as they are.
-func wrapBlock(s string, w int) []string {
+// prose wraps paragraphs of notes with a hanging indent after the bullet.
+func prose(lines []string, w int, bullet string) []string {
 	var out []string
-	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
-		if strings.Contains(l, "  ") || strings.ContainsAny(l, "│|─") {
-			out = append(out, truncate(l, w))
-			continue
-		}
-		if l == "" {
-			out = append(out, "")
-			continue
-		}
-		out = append(out, wrap(l, w)...)
+	indent := strings.Repeat(" ", width(bullet))
+	for _, l := range lines {
+		out = append(out, hang(l, w, bullet, indent)...)
 	}
 	return out
 }
 
-// latency is one comparison table per duration, then the notes.
+// latency is one comparison table per duration (the tables share their
+// column widths), then the notes.
 func (m resultsModel) latency(w int) []string {
 	st := m.c.st
 	an := m.an
 	var out []string
 	if m.r.Error != "" {
-		out = append(out, wrapStyled(st.Bad, "run error: "+m.r.Error, w)...)
+		out = append(out, hang(st.Bad.Render("run error: "+m.r.Error), w, "", "  ")...)
 		out = append(out, "")
 	}
-	wide, narrow := w >= 110, w < 72
+	cols := []column{
+		{head: "approach"},
+		{head: "n", right: true, prio: 2},
+		{head: "median", right: true},
+		{head: "p95", right: true, prio: 1},
+		{head: "mean ± σ", right: true, prio: 3},
+		{head: "p99", right: true, prio: 4},
+		{head: "min … max", right: true, prio: 4},
+		{head: "errors", short: "err", right: true, prio: 2},
+		{head: "vs " + an.Reference, right: true},
+	}
+	failed := false
+	rowsets := make([][][]string, len(m.r.Plan.DurationsMs))
+	for i, d := range m.r.Plan.DurationsMs {
+		for _, a := range m.r.Plan.Approaches {
+			c, _ := an.Cell(a, d)
+			s := c.Summary
+			what := "—" // a cell without latency says why: no successful op, not offered …
+			if x := c.Status(); x != "" {
+				what = x
+			}
+			row := []string{a, fmt.Sprint(s.N), what, "—", "—", "—", "—"}
+			if s.N > 0 {
+				row = []string{a, fmt.Sprint(s.N), report.FormatMs(s.Median) + report.WarnMark(c), report.FormatMs(s.P95), meanSigma(s), report.FormatMs(s.P99),
+					report.FormatMs(s.Min) + " … " + report.FormatMs(s.Max)}
+			}
+			errs := fmt.Sprint(c.Errors)
+			if c.FailedBatches > 0 {
+				errs += "*"
+				failed = true
+			}
+			rowsets[i] = append(rowsets[i], append(row, errs, ratioText(c, an.Reference)))
+		}
+	}
+	g := newGrid(cols, w, false, rowsets...)
 	for i, d := range m.r.Plan.DurationsMs {
 		if i > 0 {
 			out = append(out, "")
 		}
-		out = append(out, st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(" — client-side latency per op"))
-		headers := []string{"approach", "n", "median", "p95"}
-		if !narrow {
-			headers = append(headers, "mean ± σ")
-		}
-		if wide {
-			headers = append(headers, "p99", "min … max")
-		}
-		headers = append(headers, "errors", "vs "+an.Reference)
-		t := table.New().
-			Border(lipgloss.NormalBorder()).BorderStyle(st.Rule).
-			BorderTop(false).BorderBottom(false).BorderLeft(false).BorderRight(false).
-			BorderColumn(false).BorderHeader(true).
-			Headers(headers...).
-			StyleFunc(func(row, col int) lipgloss.Style {
-				s := st.r.NewStyle()
-				if col < len(headers)-1 {
-					s = s.PaddingRight(2)
-				}
-				if row == table.HeaderRow {
-					return s.Inherit(st.Header)
-				}
-				return s
-			})
-		for _, a := range m.r.Plan.Approaches {
-			c, _ := an.Cell(a, d)
-			s := c.Summary
-			row := []string{a, fmt.Sprint(s.N)}
-			if s.N == 0 {
-				what := "—"
-				if st := c.Status(); st != "" {
-					what = st
-				}
-				row = append(row, what, "—")
-				if !narrow {
-					row = append(row, "—")
-				}
-				if wide {
-					row = append(row, "—", "—")
-				}
-			} else {
-				row = append(row, report.FormatMs(s.Median)+report.WarnMark(c), report.FormatMs(s.P95))
-				if !narrow {
-					row = append(row, meanSigma(s))
-				}
-				if wide {
-					row = append(row, report.FormatMs(s.P99), report.FormatMs(s.Min)+" … "+report.FormatMs(s.Max))
-				}
-			}
-			errs := fmt.Sprint(c.Errors)
-			if wide && c.FailedBatches > 0 {
-				errs += fmt.Sprintf(" (%d failed batch%s)", c.FailedBatches, plural(c.FailedBatches, "", "es"))
-			} else if c.FailedBatches > 0 {
-				errs += "*"
-			}
-			row = append(row, errs, ratioText(c, an.Reference))
-			t.Row(row...)
-		}
-		for _, l := range strings.Split(t.Render(), "\n") {
-			out = append(out, truncate(strings.TrimRight(l, " "), w))
-		}
+		out = append(out, hang(st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(" · client-side latency per op"), w, "", "  ")...)
+		out = append(out, g.render(st, rowsets[i])...)
 	}
 	// The same notes as the text report: failures, warnings, granularity, outliers.
-	notes := report.Notes(m.r, an)
-	if len(notes) > 0 {
+	if notes := report.Notes(m.r, an); len(notes) > 0 {
 		out = append(out, "", st.Section.Render("Notes"))
-		for _, n := range notes {
-			for i, l := range wrap(n, w-2) {
-				if i == 0 {
-					out = append(out, "- "+l)
-				} else {
-					out = append(out, "  "+l)
-				}
-			}
-		}
+		out = append(out, prose(notes, w, "- ")...)
 	}
 	out = append(out, "")
 	legend := fmt.Sprintf("Per op = gap between progress frames, warmup excluded. vs %s = ratio of means ± propagated σ; \"~\" = not significantly different (Mann–Whitney U, α = 0.05).", an.Reference)
-	if !wide {
+	if failed {
 		legend += " errors* = includes ops lost in a failed batch."
 	}
-	out = append(out, wrapStyled(st.Subtle, legend, w)...)
+	out = append(out, hang(st.Subtle.Render(legend), w, "", "")...)
 	if m.r.Emulated {
-		out = append(out, wrapStyled(st.Emulated, "EMULATED: measured against the embedded local target, not Cloudflare.", w)...)
+		out = append(out, hang(st.Emulated.Render("EMULATED: measured against the embedded local target, not Cloudflare."), w, "", "")...)
 	}
 	return out
-}
-
-func wrapStyled(s lipgloss.Style, text string, w int) []string {
-	lines := wrap(text, w)
-	for i, l := range lines {
-		lines[i] = s.Render(l)
-	}
-	return lines
 }
 
 // meanSigma is "102.6 ± 0.71 ms": the unit once, for narrow tables.
@@ -413,7 +370,7 @@ func (m resultsModel) details(w int) []string {
 		c := cells[i]
 		name := cellName(c.Approach, c.DurationMs)
 		if i == sel {
-			list = append(list, st.Focused.Render("› "+name))
+			list = append(list, st.Selected.Render(pad("› "+name, listW)))
 		} else {
 			list = append(list, "  "+name)
 		}
@@ -424,7 +381,7 @@ func (m resultsModel) details(w int) []string {
 	rw := w - listW - 2
 	var right []string
 	right = append(right, st.Title.Render(cellName(c.Approach, c.DurationMs)))
-	kv := func(k, v string) { right = append(right, pad(k, 13)+v) }
+	kv := func(k, v string) { right = append(right, hang(v, rw, pad(k, 13), strings.Repeat(" ", 13))...) }
 	kv("n", fmt.Sprintf("%d samples · %d batches, %d failed", s.N, c.Batches, c.FailedBatches))
 	kv("errors", fmt.Sprint(c.Errors))
 	if s.N > 0 {
@@ -451,7 +408,7 @@ func (m resultsModel) details(w int) []string {
 			kv("compared", "by batch means (the reference's samples cover other op counts)")
 		}
 		if c.Warning != "" {
-			right = append(right, wrapStyled(st.Bad, "⚠ "+c.Warning, rw)...)
+			right = append(right, hang(st.Bad.Render("⚠ "+c.Warning), rw, "", "  ")...)
 		}
 		room := h - len(right) - 2
 		if room >= 2 {

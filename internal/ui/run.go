@@ -8,10 +8,10 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/progress"
 	tea "github.com/charmbracelet/bubbletea"
-	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
@@ -79,12 +79,20 @@ func newRun(c *common, id, path string, plan experiment.Plan, specs []experiment
 	return m
 }
 
-func (m *runModel) SetSize(w, h int) {
+func (m runModel) SetSize(w, h int) screen {
 	m.w, m.h = w, h
-	m.bar.Width = max(10, w-14)
+	return m
 }
 
-func (m runModel) Update(msg tea.Msg) (runModel, tea.Cmd) {
+func (m runModel) KeyMap() help.KeyMap { return m.c.keys.runHelp() }
+
+// waiting: between batches (or before the first), nothing is in flight.
+func (m runModel) waiting() bool { return m.done == nil && m.cur == nil && !m.stopping }
+
+// stop marks the run as stopping after the current op.
+func (m runModel) stop() runModel { m.stopping = true; return m }
+
+func (m runModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tickMsg:
 		m.at = time.Time(msg)
@@ -262,21 +270,21 @@ func (m runModel) eta() (time.Duration, bool) {
 func (m runModel) View() string {
 	st := m.c.st
 	w := m.w
-	compact := m.h < 26
+	compact := m.h < compactHeight
 	var lines []string
-	clocks := "elapsed " + report.FormatClock(m.at.Sub(m.start))
+	clocks := "elapsed " + report.HumanSeconds(m.at.Sub(m.start))
 	if m.done == nil {
 		eta, measured := m.eta()
 		if measured {
-			clocks += " · ETA ~" + report.FormatClock(eta)
+			clocks += " · ETA ~" + report.HumanSeconds(eta)
 		} else {
-			clocks += " · ETA ≥ " + report.FormatClock(eta)
+			clocks += " · ETA ≥ " + report.HumanSeconds(eta)
 		}
 	}
 	// On a narrow terminal the clocks matter more than the target's name,
 	// but an emulated target keeps its EMULATED flag (header sees to it).
 	right := m.c.targetTag() + st.Subtle.Render(" · ") + clocks
-	if ansi.StringWidth(right)+len("pfx-tui › run ")+len(m.id)+1 > w {
+	if width(right)+len("pfx-tui › run ")+len(m.id)+1 > w {
 		right = clocks
 		if m.c.emulated {
 			right = st.Emulated.Render("EMULATED") + " " + clocks
@@ -287,7 +295,7 @@ func (m runModel) View() string {
 		lines = append(lines, "")
 	}
 
-	// The batch in flight.
+	// The batch in flight, then the run-wide progress with the batch's own.
 	counts := fmt.Sprintf("%d/%d batches done", m.finished, len(m.specs))
 	if m.failed > 0 {
 		counts += st.Bad.Render(fmt.Sprintf(" · %d failed", m.failed))
@@ -303,24 +311,23 @@ func (m runModel) View() string {
 	case m.stopping:
 		status = st.Warn.Render("■ stopping after the current op… (results so far are kept)")
 	case m.cur != nil:
-		status = fmt.Sprintf("batch %d/%d · %s", m.cur.Index+1, len(m.specs), st.Title.Render(specName(*m.cur)))
+		status = st.Focused.Render("▶") + fmt.Sprintf(" batch %d/%d · %s", m.cur.Index+1, len(m.specs), st.Title.Render(specName(*m.cur)))
 		if !m.cur.Warmup {
 			status += st.Subtle.Render(fmt.Sprintf(" (cell batch %d/%d)", m.cur.Batch, m.plan.Batches))
 		} else {
 			status += st.Subtle.Render(" (excluded from statistics)")
 		}
+	case m.finished == 0:
+		status = m.c.spinner() + " " + st.Subtle.Render("waiting for the target to start the first batch…")
 	default:
-		status = st.Subtle.Render("opening the next batch…")
+		status = m.c.spinner() + " " + st.Subtle.Render("opening the next batch…")
 	}
-	lines = append(lines, spread(status, counts, w))
-	frac, opsText := 0.0, ""
-	if m.cur != nil && m.cur.Ops > 0 {
-		frac = float64(m.curOps) / float64(m.cur.Ops)
-		opsText = fmt.Sprintf("%d/%d ops", m.curOps, m.cur.Ops)
-	} else if m.done != nil {
-		frac = 1
+	if width(status)+1+width(counts) > w {
+		lines = append(lines, truncate(status, w), padLeft(counts, w))
+	} else {
+		lines = append(lines, spread(status, counts, w))
 	}
-	lines = append(lines, m.bar.ViewAs(frac)+"  "+opsText)
+	lines = append(lines, m.progressLine(w))
 	lines = append(lines, "")
 
 	// The matrix.
@@ -359,53 +366,71 @@ func (m runModel) View() string {
 		lines = append(lines, "")
 	}
 
-	// Events fill what is left.
+	// Events fill what is left, newest last.
 	room := m.h - len(lines) - 1
 	if room >= 1 {
-		lines = append(lines, st.Section.Render("Events")+st.Subtle.Render("  results → "+m.path))
-		log := m.log
+		lines = append(lines, spread(st.Section.Render("Events"), st.Subtle.Render("results → "+m.path), w))
+		var log []string
+		for _, l := range m.log {
+			at := st.Subtle.Render(padLeft(report.HumanSeconds(l.at), 6)) + " "
+			text := l.text
+			if l.bad {
+				text = st.Bad.Render(text)
+			}
+			log = append(log, hang(text, w, at, "       ")...)
+		}
 		if len(log) > room {
 			log = log[len(log)-room:]
 		}
-		for _, l := range log {
-			text := st.Subtle.Render(report.FormatClock(l.at)) + " " + l.text
-			if l.bad {
-				text = st.Subtle.Render(report.FormatClock(l.at)) + " " + st.Bad.Render(l.text)
-			}
-			lines = append(lines, text)
-		}
+		lines = append(lines, log...)
 		if len(m.log) == 0 {
-			lines = append(lines, st.Subtle.Render("waiting for the first batch…"))
+			lines = append(lines, st.Subtle.Render("no batch finished yet"))
 		}
 	}
-	return fit(strings.Join(lines, "\n"), w, m.h)
+	return fit(joinLines(lines), w, m.h)
+}
+
+// progressLine is the run-wide bar (ops of every batch, warmup included)
+// with the batch in flight's own meter beside it.
+func (m runModel) progressLine(w int) string {
+	frac := 0.0
+	if m.totalOps > 0 {
+		frac = float64(m.opsDone) / float64(m.totalOps)
+	}
+	if m.done != nil && !m.done.Interrupted && m.done.Err == nil {
+		frac = 1
+	}
+	pct := fmt.Sprintf(" %3.0f%%", frac*100)
+	batch := ""
+	if m.cur != nil && m.cur.Ops > 0 {
+		batch = fmt.Sprintf("  batch %s %d/%d", bar(float64(m.curOps)/float64(m.cur.Ops), 8), m.curOps, m.cur.Ops)
+	}
+	b := m.bar
+	b.Width = max(10, w-width(pct)-width(batch))
+	return b.ViewAs(frac) + pct + batch
 }
 
 // matrix renders approach × duration with each cell's state.
 func (m runModel) matrix(w int) []string {
-	st := m.c.st
 	ds := m.plan.DurationsMs()
-	labelW := 8
-	for _, a := range m.plan.Approaches {
-		labelW = max(labelW, len(a)+2)
-	}
-	colW := max(8, (w-labelW)/max(1, len(ds)))
-	head := pad("", labelW)
+	cols := []column{{head: "approach"}}
 	for _, d := range ds {
-		head += pad(experiment.FormatDuration(d), colW)
+		// As wide as a cell gets ("◐ 502.5 ms 1/2 ✗1"), so that columns
+		// do not shift as the run fills them in.
+		cols = append(cols, column{head: experiment.FormatDuration(d), min: 17})
 	}
-	out := []string{st.Header.Render(strings.TrimRight(head, " "))}
+	var rows [][]string
 	for _, a := range m.plan.Approaches {
-		row := pad(a, labelW)
+		row := []string{a}
 		for _, d := range ds {
-			row += pad(m.cellText(experiment.Cell{Approach: a, DurationMs: d}, colW-1), colW)
+			row = append(row, m.cellText(experiment.Cell{Approach: a, DurationMs: d}))
 		}
-		out = append(out, row)
+		rows = append(rows, row)
 	}
-	return out
+	return renderTable(m.c.st, cols, rows, w, false)
 }
 
-func (m runModel) cellText(c experiment.Cell, w int) string {
+func (m runModel) cellText(c experiment.Cell) string {
 	st := m.c.st
 	cs := m.cells[c]
 	running := m.cur != nil && !m.cur.Warmup && m.cur.Approach == c.Approach && m.cur.DurationMs == c.DurationMs
@@ -419,15 +444,15 @@ func (m runModel) cellText(c experiment.Cell, w int) string {
 		if m.plan.Batches > 1 {
 			t += fmt.Sprintf(" b%d", m.cur.Batch)
 		}
-		return truncate(st.Focused.Render(t), w)
+		return st.Focused.Render(t)
 	case cs.batchesDone == 0:
 		return st.Subtle.Render("· pending")
 	case len(cs.samples) == 0:
-		return truncate(st.Bad.Render("✗ failed")+errs, w)
+		return st.Bad.Render("✗ failed") + errs
 	}
 	med := report.FormatMs(stats.Summarize(cs.samples).Median)
 	if cs.done || cs.batchesDone >= m.plan.Batches {
-		return truncate(st.Good.Render("✓")+" "+med+errs, w)
+		return st.Good.Render("✓") + " " + med + errs
 	}
-	return truncate(fmt.Sprintf("◐ %s %d/%d", med, cs.batchesDone, m.plan.Batches)+errs, w)
+	return fmt.Sprintf("◐ %s %d/%d", med, cs.batchesDone, m.plan.Batches) + errs
 }

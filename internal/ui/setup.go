@@ -8,13 +8,17 @@ import (
 	"strings"
 	"time"
 
-	"github.com/pfx-tui/pfx-tui/internal/experiment"
-
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/help"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
 // setupPanel is one of the setup screen's four panels, in tab order.
@@ -42,6 +46,9 @@ var durationPresets = []int{100, 500, 1000, 5000, 10000}
 
 var orders = []string{experiment.OrderInterleave, experiment.OrderSequential, experiment.OrderRandom, experiment.OrderMinute}
 
+// durationChars are what the custom durations field accepts.
+const durationChars = "0123456789.,ms"
+
 type approachItem struct {
 	mode, name, desc string
 	on               bool
@@ -56,8 +63,8 @@ type setupModel struct {
 	items    []approachItem
 	missing  []string // approaches asked for that the target does not offer
 	presetOn []bool
-	custom   string
-	fields   [3]string // ops, batches, warmup as typed
+	custom   textinput.Model
+	fields   [3]textinput.Model // ops, batches, warmup
 	order    int
 
 	billingAvail  bool
@@ -71,6 +78,17 @@ type setupModel struct {
 	fresh bool
 	// message is the last refusal to start (a plan error or session error).
 	message string
+}
+
+// newInput is a bubbles/textinput in the console's styles with a steady
+// cursor (no blink timer to feed).
+func newInput(st *styles, limit int) textinput.Model {
+	ti := textinput.New()
+	ti.Prompt, ti.CharLimit = "", limit
+	ti.PromptStyle, ti.TextStyle, ti.PlaceholderStyle = st.r.NewStyle(), st.r.NewStyle(), st.Subtle
+	ti.Cursor.Style, ti.Cursor.TextStyle = st.r.NewStyle().Reverse(true), st.r.NewStyle()
+	ti.Cursor.SetMode(cursor.CursorStatic)
+	return ti
 }
 
 func newSetup(c *common, cfg config.Config, patterns []protocol.Pattern, billingAvail bool, billingSource string) setupModel {
@@ -98,18 +116,28 @@ func newSetup(c *common, cfg config.Config, patterns []protocol.Pattern, billing
 			custom = append(custom, experiment.FormatDuration(ms))
 		}
 	}
-	m.custom = strings.Join(custom, ",")
-	m.fields = [3]string{strconv.Itoa(cfg.Ops), strconv.Itoa(cfg.Batches), strconv.Itoa(cfg.Warmup)}
+	m.custom = newInput(c.st, 40)
+	m.custom.Placeholder = "e.g. 250ms,2s"
+	m.custom.SetValue(strings.Join(custom, ","))
+	for i, n := range []int{cfg.Ops, cfg.Batches, cfg.Warmup} {
+		m.fields[i] = newInput(c.st, 6)
+		m.fields[i].SetValue(strconv.Itoa(n))
+	}
 	if i := slices.Index(orders, cfg.Order); i >= 0 {
 		m.order = i
 	}
 	if m.billingSource == "" {
 		m.billingSource = "none"
 	}
-	return m
+	return m.focus()
 }
 
-func (m *setupModel) SetSize(w, h int) { m.w, m.h = w, h }
+func (m setupModel) SetSize(w, h int) screen { m.w, m.h = w, h; return m }
+
+func (m setupModel) KeyMap() help.KeyMap { return m.c.keys.setupHelp() }
+
+// refuse shows why the run could not start.
+func (m setupModel) refuse(msg string) setupModel { m.message = msg; return m }
 
 func (m setupModel) rows(p setupPanel) int {
 	switch p {
@@ -134,7 +162,43 @@ func (m setupModel) onNumber() (int, bool) {
 	return 0, false
 }
 
-func (m setupModel) Update(msg tea.Msg) (setupModel, tea.Cmd) {
+// focus gives the text input under the cursor the focus, and only it.
+func (m setupModel) focus() setupModel {
+	m.custom.Blur()
+	for i := range m.fields {
+		m.fields[i].Blur()
+	}
+	if i, ok := m.onNumber(); ok {
+		m.fields[i].Focus()
+		m.fields[i].CursorEnd()
+	} else if m.onCustom() {
+		m.custom.Focus()
+	}
+	return m
+}
+
+// editKey reports whether k edits the focused text input rather than
+// moving: digits into a number, duration characters and cursor keys into
+// the custom field. Letters that are keys (j, k, h, l, q, x, a, ?) never
+// are text.
+func (m setupModel) editKey(k tea.KeyMsg) bool {
+	s := string(k.Runes)
+	if _, ok := m.onNumber(); ok {
+		return k.Type == tea.KeyBackspace || k.Type == tea.KeyRunes && isDigits(s)
+	}
+	if !m.onCustom() {
+		return false
+	}
+	switch k.Type {
+	case tea.KeyBackspace, tea.KeyDelete, tea.KeyLeft, tea.KeyRight, tea.KeyHome, tea.KeyEnd:
+		return true
+	case tea.KeyRunes:
+		return s != "" && strings.Trim(s, durationChars) == ""
+	}
+	return false
+}
+
+func (m setupModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
 		return m, nil
@@ -145,57 +209,47 @@ func (m setupModel) Update(msg tea.Msg) (setupModel, tea.Cmd) {
 	if !key.Matches(km, k.Start) {
 		m.message = ""
 	}
-	// Text entry first: digits into a number, duration characters into the
-	// custom field. Letters that are keys (j, k, h, l, q, ?) never are text.
-	if km.Type == tea.KeyBackspace {
-		m.fresh = false
-		if i, ok := m.onNumber(); ok && m.fields[i] != "" {
-			m.fields[i] = m.fields[i][:len(m.fields[i])-1]
-		} else if m.onCustom() && m.custom != "" {
-			m.custom = m.custom[:len(m.custom)-1]
-		}
-		return m, nil
-	}
-	if km.Type == tea.KeyRunes && len(km.Runes) > 0 {
-		s := string(km.Runes)
-		if i, ok := m.onNumber(); ok && isDigits(s) {
-			if m.fresh {
-				m.fields[i], m.fresh = "", false
+	if m.editKey(km) {
+		var cmd tea.Cmd
+		if i, ok := m.onNumber(); ok {
+			if m.fresh && km.Type == tea.KeyRunes {
+				m.fields[i].SetValue("")
 			}
-			if len(m.fields[i]) < 6 {
-				m.fields[i] = strings.TrimLeft(m.fields[i]+s, "0")
-				if m.fields[i] == "" {
-					m.fields[i] = "0"
+			m.fresh = false
+			m.fields[i], cmd = m.fields[i].Update(km)
+			if v := strings.TrimLeft(m.fields[i].Value(), "0"); v != m.fields[i].Value() {
+				if v == "" && km.Type == tea.KeyRunes {
+					v = "0"
 				}
+				m.fields[i].SetValue(v)
+				m.fields[i].CursorEnd()
 			}
-			return m, nil
+		} else {
+			m.custom, cmd = m.custom.Update(km)
 		}
-		if m.onCustom() && strings.Trim(s, "0123456789.,ms ") == "" {
-			if len(m.custom) < 40 {
-				m.custom += strings.ReplaceAll(s, " ", "")
-			}
-			return m, nil
-		}
+		return m, cmd
 	}
 	switch {
 	case key.Matches(km, k.Up):
 		m.move(-1)
-		m.fresh = true
 	case key.Matches(km, k.Down):
 		m.move(+1)
-		m.fresh = true
 	case key.Matches(km, k.NextPanel):
 		m.panel = (m.panel + 1) % panelCount
-		m.fresh = true
 	case key.Matches(km, k.PrevPanel):
 		m.panel = (m.panel + panelCount - 1) % panelCount
-		m.fresh = true
 	case key.Matches(km, k.Toggle):
 		m.toggle()
+		return m, nil
+	case key.Matches(km, k.All):
+		m.all()
+		return m, nil
 	case key.Matches(km, k.Left):
 		m.adjust(-1)
+		return m, nil
 	case key.Matches(km, k.Right):
 		m.adjust(+1)
+		return m, nil
 	case key.Matches(km, k.Start):
 		cfg, err := m.config()
 		if err != nil {
@@ -205,8 +259,12 @@ func (m setupModel) Update(msg tea.Msg) (setupModel, tea.Cmd) {
 		m.message = ""
 		billing := m.billingAvail && m.billingOn
 		return m, func() tea.Msg { return startRunMsg{cfg: cfg, billing: billing} }
+	default:
+		return m, nil
 	}
-	return m, nil
+	// The cursor moved: the next digit replaces the number it lands on.
+	m.fresh = true
+	return m.focus(), nil
 }
 
 // move goes up or down a row, flowing into the previous or next panel.
@@ -224,11 +282,13 @@ func (m *setupModel) move(d int) {
 	}
 }
 
+// toggle flips what is under the cursor: an approach, a preset duration,
+// the order, billing.
 func (m *setupModel) toggle() {
 	r := m.row[m.panel]
 	switch m.panel {
 	case panelApproaches:
-		if r < len(m.items) && !m.inlineDescriptions() {
+		if r < len(m.items) {
 			m.items[r].on = !m.items[r].on
 		}
 	case panelDurations:
@@ -246,6 +306,23 @@ func (m *setupModel) toggle() {
 	}
 }
 
+// all selects every approach or preset of the focused panel, or none when
+// all are selected already.
+func (m *setupModel) all() {
+	switch m.panel {
+	case panelApproaches:
+		on := !slices.ContainsFunc(m.items, func(it approachItem) bool { return !it.on })
+		for i := range m.items {
+			m.items[i].on = !on
+		}
+	case panelDurations:
+		on := !slices.Contains(m.presetOn, false)
+		for i := range m.presetOn {
+			m.presetOn[i] = !on
+		}
+	}
+}
+
 // adjust changes the number or order under the cursor by d.
 func (m *setupModel) adjust(d int) {
 	if m.panel != panelPlan {
@@ -259,7 +336,7 @@ func (m *setupModel) adjust(d int) {
 		m.order = (m.order + len(orders) + d) % len(orders)
 		return
 	}
-	n, err := strconv.Atoi(m.fields[r])
+	n, err := strconv.Atoi(m.fields[r].Value())
 	if err != nil {
 		n = 0
 	}
@@ -267,8 +344,13 @@ func (m *setupModel) adjust(d int) {
 	if r == rowWarmup {
 		lo = 0
 	}
-	m.fields[r] = strconv.Itoa(max(lo, min(999999, n+d)))
+	m.fields[r].SetValue(strconv.Itoa(max(lo, min(999999, n+d))))
+	m.fields[r].CursorEnd()
+	m.fresh = false
 }
+
+// customText is the custom durations field without spaces.
+func (m setupModel) customText() string { return strings.ReplaceAll(m.custom.Value(), " ", "") }
 
 // durations are the chosen presets plus the custom entry, sorted.
 func (m setupModel) durations() ([]time.Duration, error) {
@@ -278,8 +360,8 @@ func (m setupModel) durations() ([]time.Duration, error) {
 			out = append(out, time.Duration(durationPresets[i])*time.Millisecond)
 		}
 	}
-	if strings.Trim(m.custom, ", ") != "" {
-		ds, err := experiment.ParseDurations(m.custom)
+	if custom := m.customText(); strings.Trim(custom, ",") != "" {
+		ds, err := experiment.ParseDurations(custom)
 		if err != nil {
 			return nil, fmt.Errorf("custom durations: %v", err)
 		}
@@ -311,7 +393,7 @@ func (m setupModel) config() (config.Config, error) {
 	names := [3]string{"ops per batch", "batches per cell", "warmup ops"}
 	var vals [3]int
 	for i, f := range m.fields {
-		n, err := strconv.Atoi(f)
+		n, err := strconv.Atoi(f.Value())
 		if err != nil {
 			return cfg, fmt.Errorf("%s: type a whole number", names[i])
 		}
@@ -349,56 +431,6 @@ func isDigits(s string) bool {
 	return s != "" && strings.Trim(s, "0123456789") == ""
 }
 
-func (m setupModel) View() string {
-	st := m.c.st
-	w := m.w
-	compact := m.h < 26
-	var lines []string
-	lines = append(lines, m.c.header("setup", m.c.targetTag(), w))
-	if !compact {
-		lines = append(lines, "")
-	}
-	leftW := max(28, w/2)
-	rightW := w - leftW
-	lines = append(lines, columns([]int{leftW, rightW}, m.approachLines(leftW, m.inlineDescriptions()), m.durationLines(rightW))...)
-	lines = append(lines, "")
-	lines = append(lines, columns([]int{leftW, rightW}, m.planLines(leftW), m.billingLines(rightW))...)
-
-	// Then what the plan amounts to (or why it cannot run), then the hint.
-	lines = append(lines, "")
-	cfg, err := m.config()
-	if err != nil {
-		lines = append(lines, st.Bad.Render("✗ "+err.Error()))
-	} else {
-		p := planOf(cfg)
-		specs := p.Specs("x")
-		ops := 0
-		for _, s := range specs {
-			ops += s.Ops
-		}
-		lines = append(lines, fmt.Sprintf("%d approach%s × %d duration%s × %d batch%s × %d ops%s = %d batches, %d ops",
-			len(cfg.Approaches), plural(len(cfg.Approaches), "", "es"), len(cfg.Durations), plural(len(cfg.Durations), "", "s"),
-			cfg.Batches, plural(cfg.Batches, "", "es"), cfg.Ops, warmupText(cfg), len(specs), ops))
-		basis := " (upstream delay alone)"
-		if p.Order == experiment.OrderMinute {
-			basis = fmt.Sprintf(" (upstream delay in whole %s minutes, a quiet one between cells)", humanDuration(p.MinuteOf()))
-		}
-		lines = append(lines, "estimated run time ≥ "+st.Title.Render(humanDuration(p.EstimatedDuration()))+st.Subtle.Render(basis))
-	}
-	if m.message != "" && (err == nil || m.message != err.Error()) {
-		for _, l := range wrap(m.message, w-2) {
-			lines = append(lines, st.Bad.Render(l))
-		}
-	}
-	if room := m.h - len(lines) - 1; room >= 1 {
-		lines = append(lines, "")
-		for _, l := range m.hint(w - 2) {
-			lines = append(lines, "  "+st.Subtle.Render(l))
-		}
-	}
-	return fit(strings.Join(lines, "\n"), w, m.h)
-}
-
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
@@ -413,6 +445,79 @@ func warmupText(cfg config.Config) string {
 	return fmt.Sprintf(" + %d warmup", cfg.Warmup)
 }
 
+// inlineDescriptions: on tall terminals every approach shows its
+// description under its row; otherwise only the hint shows the current one.
+func (m setupModel) inlineDescriptions() bool { return m.h >= tallHeight }
+
+func (m setupModel) View() string {
+	st := m.c.st
+	w := m.w
+	compact := m.h < compactHeight
+	var lines []string
+	lines = append(lines, m.c.header("setup", m.c.targetTag(), w))
+	if !compact {
+		lines = append(lines, "")
+	}
+	// Columns sized from their content: the left one as wide as its widest
+	// row; on a narrow terminal approach names give way first (the plan's
+	// rows never do) and the billing source wraps.
+	leftMin, leftW, rightW := 0, 0, 0
+	for _, l := range m.planLines(0) {
+		leftMin = max(leftMin, width(l))
+	}
+	for _, l := range m.approachLines(0, false) {
+		leftW = max(leftW, width(l))
+	}
+	for _, l := range append(m.durationLines(0), m.billingLines(0)[:2]...) {
+		rightW = max(rightW, width(l))
+	}
+	leftW = max(leftW, leftMin) + 4
+	if m.inlineDescriptions() {
+		// Descriptions read better in half the width than in a column
+		// as narrow as the names.
+		leftW = max(leftW, min(w-rightW, w/2))
+	}
+	if leftW+rightW > w {
+		leftW = max(leftMin+2, w-rightW)
+	}
+	rightW = w - leftW
+	lines = append(lines, columns([]int{leftW, rightW}, m.approachLines(leftW-2, m.inlineDescriptions()), m.durationLines(rightW))...)
+	lines = append(lines, "")
+	lines = append(lines, columns([]int{leftW, rightW}, m.planLines(leftW-2), m.billingLines(rightW))...)
+
+	// Then what the plan amounts to (or why it cannot run), then the hint.
+	lines = append(lines, "")
+	cfg, err := m.config()
+	if err != nil {
+		lines = append(lines, hang(st.Bad.Render("✗ "+err.Error()), w, "", "  ")...)
+	} else {
+		p := planOf(cfg)
+		specs := p.Specs("x")
+		ops := 0
+		for _, s := range specs {
+			ops += s.Ops
+		}
+		lines = append(lines, hang(fmt.Sprintf("%d approach%s × %d duration%s × %d batch%s × %d ops%s = %d batches, %d ops",
+			len(cfg.Approaches), plural(len(cfg.Approaches), "", "es"), len(cfg.Durations), plural(len(cfg.Durations), "", "s"),
+			cfg.Batches, plural(cfg.Batches, "", "es"), cfg.Ops, warmupText(cfg), len(specs), ops), w, "", "  ")...)
+		basis := " (upstream delay alone)"
+		if p.Order == experiment.OrderMinute {
+			basis = fmt.Sprintf(" (upstream delay in whole %s minutes, a quiet one between cells)", report.HumanDuration(p.MinuteOf()))
+		}
+		lines = append(lines, "estimated run time ≥ "+st.Title.Render(report.HumanSeconds(p.EstimatedDuration()))+st.Subtle.Render(basis))
+	}
+	if m.message != "" && (err == nil || m.message != err.Error()) {
+		lines = append(lines, hang(st.Bad.Render(m.message), w, "", "  ")...)
+	}
+	if room := m.h - len(lines) - 1; room >= 1 {
+		lines = append(lines, "")
+		for _, l := range m.hint(w - 2) {
+			lines = append(lines, "  "+st.Subtle.Render(l))
+		}
+	}
+	return fit(joinLines(lines), w, m.h)
+}
+
 // title renders a panel title, marked when the panel has the focus.
 func (m setupModel) title(p setupPanel, text string) string {
 	if m.panel == p {
@@ -421,24 +526,27 @@ func (m setupModel) title(p setupPanel, text string) string {
 	return m.c.st.Section.Render("  " + text)
 }
 
-// cursor is the row marker: › on the focused panel's current row.
-func (m setupModel) cursor(p setupPanel, row int) string {
-	if m.panel == p && m.row[p] == row {
-		return m.c.st.Focused.Render("›") + " "
+// row renders one selectable row: under the cursor of the focused panel
+// it is the selection bar, as wide as the panel (w cells; w = 0 measures),
+// with › for a terminal without colour; elsewhere it is indented.
+func (m setupModel) selRow(p setupPanel, r int, text string, w int) string {
+	if m.panel != p || m.row[p] != r {
+		return "  " + text
 	}
-	return "  "
+	line := "› " + ansi.Strip(text)
+	if w > 0 {
+		line = pad(line, w)
+	}
+	return m.c.st.Selected.Render(line)
 }
 
-func check(on bool) string {
+// mark is ✓ for on, ○ for off.
+func (m setupModel) mark(on bool) string {
 	if on {
-		return "[x]"
+		return m.c.st.Good.Render("✓")
 	}
-	return "[ ]"
+	return m.c.st.Subtle.Render("○")
 }
-
-// inlineDescriptions: on tall terminals every approach shows its
-// description under its row; otherwise only the hint shows the current one.
-func (m setupModel) inlineDescriptions() bool { return m.h >= 34 }
 
 func (m setupModel) approachLines(w int, descriptions bool) []string {
 	st := m.c.st
@@ -451,24 +559,23 @@ func (m setupModel) approachLines(w int, descriptions bool) []string {
 	lines := []string{m.title(panelApproaches, fmt.Sprintf("Approaches (%d of %d)", n, len(m.items)))}
 	modeW := 0
 	for _, it := range m.items {
-		modeW = max(modeW, len(it.mode))
+		modeW = max(modeW, width(it.mode))
 	}
 	if len(m.items) == 0 {
 		lines = append(lines, "  "+st.Bad.Render("the target offers no approaches"))
 	}
 	for i, it := range m.items {
-		row := m.cursor(panelApproaches, i) + check(it.on) + " " + pad(it.mode, modeW)
+		text := m.mark(it.on) + " " + pad(it.mode, modeW)
 		if it.name != "" {
-			row += "  " + st.Subtle.Render(it.name)
+			text += "  " + st.Subtle.Render(it.name)
 		}
-		lines = append(lines, truncate(row, w-1))
-		if descriptions && it.desc != "" {
-			desc := wrap(it.desc, w-7)
-			if len(desc) > 3 {
-				desc = append(desc[:2], truncate(desc[2]+" …", w-7))
-			}
-			for _, l := range desc {
-				lines = append(lines, "      "+st.Subtle.Render(l))
+		if w > 0 {
+			text = truncate(text, w-2)
+		}
+		lines = append(lines, m.selRow(panelApproaches, i, text, w))
+		if descriptions && it.desc != "" && w > 0 {
+			for _, l := range hang(it.desc, w, "    ", "    ") {
+				lines = append(lines, st.Subtle.Render(l))
 			}
 		}
 	}
@@ -477,52 +584,43 @@ func (m setupModel) approachLines(w int, descriptions bool) []string {
 
 func (m setupModel) durationLines(w int) []string {
 	st := m.c.st
-	lines := []string{m.title(panelDurations, "Durations (upstream delay)")}
+	title := "Durations (upstream delay)"
+	if w > 0 && width(title)+2 > w {
+		title = "Durations"
+	}
+	lines := []string{m.title(panelDurations, title)}
 	for i, ms := range durationPresets {
-		lines = append(lines, m.cursor(panelDurations, i)+check(m.presetOn[i])+" "+experiment.FormatDuration(ms))
+		lines = append(lines, m.selRow(panelDurations, i, m.mark(m.presetOn[i])+" "+experiment.FormatDuration(ms), w))
 	}
 	field := m.custom
-	if m.onCustom() {
-		field += "▏"
+	if room := w - 14; w > 0 && width(field.Value()) >= room {
+		field.Width = max(1, room) // scroll within the column
 	}
-	row := m.cursor(panelDurations, len(durationPresets)) + "custom: " + field
-	switch {
-	case strings.Trim(m.custom, ", ") == "":
-		if !m.onCustom() {
-			row += st.Subtle.Render("—")
+	text := "custom: " + field.View()
+	if custom := m.customText(); strings.Trim(custom, ",") != "" {
+		if _, err := experiment.ParseDurations(custom); err != nil {
+			text += " " + st.Bad.Render("✗")
 		} else {
-			row += " " + st.Subtle.Render("e.g. 250ms,2s")
-		}
-	default:
-		if _, err := experiment.ParseDurations(m.custom); err != nil {
-			row += " " + st.Bad.Render("✗")
-		} else {
-			row += " " + st.Good.Render("✓")
+			text += " " + st.Good.Render("✓")
 		}
 	}
-	return append(lines, truncate(row, w))
+	return append(lines, m.selRow(panelDurations, len(durationPresets), text, w))
 }
 
 func (m setupModel) planLines(w int) []string {
-	st := m.c.st
 	lines := []string{m.title(panelPlan, "Plan")}
 	labels := [planRows]string{"ops per batch", "batches per cell", "warmup ops", "order"}
 	for r := range planRows {
-		val := ""
-		if r == rowOrder {
-			val = orders[m.order]
-		} else {
-			val = m.fields[r]
-			if val == "" {
-				val = " "
-			}
+		val := orders[m.order]
+		if r != rowOrder {
+			val = m.fields[r].View()
 		}
 		if m.panel == panelPlan && m.row[panelPlan] == r {
-			val = st.Focused.Render("◂ " + val + " ▸")
+			val = "◂ " + val + " ▸"
 		} else {
 			val = "  " + val
 		}
-		lines = append(lines, truncate(m.cursor(panelPlan, r)+pad(labels[r], 17)+val, w-1))
+		lines = append(lines, m.selRow(panelPlan, r, pad(labels[r], 17)+val, w))
 	}
 	return lines
 }
@@ -530,18 +628,26 @@ func (m setupModel) planLines(w int) []string {
 func (m setupModel) billingLines(w int) []string {
 	st := m.c.st
 	lines := []string{m.title(panelBilling, "Billing")}
+	source := func() []string {
+		src := m.billingSource
+		if width("    source: "+src) > w {
+			src = shortSource(src)
+		}
+		if w <= 0 {
+			return []string{"    source: " + src}
+		}
+		return hang(st.Subtle.Render(src), w, "    source: ", "      ")
+	}
 	if !m.billingAvail {
-		lines = append(lines, m.cursor(panelBilling, 0)+"[ ] off "+st.Subtle.Render("— no billing source"))
-		lines = append(lines, "    source: "+m.billingSource)
-		return lines
+		lines = append(lines, m.selRow(panelBilling, 0, m.mark(false)+" off "+st.Subtle.Render("— no billing source"), w))
+		return append(lines, source()...)
 	}
 	state := "off — latency only"
 	if m.billingOn {
 		state = "on — poll after the run"
 	}
-	lines = append(lines, truncate(m.cursor(panelBilling, 0)+check(m.billingOn)+" "+state, w))
-	lines = append(lines, truncate("    source: "+st.Subtle.Render(m.billingSource), w))
-	return lines
+	lines = append(lines, m.selRow(panelBilling, 0, m.mark(m.billingOn)+" "+state, w))
+	return append(lines, source()...)
 }
 
 // hint explains the row under the cursor.
@@ -561,13 +667,13 @@ func (m setupModel) hint(w int) []string {
 			}
 		}
 		if m.inlineDescriptions() {
-			text = "Space toggles an approach. Ratios are computed against direct, the baseline, when it is selected (else against the first approach)."
+			text = "Space or x toggles an approach, a all or none. Ratios are computed against direct, the baseline, when it is selected (else against the first approach)."
 		}
 		if len(m.missing) > 0 {
 			text += "\nnot offered by this target (dropped): " + strings.Join(m.missing, ", ")
 		}
 	case panelDurations:
-		text = "How long the delay upstream takes to answer each op. Space toggles a preset; on custom, type more, comma-separated (e.g. 250ms,2s; 0..30s, whole ms)."
+		text = "How long the delay upstream takes to answer each op. Space toggles a preset, a all or none; on custom, type more, comma-separated (e.g. 250ms,2s; 0..30s, whole ms)."
 	case panelPlan:
 		text = [planRows]string{
 			"Ops per batch: one batch is one WebSocket running this many fetches in a row. ←/→ or type digits.",

@@ -12,7 +12,7 @@ import (
 // Colours adapt to light and dark terminals; with colour off (NO_COLOR,
 // --no-color, or an output that is not a terminal) every style renders plain
 // text, so the screens never rely on colour alone: focus and state are also
-// marked with characters (›, ▸, [x], ✓, ✗).
+// marked with characters (›, ▸, •, ✓, ○, ◆, ✗).
 var (
 	colAccent = lipgloss.AdaptiveColor{Light: "#5A3FD6", Dark: "#9D8CFF"}
 	colGood   = lipgloss.AdaptiveColor{Light: "#027A48", Dark: "#3DDC97"}
@@ -20,6 +20,7 @@ var (
 	colWarn   = lipgloss.AdaptiveColor{Light: "#A15C00", Dark: "#FFB547"}
 	colSubtle = lipgloss.AdaptiveColor{Light: "#8A8A8A", Dark: "#7A7A7A"}
 	colBorder = lipgloss.AdaptiveColor{Light: "#C8C8C8", Dark: "#4A4A4A"}
+	colSelect = lipgloss.AdaptiveColor{Light: "#E9E5FF", Dark: "#352F5C"}
 )
 
 // styles is every lipgloss style the screens use, made from one renderer so
@@ -41,6 +42,10 @@ type styles struct {
 	TabOff   lipgloss.Style
 	Rule     lipgloss.Style
 	Header   lipgloss.Style // table headers
+	Selected lipgloss.Style // the selection bar: the row under the cursor
+	Strip    lipgloss.Style // the verdict strip's left edge
+	Dialog   lipgloss.Style // the quit dialog's frame
+	Key      lipgloss.Style // a key named in running text
 }
 
 // newStyles builds the styles for out. noColor forces the ASCII profile
@@ -63,10 +68,14 @@ func newStyles(out io.Writer, noColor bool) *styles {
 		Bad:      n().Foreground(colBad),
 		Warn:     n().Foreground(colWarn),
 		Emulated: n().Bold(true).Foreground(colWarn),
-		TabOn:    n().Bold(true).Foreground(colAccent),
+		TabOn:    n().Bold(true).Underline(true).Foreground(colAccent),
 		TabOff:   n().Foreground(colSubtle),
 		Rule:     n().Foreground(colBorder),
 		Header:   n().Bold(true),
+		Selected: n().Bold(true).Background(colSelect),
+		Strip:    n().Border(lipgloss.ThickBorder(), false, false, false, true).BorderForeground(colAccent).PaddingLeft(1),
+		Dialog:   n().Border(lipgloss.RoundedBorder()).BorderForeground(colAccent).Padding(0, 2),
+		Key:      n().Foreground(colAccent),
 	}
 }
 

@@ -17,7 +17,7 @@ func TestRunScreenShowsDrainsForeignFramesAndDroppedModes(t *testing.T) {
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
 	m = f.play(m, clk, 0, 1, -1, -1)
-	before, ops := len(m.run.specs), m.run.totalOps
+	before, ops := len(m.runScreen().specs), m.runScreen().totalOps
 	spec := f.specs[1]
 	var skipped []experiment.BatchSpec
 	for _, s := range f.specs[2:] {
@@ -39,8 +39,8 @@ func TestRunScreenShowsDrainsForeignFramesAndDroppedModes(t *testing.T) {
 			t.Errorf("run screen lacks %q:\n%s", want, view)
 		}
 	}
-	if len(m.run.specs) != before-len(skipped) || m.run.totalOps >= ops {
-		t.Errorf("specs %d → %d, ops %d → %d", before, len(m.run.specs), ops, m.run.totalOps)
+	if len(m.runScreen().specs) != before-len(skipped) || m.runScreen().totalOps >= ops {
+		t.Errorf("specs %d → %d, ops %d → %d", before, len(m.runScreen().specs), ops, m.runScreen().totalOps)
 	}
 	if len(f.specs) != before {
 		t.Error("the runner's specs were changed")

@@ -16,6 +16,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/errext"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
 )
@@ -150,9 +151,41 @@ func (m Model) finish(w io.Writer, runErr error) error {
 		if errext.Code(err) != errext.Interrupted {
 			fmt.Fprintf(w, "pfx-tui: results in %s\n", m.sess.Path)
 		}
-		for _, p := range m.res.exportPaths {
-			fmt.Fprintf(w, "pfx-tui: exported %s\n", p)
-		}
+	}
+	for _, p := range m.exported {
+		fmt.Fprintf(w, "pfx-tui: exported %s\n", p)
 	}
 	return err
+}
+
+// ShowResults opens a saved run on the results screen (pfx-tui report FILE
+// --tui): the verdict, the tabs and export, as at the end of a run. path is
+// the results file; exports go next to it.
+func ShowResults(ctx context.Context, r *report.Results, path string, opts Options) error {
+	if opts.Output == nil {
+		opts.Output = os.Stdout
+	}
+	errOut := opts.ErrOutput
+	if errOut == nil {
+		errOut = opts.Output
+	}
+	m := newSavedModel(ctx, r, path, opts, newStyles(opts.Output, opts.NoColor), nil)
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	final, err := tea.NewProgram(m, popts...).Run()
+	if fm, ok := final.(Model); ok {
+		m = fm
+	}
+	for _, p := range m.exported {
+		fmt.Fprintf(errOut, "pfx-tui: exported %s\n", p)
+	}
+	if errors.Is(err, tea.ErrProgramKilled) || errors.Is(err, tea.ErrInterrupted) {
+		return errext.Silent(errext.Interrupted)
+	}
+	if err != nil {
+		return err
+	}
+	return m.Err()
 }

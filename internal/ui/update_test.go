@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -14,7 +16,6 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/pfx-tui/pfx-tui/internal/billing"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 	"github.com/pfx-tui/pfx-tui/internal/session"
@@ -33,7 +34,7 @@ func startMsg(t *testing.T, cmd tea.Cmd) startRunMsg {
 
 func TestSetupPrefilledFromConfig(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
-	cfg, err := m.setup.config()
+	cfg, err := m.setupScreen().config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,8 +59,8 @@ func TestSetupKeysBuildTheRun(t *testing.T) {
 	m = keys(m, "down", "right", "down", "left", "down", "left")
 	// billing: shift+tab twice then back: tab order wraps
 	m = keys(m, "tab", "shift+tab", "tab")
-	if m.setup.panel != panelBilling {
-		t.Fatalf("panel = %v, want billing", m.setup.panel)
+	if m.setupScreen().panel != panelBilling {
+		t.Fatalf("panel = %v, want billing", m.setupScreen().panel)
 	}
 	m = keys(m, "space") // billing off
 	m, cmd := sendCmd(m, keyMsg("enter"))
@@ -84,29 +85,29 @@ func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "tab", "tab") // plan: ops
 	m = keys(m, "left", "left", "left", "left", "left", "left")
-	if m.setup.fields[rowOps] != "1" {
-		t.Errorf("ops = %q, want clamped to 1", m.setup.fields[rowOps])
+	if m.setupScreen().fields[rowOps].Value() != "1" {
+		t.Errorf("ops = %q, want clamped to 1", m.setupScreen().fields[rowOps].Value())
 	}
 	m = keys(m, "down", "down")
 	m = keys(m, "left", "left", "left")
-	if m.setup.fields[rowWarmup] != "0" {
-		t.Errorf("warmup = %q, want clamped to 0", m.setup.fields[rowWarmup])
+	if m.setupScreen().fields[rowWarmup].Value() != "0" {
+		t.Errorf("warmup = %q, want clamped to 0", m.setupScreen().fields[rowWarmup].Value())
 	}
 	m = keys(m, "down", "space")
-	if got := orders[m.setup.order]; got != experiment.OrderSequential {
+	if got := orders[m.setupScreen().order]; got != experiment.OrderSequential {
 		t.Errorf("order after space = %s", got)
 	}
 	m = keys(m, "right", "right")
-	if got := orders[m.setup.order]; got != experiment.OrderMinute {
+	if got := orders[m.setupScreen().order]; got != experiment.OrderMinute {
 		t.Errorf("order after →→ = %s", got)
 	}
 	m = keys(m, "right")
-	if got := orders[m.setup.order]; got != experiment.OrderInterleave {
+	if got := orders[m.setupScreen().order]; got != experiment.OrderInterleave {
 		t.Errorf("order after →→→ = %s", got)
 	}
 	// backspace empties a number: the plan is then refused
 	m = keys(m, "up", "up", "up", "backspace")
-	if _, err := m.setup.config(); err == nil || !strings.Contains(err.Error(), "ops per batch") {
+	if _, err := m.setupScreen().config(); err == nil || !strings.Contains(err.Error(), "ops per batch") {
 		t.Errorf("empty ops: err = %v", err)
 	}
 }
@@ -114,8 +115,8 @@ func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
 func TestSetupRefusesInvalidPlans(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "tab", "up") // wraps? no: up from the first durations row goes to the last approach
-	if m.setup.panel != panelApproaches {
-		t.Fatalf("↑ from the first row of a panel should flow back, panel = %v", m.setup.panel)
+	if m.setupScreen().panel != panelApproaches {
+		t.Fatalf("↑ from the first row of a panel should flow back, panel = %v", m.setupScreen().panel)
 	}
 	m = keys(m, "tab", "j", "j", "j", "j", "j")
 	m = typeText(m, "31s") // outside 0..30s
@@ -123,8 +124,8 @@ func TestSetupRefusesInvalidPlans(t *testing.T) {
 	if cmd != nil {
 		t.Fatal("enter started an invalid plan")
 	}
-	if !strings.Contains(m.setup.message, "outside 0..30s") {
-		t.Errorf("message = %q", m.setup.message)
+	if !strings.Contains(m.setupScreen().message, "outside 0..30s") {
+		t.Errorf("message = %q", m.setupScreen().message)
 	}
 	if !strings.Contains(m.View(), "✗ custom durations") {
 		t.Errorf("the error is not shown:\n%s", m.View())
@@ -132,15 +133,15 @@ func TestSetupRefusesInvalidPlans(t *testing.T) {
 	m = keys(m, "backspace", "backspace", "backspace", "backspace")
 	// letters that are keys never become text
 	m = typeText(m, "qjx")
-	if m.setup.custom != "" {
-		t.Errorf("custom = %q", m.setup.custom)
+	if m.setupScreen().customText() != "" {
+		t.Errorf("custom = %q", m.setupScreen().customText())
 	}
 }
 
 func TestSetupWithoutBillingSourceCannotTurnItOn(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "shift+tab", "space", "right")
-	if m.setup.billingOn {
+	if m.setupScreen().billingOn {
 		t.Fatal("billing turned on without a source")
 	}
 	_, cmd := sendCmd(m, keyMsg("enter"))
@@ -171,7 +172,7 @@ func TestGlobalKeys(t *testing.T) {
 
 func TestLiveResizeAndTooSmall(t *testing.T) {
 	m, _ := newTestModel(t, 50, 15, Options{})
-	if v := m.View(); !strings.Contains(v, "terminal too small (need 60×20, have 50×15)") {
+	if v := m.View(); !strings.Contains(v, "terminal too small") || !strings.Contains(v, "need 60×20, have 50×15") {
 		t.Fatalf("too small:\n%s", v)
 	}
 	m = send(m, tea.WindowSizeMsg{Width: 60, Height: 20})
@@ -207,8 +208,8 @@ func TestStartFailure(t *testing.T) {
 	// From setup: the error stays on the setup screen.
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = send(m, startRunMsg{cfg: cfg})
-	if m.screen != screenSetup || !strings.Contains(m.setup.message, "bogus") {
-		t.Fatalf("screen %v, message %q", m.screen, m.setup.message)
+	if m.screen != screenSetup || !strings.Contains(m.setupScreen().message, "bogus") {
+		t.Fatalf("screen %v, message %q", m.screen, m.setupScreen().message)
 	}
 	// With --yes: quit with exit 1.
 	m, _ = newTestModel(t, 80, 24, Options{SkipSetup: true})
@@ -230,8 +231,8 @@ func TestRunCancelShowsResultsSoFar(t *testing.T) {
 		t.Fatalf("c produced %v", msgs)
 	}
 	m = send(m, msgs[0])
-	if f.cancels != 1 || !m.run.stopping {
-		t.Fatalf("cancels = %d, stopping = %v", f.cancels, m.run.stopping)
+	if f.cancels != 1 || !m.runScreen().stopping {
+		t.Fatalf("cancels = %d, stopping = %v", f.cancels, m.runScreen().stopping)
 	}
 	if !strings.Contains(m.View(), "stopping after the current op") {
 		t.Errorf("no stopping notice:\n%s", m.View())
@@ -335,12 +336,12 @@ func TestBillingFlow(t *testing.T) {
 		t.Fatalf("screen %v, session %p", m.screen, gotSession)
 	}
 	m = send(m, billEventMsg{pollEvent(clk, false)})
-	if v := m.View(); !strings.Contains(v, "deadline in 4:32") || !strings.Contains(v, "next poll in 12 s") {
+	if v := m.View(); !strings.Contains(v, "deadline in 4m32s") || !strings.Contains(v, "next poll in 12s") {
 		t.Fatalf("view:\n%s", v)
 	}
 	clk.advance(5 * time.Second)
 	m = send(m, tickMsg{})
-	if v := m.View(); !strings.Contains(v, "deadline in 4:27") {
+	if v := m.View(); !strings.Contains(v, "deadline in 4m27s") {
 		t.Fatalf("countdown did not tick:\n%s", v)
 	}
 	for _, k := range []string{"r", "+", "s"} {
@@ -399,25 +400,37 @@ func TestBillingStartErrorGoesToResults(t *testing.T) {
 func TestResultsTabsScrollAndExport(t *testing.T) {
 	m := resultsModelAt(t, 80, 24)
 	m.sess.Cfg.Out = t.TempDir()
+	m.exportDir = m.sess.Cfg.Out
+	if m.resultsScreen().tabs.active != tabLatency {
+		t.Fatalf("without billing the results open on %d, want Latency", m.resultsScreen().tabs.active)
+	}
 	m = keys(m, "left")
-	if m.res.tab != tabDetails {
-		t.Fatalf("← from Latency: tab %d", m.res.tab)
+	if m.resultsScreen().tabs.active != tabDetails {
+		t.Fatalf("← from Latency: tab %d", m.resultsScreen().tabs.active)
 	}
 	m = keys(m, "right", "right")
-	if m.res.tab != tabBilling || !strings.Contains(m.View(), "billing not collected") {
-		t.Fatalf("tab %d:\n%s", m.res.tab, m.View())
+	if m.resultsScreen().tabs.active != tabBilling || !strings.Contains(m.View(), "Billing was not collected") {
+		t.Fatalf("tab %d:\n%s", m.resultsScreen().tabs.active, m.View())
 	}
-	m = keys(m, "left", "j", "j", "j")
-	if m.res.offset[tabLatency] != 3 || !strings.Contains(m.View(), "lines 4–") {
-		t.Fatalf("scroll: offset %d\n%s", m.res.offset[tabLatency], m.View())
+	m = keys(m, "3")
+	if m.resultsScreen().tabs.active != tabCost {
+		t.Fatalf("3: tab %d", m.resultsScreen().tabs.active)
 	}
-	m = keys(m, "pgdown", "pgdown", "pgdown")
-	if off := m.res.offset[tabLatency]; off != m.res.clampOffset(tabLatency, 1000) {
-		t.Fatalf("pgdown past the end: offset %d", off)
+	m = keys(m, "1", "j", "j", "j")
+	if off := m.resultsScreen().vp[tabLatency].YOffset; off != 3 || !strings.Contains(m.View(), "↕ 4–") {
+		t.Fatalf("scroll: offset %d\n%s", off, m.View())
 	}
-	m = keys(m, "right", "right", "right", "down", "down", "up")
-	if m.res.sel != 1 {
-		t.Fatalf("details selection = %d", m.res.sel)
+	m = keys(m, "pgdown", "pgdown", "pgdown", "pgdown", "pgdown")
+	if vp := m.resultsScreen().vp[tabLatency]; !vp.AtBottom() || !strings.Contains(m.View(), "↑ ") {
+		t.Fatalf("pgdown past the end: offset %d of %d\n%s", vp.YOffset, vp.TotalLineCount(), m.View())
+	}
+	m = keys(m, "g")
+	if !m.resultsScreen().vp[tabLatency].AtTop() {
+		t.Fatal("g: not at the top")
+	}
+	m = keys(m, "4", "down", "down", "up")
+	if m.resultsScreen().sel != 1 {
+		t.Fatalf("details selection = %d", m.resultsScreen().sel)
 	}
 	m, cmd := sendCmd(m, keyMsg("e"))
 	msgs := runMsgs(cmd)
@@ -430,10 +443,10 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 		t.Fatalf("export produced %v", msgs)
 	}
 	m = send(m, msgs[0])
-	if len(m.res.exportPaths) != 3 || m.res.exportErr != "" {
-		t.Fatalf("export: %v %q", m.res.exportPaths, m.res.exportErr)
+	if len(m.resultsScreen().exportPaths) != 3 || m.resultsScreen().exportErr != "" {
+		t.Fatalf("export: %v %q", m.resultsScreen().exportPaths, m.resultsScreen().exportErr)
 	}
-	for _, p := range m.res.exportPaths {
+	for _, p := range m.resultsScreen().exportPaths {
 		if _, err := os.Stat(p); err != nil {
 			t.Error(err)
 		}
@@ -447,17 +460,40 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 	}
 }
 
-func TestBillingAndCostTabsUseTheHooks(t *testing.T) {
-	oldB, oldC := billingText, costText
-	defer func() { billingText, costText = oldB, oldC }()
-	billingText = func(r *report.Results) string { return "billing of run " + r.ID }
-	costText = func(r *report.Results) string { return "cost of run " + r.ID }
-	m := resultsModelAt(t, 80, 24)
-	if v := keys(m, "right").View(); !strings.Contains(v, "billing of run "+testRunID) {
-		t.Errorf("billing tab:\n%s", v)
+// The Billing and Cost tabs are laid out from report's structured rows:
+// every approach's cost row and every role's billing row is on them.
+func TestBillingAndCostTabsFromRows(t *testing.T) {
+	m := resultsModelWithBilling(t, 120, 40, nil)
+	if m.resultsScreen().tabs.active != tabCost {
+		t.Fatalf("with billing the results open on %d, want Cost", m.resultsScreen().tabs.active)
 	}
-	if v := keys(m, "right", "right").View(); !strings.Contains(v, "cost of run "+testRunID) {
-		t.Errorf("cost tab:\n%s", v)
+	cost := strings.Join(m.resultsScreen().content(tabCost, 120), "\n")
+	for _, l := range report.CostLines(m.results) {
+		if !strings.Contains(cost, report.Money(l.Margin.Total)) || !strings.Contains(cost, l.VsDirect) {
+			t.Errorf("cost tab lacks %s @ %d (%s, %s):\n%s", l.Approach, l.DurationMs, report.Money(l.Margin.Total), l.VsDirect, cost)
+		}
+	}
+	bill := strings.Join(m.resultsScreen().content(tabBilling, 120), "\n")
+	for _, l := range report.BillingLines(m.results) {
+		want := fmt.Sprintf(`%d/%d`, l.Matched, l.Expected)
+		if l.FromFailed > 0 {
+			want += fmt.Sprintf(` +\+%d`, l.FromFailed)
+		}
+		if !regexp.MustCompile(want).MatchString(bill) {
+			t.Errorf("billing tab lacks %s @ %d %s %s", l.Approach, l.DurationMs, l.Role, want)
+		}
+	}
+	for _, tab := range []int{tabLatency, tabBilling, tabCost} {
+		for _, w := range []int{60, 80, 120} {
+			for _, l := range m.resultsScreen().content(tab, w) {
+				if strings.HasSuffix(l, "…") {
+					t.Errorf("tab %d at %d columns: a line ends in …: %q", tab, w, l)
+				}
+				if width(l) > w {
+					t.Errorf("tab %d at %d columns: %q is wider", tab, w, l)
+				}
+			}
+		}
 	}
 }
 
@@ -488,13 +524,13 @@ func TestRecorderRecordsEveryEventOnce(t *testing.T) {
 func TestRunesArriveTogether(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = send(m, keyMsg("jj"))
-	if m.setup.row[panelApproaches] != 2 {
-		t.Fatalf(`"jj" moved to row %d, want 2`, m.setup.row[panelApproaches])
+	if m.setupScreen().row[panelApproaches] != 2 {
+		t.Fatalf(`"jj" moved to row %d, want 2`, m.setupScreen().row[panelApproaches])
 	}
 	m = keys(m, "tab", "j", "j", "j", "j", "j")
 	m = send(m, keyMsg("250ms"))
-	if m.setup.custom != "250ms" {
-		t.Fatalf("custom = %q", m.setup.custom)
+	if m.setupScreen().customText() != "250ms" {
+		t.Fatalf("custom = %q", m.setupScreen().customText())
 	}
 }
 
@@ -502,9 +538,11 @@ func TestRunesArriveTogether(t *testing.T) {
 // setup screen shows ticked is what runs: dropping one must stick.
 func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
 	m, _ := newTestModel(t, 80, 24, Options{})
-	m.setup.base.AllApproaches = true
+	s := m.setupScreen()
+	s.base.AllApproaches = true
+	m.screens[screenSetup] = s
 	m = keys(m, "j", "space") // drop current
-	cfg, err := m.setup.config()
+	cfg, err := m.setupScreen().config()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -519,10 +557,8 @@ func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
 // The Cost tab prints no figure and no verdict when the run's billing
 // matched nothing: it says so instead.
 func TestCostTabNoVerdictWithoutBillingData(t *testing.T) {
-	m := resultsModelAt(t, 120, 40)
-	rep := billing.NewCollector(m.res.r.Batches, billing.Options{}).Report()
-	m.res.r.Billing = &rep
-	v := keys(m, "right", "right").View()
+	m := resultsModelWithBilling(t, 120, 40, func(int) bool { return false })
+	v := m.View()
 	if !strings.Contains(v, "no verdict") || !strings.Contains(v, "no billing data") || strings.Contains(v, "break-even (") || strings.Contains(v, "saves $") {
 		t.Errorf("cost tab with no billing data:\n%s", v)
 	}

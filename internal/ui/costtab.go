@@ -1,0 +1,191 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+
+	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/report"
+)
+
+// The Cost and Billing tabs, laid out from report's structured rows
+// (report.CostLines, report.BillingLines) with the same prose as the text
+// report, wrapped to the terminal.
+
+// notCollected is what the Cost and Billing tabs say for a run without
+// billing.
+func (m resultsModel) notCollected(w int) []string {
+	st := m.c.st
+	out := []string{st.Section.Render("Billing was not collected for this run.")}
+	return append(out, hang(st.Subtle.Render("To cost it: "+m.v.Hint), w, "", "  ")...)
+}
+
+// costColumns are the Cost tab's per-duration table: the total and the
+// difference to direct always show; the Worker columns go first when the
+// terminal is narrow, then the record counts and DO requests.
+var costColumns = []column{
+	{head: "approach"},
+	{head: "records", short: "recs", right: true, prio: 2},
+	{head: "DO duration", short: "DO dur", right: true, prio: 1},
+	{head: "DO requests", short: "DO req", right: true, prio: 2},
+	{head: "Worker CPU", short: "Wkr CPU", right: true, prio: 3},
+	{head: "Worker req", short: "Wkr req", right: true, prio: 3},
+	{head: "rows written*", short: "rows*", right: true, prio: 1},
+	{head: "$/M ops", right: true},
+	{head: "vs direct", right: true},
+}
+
+func (m resultsModel) costTab(w int) []string {
+	st := m.c.st
+	r := m.r
+	b := r.Billing
+	if b == nil || len(b.Costs) == 0 {
+		return m.notCollected(w)
+	}
+	var out []string
+	if !b.Usable() {
+		out = append(out, hang(st.Warn.Render(report.NoVerdict(b)), w, "", "  ")...)
+		out = append(out, hang(st.Subtle.Render(m.v.Hint), w, "", "  ")...)
+		out = append(out, "")
+	}
+	lines := report.CostLines(r)
+	byDuration := map[int][][]string{}
+	var order []int
+	for _, l := range lines {
+		name := "  " + l.Approach
+		if l.Cheapest {
+			name = st.Good.Render("◆ " + l.Approach)
+		}
+		row := []string{name, l.Records}
+		if !l.Usable {
+			row = append(row, "—", "—", "—", "—", "—", "—", st.Warn.Render(l.Reason))
+		} else {
+			d := l.Margin
+			row = append(row, report.Money(d.DODuration), report.Money(d.DORequests), report.Money(d.WorkerCPU), report.Money(d.WorkerRequests),
+				report.Money(d.SQLiteRowsWritten), st.Title.Render(report.Money(d.Total)), l.VsDirect)
+		}
+		if _, ok := byDuration[l.DurationMs]; !ok {
+			order = append(order, l.DurationMs)
+		}
+		byDuration[l.DurationMs] = append(byDuration[l.DurationMs], row)
+	}
+	var rowsets [][][]string
+	for _, d := range order {
+		rowsets = append(rowsets, byDuration[d])
+	}
+	g := newGrid(costColumns, w, w < shortHeadersWidth, rowsets...)
+	for i, d := range order {
+		if i > 0 {
+			out = append(out, "")
+		}
+		out = append(out, hang(st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(" · at list prices, $ per million ops"), w, "", "  ")...)
+		out = append(out, g.render(st, rowsets[i])...)
+	}
+	out = append(out, hang(st.Subtle.Render(report.RowsFootnote(b)), w, "", "  ")...)
+	out = append(out, hang(st.Subtle.Render("◆ cheapest at its duration (only when every approach there is costed)"), w, "", "  ")...)
+
+	if b.Usable() {
+		o := b.CostOptions.WithDefaults()
+		out = append(out, "")
+		out = append(out, hang(st.Section.Render("Within the monthly allowances")+st.Subtle.Render(" · "+billing.Human(o.MonthlyOps)+" ops/month, $ per million ops"), w, "", "  ")...)
+		cols := []column{{head: "duration"}, {head: "approach"}, {head: "$/M ops", right: true}, {head: "vs direct", right: true}}
+		var rows [][]string
+		for _, l := range lines {
+			row := []string{experiment.FormatDuration(l.DurationMs), l.Approach}
+			if !l.Usable {
+				rows = append(rows, append(row, "—", st.Warn.Render(l.Reason)))
+				continue
+			}
+			rows = append(rows, append(row, report.Money(l.Allowances.Total), l.AllowancesVsDirect))
+		}
+		out = append(out, renderTable(st, cols, rows, w, false)...)
+
+		out = append(out, "", st.Section.Render("Break-even"))
+		for _, be := range b.BreakEvens {
+			out = append(out, hang("at list prices: "+be.Statement, w, "- ", "  ")...)
+		}
+		for _, be := range b.AllowanceBreakEvens {
+			out = append(out, hang("within the allowances: "+be.Statement, w, "- ", "  ")...)
+		}
+	}
+
+	out = append(out, "", st.Section.Render("Prices and assumptions"))
+	out = append(out, prose(report.CostHeadlines(r), w, "")...)
+	out = append(out, prose(append(append([]string(nil), b.Assumptions...), report.LifecycleLine(r)), w, "- ")...)
+	if len(b.Notes) > 0 {
+		out = append(out, "", st.Section.Render("Billing notes"))
+		out = append(out, prose(b.Notes, w, "- ")...)
+	}
+	// Billed figures (analytics), when that source was read.
+	return append(out, preformatted(report.BilledCostSection(r), w)...)
+}
+
+// billingColumns are the Billing tab's table.
+var billingColumns = []column{
+	{head: "duration", short: "dur"},
+	{head: "approach"},
+	{head: "role"},
+	{head: "matched/expected", short: "matched", right: true},
+	{head: "of failed batches", short: "failed", right: true, prio: 2},
+	{head: "wall Σ ms", short: "wall Σ", right: true, prio: 1},
+	{head: "wall/rec", right: true, prio: 2},
+	{head: "CPU Σ ms", short: "CPU Σ", right: true, prio: 2},
+	{head: "CPU/rec", right: true, prio: 3},
+	{head: "no timing", short: "no t.", right: true, prio: 3},
+}
+
+func (m resultsModel) billingTab(w int) []string {
+	st := m.c.st
+	r := m.r
+	if r.Billing == nil {
+		return m.notCollected(w)
+	}
+	out := prose(report.BillingHeadline(r), w, "")
+	out = append(out, "")
+	var rows [][]string
+	for _, l := range report.BillingLines(r) {
+		role := l.Role
+		if l.Harness {
+			role = st.Subtle.Render(role + "†")
+		}
+		matched := fmt.Sprintf("%d/?", l.Matched)
+		if l.Counted {
+			matched = fmt.Sprintf("%d/%s", l.Matched, expectedText(l.Expected))
+			if l.Expected >= 0 && l.Matched >= l.Expected {
+				matched = st.Good.Render(matched)
+			}
+		}
+		failed := ""
+		if l.FromFailed > 0 {
+			failed = fmt.Sprintf("+%d", l.FromFailed)
+		}
+		rows = append(rows, []string{experiment.FormatDuration(l.DurationMs), l.Approach, role, matched, failed,
+			fmt.Sprint(l.WallSumMs), fmt.Sprintf("%.1f", l.WallPerRecord), fmt.Sprint(l.CPUSumMs), fmt.Sprintf("%.2f", l.CPUPerRecord), fmt.Sprint(l.MissingTiming)})
+	}
+	out = append(out, renderTable(st, billingColumns, rows, w, w < shortHeadersWidth)...)
+	out = append(out, prose(report.BillingFacts(r), w, "")...)
+	return append(out, preformatted(report.JoinSections(report.AnalyticsSection(r), report.BilledVsLoggedSection(r)), w)...)
+}
+
+// preformatted shows a text-report section (the analytics tables) as it is:
+// its columns cannot wrap, so a line wider than the terminal is cut and the
+// viewport's horizontal room is all it gets. Empty in, nothing out.
+func preformatted(s string, w int) []string {
+	if s == "" {
+		return nil
+	}
+	out := []string{""}
+	for _, l := range strings.Split(strings.TrimRight(s, "\n"), "\n") {
+		out = append(out, truncate(l, w))
+	}
+	return out
+}
+
+func expectedText(e int) string {
+	if e < 0 {
+		return "?"
+	}
+	return fmt.Sprint(e)
+}

@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+)
+
+// Tests of what users see: the answer without a key, toggles at every
+// size, footers and dialogs that are never cut.
+
+var allSizes = []struct{ w, h int }{{60, 20}, {80, 24}, {100, 30}, {120, 40}}
+
+// At 80×24 and above — and at the smallest layout too — the results of a
+// billed run show, without scrolling or any key, which approach is
+// cheapest at each duration, by how much, the Cost table's $/M ops and vs
+// direct columns, and the break-even.
+func TestAnswerOnScreenWithoutAnyKey(t *testing.T) {
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m := resultsModelWithBilling(t, sz.w, sz.h, nil)
+			v := m.View()
+			for _, want := range []string{"$/M ops", "vs direct", "break-even", "simple cheaper above ≈", "current cheaper above ≈", "EMULATED"} {
+				if !strings.Contains(v, want) {
+					t.Errorf("%q is not on screen:\n%s", want, v)
+				}
+			}
+			for _, d := range m.results.Plan.DurationsMs {
+				line := regexpLine(v, experiment.FormatDuration(d)+"  ◆ direct $")
+				if line == "" || !strings.Contains(line, "simple +$") || !strings.Contains(v, "current +$") {
+					t.Errorf("%s: the cheapest and the others' difference are not on screen:\n%s", experiment.FormatDuration(d), v)
+				}
+			}
+			// The Cost tab's first table is whole: header, rule and a row
+			// per approach.
+			if !strings.Contains(v, "◆ direct ") || !strings.Contains(v, "+$10.49 (+3385%)") {
+				t.Errorf("the first cost table is not whole:\n%s", v)
+			}
+		})
+	}
+}
+
+// regexpLine is the first line of s containing sub, or "".
+func regexpLine(s, sub string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			return l
+		}
+	}
+	return ""
+}
+
+// Space and x toggle the approach under the cursor and a selects all or
+// none, at every size — with the descriptions shown inline on tall
+// terminals too.
+func TestSetupTogglesAtEverySize(t *testing.T) {
+	for _, sz := range append(allSizes, struct{ w, h int }{120, 50}) {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m, _ := newTestModel(t, sz.w, sz.h, Options{})
+			approaches := func() []string {
+				cfg, _ := m.setupScreen().config()
+				return cfg.Approaches
+			}
+			m = keys(m, "space")
+			all := len(localtarget.Patterns) // the optional variants are listed, unticked
+			if got := approaches(); slices.Contains(got, "direct") || !strings.Contains(m.View(), fmt.Sprintf("Approaches (2 of %d)", all)) {
+				t.Fatalf("space did not drop direct: %v\n%s", got, m.View())
+			}
+			m = keys(m, "down", "x")
+			if got := approaches(); !slices.Equal(got, []string{"simple"}) {
+				t.Fatalf("x did not drop current: %v", got)
+			}
+			m = keys(m, "x", "up", "space")
+			if got := approaches(); len(got) != 3 {
+				t.Fatalf("toggled back: %v", got)
+			}
+			m = keys(m, "a") // some selected: all
+			if got := approaches(); len(got) != all {
+				t.Fatalf("a with some selected: %v", got)
+			}
+			m = keys(m, "a") // all selected: none
+			if got := approaches(); len(got) != 0 || !strings.Contains(m.View(), fmt.Sprintf("Approaches (0 of %d)", all)) {
+				t.Fatalf("a with all selected: %v", got)
+			}
+			m = keys(m, "a")
+			if got := approaches(); len(got) != all {
+				t.Fatalf("a with none selected: %v", got)
+			}
+			// a on the durations panel: every preset, then none.
+			m = keys(m, "tab", "a")
+			cfg, _ := m.setupScreen().config()
+			if len(cfg.Durations) != len(durationPresets) {
+				t.Fatalf("a on durations: %v", cfg.Durations)
+			}
+		})
+	}
+}
+
+// The selection bar marks the row under the cursor with › (the colour
+// bar's stand-in without colour) and only that row.
+func TestSetupSelectionBar(t *testing.T) {
+	m, _ := newTestModel(t, 80, 24, Options{})
+	m = keys(m, "down")
+	v := m.View()
+	if !strings.Contains(v, "\n› ✓ current") || strings.Count(v, "› ") != 2 { // and the header's
+		t.Fatalf("selection bar:\n%s", v)
+	}
+	m = keys(m, "tab")
+	if v := m.View(); !strings.Contains(v, "› ✓ 100ms") || strings.Count(v, "› ") != 2 {
+		t.Fatalf("selection bar after tab:\n%s", v)
+	}
+}
+
+// Every screen keeps "? help · q quit" at the right end of its last line;
+// the quit dialog and the too-small notice are never cut.
+func TestFooterDialogAndTooSmallAreWhole(t *testing.T) {
+	for _, sz := range allSizes {
+		builds := map[string]Model{
+			"setup":   func() Model { m, _ := newTestModel(t, sz.w, sz.h, Options{}); return m }(),
+			"results": resultsModelWithBilling(t, sz.w, sz.h, nil),
+			"billing": billingModelAt(t, sz.w, sz.h),
+		}
+		for name, m := range builds {
+			lines := strings.Split(m.View(), "\n")
+			if last := lines[len(lines)-1]; !strings.HasSuffix(last, "? help · q quit") {
+				t.Errorf("%s at %dx%d: footer %q", name, sz.w, sz.h, last)
+			}
+		}
+		m, clk := newTestModel(t, sz.w, sz.h, Options{})
+		f := newFakeRun(testConfig())
+		m = f.start(m, false)
+		m = f.inflight(m, clk, 0, 1)
+		v := keys(m, "q").View()
+		var inside []string
+		for _, l := range strings.Split(v, "\n") {
+			if i, j := strings.Index(l, "│"), strings.LastIndex(l, "│"); i >= 0 && j > i {
+				inside = append(inside, l[i+len("│"):j])
+			}
+		}
+		flat := strings.Join(strings.Fields(strings.Join(inside, " ")), " ")
+		if !strings.Contains(flat, "Quit? The run stops after the current op; finished batches stay in the results file.") || !strings.Contains(flat, "y quit · n keep going") {
+			t.Errorf("quit dialog at %dx%d:\n%s", sz.w, sz.h, v)
+		}
+	}
+	for _, sz := range []struct{ w, h int }{{59, 19}, {43, 12}, {30, 10}, {20, 8}} {
+		m, _ := newTestModel(t, sz.w, sz.h, Options{})
+		v := m.View()
+		flat := strings.Join(strings.Fields(v), " ")
+		if !strings.Contains(flat, "terminal too small") || !strings.Contains(flat, fmt.Sprintf("need 60×20, have %d×%d", sz.w, sz.h)) ||
+			!strings.Contains(flat, "enlarge the window or press q to quit") || strings.Contains(v, "…") {
+			t.Errorf("too small at %dx%d:\n%s", sz.w, sz.h, v)
+		}
+		for _, l := range strings.Split(v, "\n") {
+			if width(l) > sz.w {
+				t.Errorf("too small at %dx%d: %q is wider", sz.w, sz.h, l)
+			}
+		}
+	}
+}
+
+// The results scroll in a viewport with the position beside the tabs, at
+// the smallest size too.
+func TestResultsScrollHintAtEverySize(t *testing.T) {
+	for _, sz := range allSizes {
+		m := resultsModelWithBilling(t, sz.w, sz.h, nil)
+		if v := m.View(); !strings.Contains(v, "↓ 1–") {
+			t.Errorf("%dx%d: no scroll position:\n%s", sz.w, sz.h, v)
+		}
+		m = keys(m, "G")
+		if v := m.View(); !strings.Contains(v, "↑ ") {
+			t.Errorf("%dx%d: G did not reach the bottom:\n%s", sz.w, sz.h, v)
+		}
+	}
+}
