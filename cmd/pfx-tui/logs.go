@@ -21,10 +21,10 @@ func newLogs(io IO) *cobra.Command {
 		Short: "Inspect Logpush workers_trace_events files",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return usageErr{fmt.Errorf("logs needs a subcommand: scan")}
+			return usageErr{fmt.Errorf("logs needs a subcommand: scan or gen")}
 		},
 	}
-	logs.AddCommand(newLogsScan(io))
+	logs.AddCommand(newLogsScan(io), newLogsGen(io))
 	return logs
 }
 
