@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -149,25 +151,47 @@ func scanDir(scan *logpush.Scan, dir string, io IO) (failed int, err error) {
 	if len(files) == 0 {
 		return 0, fmt.Errorf("no Logpush files (*.log.gz, *.log, *.ndjson) under %s", dir)
 	}
-	for _, p := range files {
-		fh, err := os.Open(p)
-		if err == nil && strings.HasSuffix(strings.ToLower(p), ".gz") {
-			err = checkGzip(fh)
-			if err != nil {
-				fh.Close()
+	// Files are read in parallel, one per core: each is decompressed and
+	// scanned by one goroutine, so memory stays bounded by the workers.
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = scanFile(scan, dir, files[i])
 			}
-		}
-		if err == nil {
-			rel, _ := filepath.Rel(dir, p)
-			err = scan.AddFile(filepath.ToSlash(rel), fh)
-			fh.Close()
-		}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
 			failed++
-			fmt.Fprintf(io.Stderr, "pfx-tui: skipped %s: %v\n", p, err)
+			fmt.Fprintf(io.Stderr, "pfx-tui: skipped %s: %v\n", files[i], err)
 		}
 	}
 	return failed, nil
+}
+
+func scanFile(scan *logpush.Scan, dir, p string) error {
+	fh, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	if strings.HasSuffix(strings.ToLower(p), ".gz") {
+		if err := checkGzip(fh); err != nil {
+			return err
+		}
+	}
+	rel, _ := filepath.Rel(dir, p)
+	return scan.AddFile(filepath.ToSlash(rel), fh)
 }
 
 // checkGzip refuses a .gz file that is empty or not gzip at all (Scan would

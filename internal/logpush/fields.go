@@ -2,7 +2,9 @@ package logpush
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 )
@@ -67,8 +69,13 @@ var fieldNames = [...]string{
 	fieldEventTimestampMs: "EventTimestampMs",
 }
 
-// scan reads a line's fields and classifies it.
+// scan reads a line with the fast path when the line is in Logpush's own
+// form, and with the general scanner otherwise. Both give the same result
+// for every line (see FuzzFastPath).
 func (sc *lineScanner) scan(line []byte, f *Fields) (Reason, string) {
+	if sc.fast(line, f) {
+		return "", ""
+	}
 	return sc.general(line, f)
 }
 
@@ -361,13 +368,25 @@ func skipString(b []byte, i int) (end int, plain, ok bool) {
 	i++
 	n := len(b)
 	for {
-		// Eight plain bytes at a time: the common case.
-		for i+8 <= n && strPlain[b[i]] && strPlain[b[i+1]] && strPlain[b[i+2]] && strPlain[b[i+3]] &&
-			strPlain[b[i+4]] && strPlain[b[i+5]] && strPlain[b[i+6]] && strPlain[b[i+7]] {
-			if plain && (b[i]|b[i+1]|b[i+2]|b[i+3]|b[i+4]|b[i+5]|b[i+6]|b[i+7])&0x80 != 0 {
+		// Eight bytes at a time while none is special (SWAR).
+		for i+8 <= n {
+			x := binary.LittleEndian.Uint64(b[i:])
+			m := specialBytes(x)
+			if m == 0 {
+				if x&hi8 != 0 {
+					plain = false
+				}
+				i += 8
+				continue
+			}
+			// The lowest flagged byte is exact (higher ones may be
+			// false positives of the borrow).
+			k := bits.TrailingZeros64(m) >> 3
+			if x&(1<<(8*k)-1)&hi8 != 0 {
 				plain = false
 			}
-			i += 8
+			i += k
+			break
 		}
 		if i >= n {
 			return i, false, false
@@ -401,6 +420,40 @@ func skipString(b []byte, i int) (end int, plain, ok bool) {
 			i++
 		}
 	}
+}
+
+// skipStr is skipString for strings whose content is not used (the
+// values the scanners skip): the same validation, no plainness.
+func skipStr(b []byte, i int) (int, bool) {
+	i++
+	n := len(b)
+	for i+8 <= n {
+		m := specialBytes(binary.LittleEndian.Uint64(b[i:]))
+		if m == 0 {
+			i += 8
+			continue
+		}
+		i += bits.TrailingZeros64(m) >> 3
+		if b[i] == '"' {
+			return i + 1, true
+		}
+		break
+	}
+	end, _, ok := skipString(b, i-1)
+	return end, ok
+}
+
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// specialBytes flags (high bit of each byte) the bytes of x that end a run
+// of plain string bytes: '"', '\\' and control characters.
+func specialBytes(x uint64) uint64 {
+	q := x ^ ('"' * lo8)
+	e := x ^ ('\\' * lo8)
+	return ((q-lo8)&^q | (e-lo8)&^e | (x-0x20*lo8)&^x) & hi8
 }
 
 func isHex(c byte) bool {
@@ -453,7 +506,7 @@ func skipNumber(b []byte, i int) (int, bool) {
 // value sits in counts for one level of maxNestingDepth.
 func (sc *lineScanner) skipValue(b []byte, i int) (int, bool) {
 	stack := sc.stack[:0]
-	defer func() { sc.stack = stack[:0] }()
+	defer sc.keepStack(&stack)
 	n := len(b)
 	var ok bool
 	for {
@@ -463,7 +516,7 @@ func (sc *lineScanner) skipValue(b []byte, i int) (int, bool) {
 		}
 		switch c := b[i]; {
 		case c == '"':
-			if i, _, ok = skipString(b, i); !ok {
+			if i, ok = skipStr(b, i); !ok {
 				return i, false
 			}
 		case c == '{' || c == '[':
@@ -533,12 +586,14 @@ func (sc *lineScanner) skipValue(b []byte, i int) (int, bool) {
 	}
 }
 
+func (sc *lineScanner) keepStack(s *[]byte) { sc.stack = (*s)[:0] }
+
 // skipKey validates `"key" :` and the whitespace before the value.
 func skipKey(b []byte, i int) (int, bool) {
 	if i >= len(b) || b[i] != '"' {
 		return i, false
 	}
-	i, _, ok := skipString(b, i)
+	i, ok := skipStr(b, i)
 	if !ok {
 		return i, false
 	}

@@ -25,15 +25,16 @@ const hashShards = 256
 // hashSet is a set of LineHash: open addressing with linear probing in
 // flat arrays of 16-byte slots (no per-entry pointers or buckets), sized
 // with Lemire's multiply-shift reduction so that it grows by 1.5× instead
-// of doubling. Memory is 16 B / load factor per entry: the load stays
-// between 0.57 and 0.85, so 19-28 B per distinct line. Safe for concurrent
-// use.
+// of doubling, in 256 shards so that a growth copies 1/256 of the set.
+// Memory is 16 B / load factor per entry: the load stays between 0.57 and
+// 0.85, so 19-28 B per distinct line. Safe for concurrent use.
 type hashSet struct {
+	mu     sync.Mutex
 	shards [hashShards]hashShard
+	sink   uint64 // keeps the touching loads of addBatch
 }
 
 type hashShard struct {
-	mu    sync.Mutex
 	slots []LineHash // {0,0} marks an empty slot
 	n     int
 	zero  bool // the all-zero hash, which cannot be stored in a slot
@@ -41,36 +42,55 @@ type hashShard struct {
 
 // add inserts h and reports whether it was already present.
 func (s *hashSet) add(h LineHash) (present bool) {
-	sh := &s.shards[h.Hi>>56]
-	sh.mu.Lock()
-	present = sh.add(h)
-	sh.mu.Unlock()
+	s.mu.Lock()
+	present = s.shards[h.Hi>>56].add(h)
+	s.mu.Unlock()
 	return present
+}
+
+// addBatch inserts hs in order, setting present[i] when hs[i] was already
+// there (an earlier element of hs included). A batch takes the lock once
+// and first touches every slot it will probe, so that the cache misses of
+// a set much larger than the cache overlap instead of coming one by one.
+func (s *hashSet) addBatch(hs []LineHash, present []bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var sink uint64
+	for _, h := range hs {
+		sh := &s.shards[h.Hi>>56]
+		if len(sh.slots) > 0 {
+			i, _ := bits.Mul64(h.Lo, uint64(len(sh.slots)))
+			sink += sh.slots[i].Lo
+		}
+	}
+	s.sink = sink
+	for i, h := range hs {
+		present[i] = s.shards[h.Hi>>56].add(h)
+	}
 }
 
 // len counts the distinct hashes added.
 func (s *hashSet) len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for i := range s.shards {
 		sh := &s.shards[i]
-		sh.mu.Lock()
 		n += sh.n
 		if sh.zero {
 			n++
 		}
-		sh.mu.Unlock()
 	}
 	return n
 }
 
 // bytes is the memory held by the slot arrays.
 func (s *hashSet) bytes() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
 	for i := range s.shards {
-		sh := &s.shards[i]
-		sh.mu.Lock()
-		n += 16 * len(sh.slots)
-		sh.mu.Unlock()
+		n += 16 * len(s.shards[i].slots)
 	}
 	return n
 }

@@ -2,11 +2,12 @@ package logpush
 
 import (
 	"bufio"
-	"compress/flate"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 )
 
 // MaxLineBytes bounds one NDJSON line. Logs and Exceptions are cut by

@@ -100,6 +100,21 @@ type fileScan struct {
 	outside    int
 	duplicates int
 	records    int
+
+	// Records wait in batches for de-duplication (see hashSet.addBatch).
+	batch   []pendingRecord
+	hashes  []LineHash
+	present []bool
+}
+
+// scanBatch is the number of records de-duplicated at once.
+const scanBatch = 512
+
+// pendingRecord is what a record adds to its group once known distinct.
+type pendingRecord struct {
+	g               *groupFile
+	wall, cpu       int64
+	hasWall, hasCPU bool
 }
 
 type groupFile struct {
@@ -135,12 +150,12 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 			fs.outside++
 			continue
 		}
-		if s.dedupe.SeenHash(rd.LineHash()) {
-			fs.duplicates++
-			continue
+		fs.add(f, rd.LineHash())
+		if len(fs.batch) == scanBatch {
+			fs.flush(&s.dedupe)
 		}
-		fs.add(f)
 	}
+	fs.flush(&s.dedupe)
 	s.mergeFile(name, rd.Stats(), fs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -148,9 +163,9 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	return nil
 }
 
-// add counts a distinct record in its group. The group is found by its key
-// bytes without allocating; a new group copies them.
-func (fs *fileScan) add(f *Fields) {
+// add queues a record for its group. The group is found by its key bytes
+// without allocating; a new group copies them.
+func (fs *fileScan) add(f *Fields, h LineHash) {
 	k := fs.key[:0]
 	k = binary.AppendUvarint(k, uint64(len(f.ScriptName)))
 	k = append(k, f.ScriptName...)
@@ -163,20 +178,39 @@ func (fs *fileScan) add(f *Fields) {
 		g = &groupFile{key: groupKey{string(f.ScriptName), string(f.Entrypoint), string(f.EventType)}}
 		fs.groups[string(k)] = g
 	}
-	fs.records++
-	a := &g.acc
-	a.count++
-	if !f.HasWall || !f.HasCPU {
-		a.missing++
+	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
+	fs.hashes = append(fs.hashes, h)
+}
+
+// flush de-duplicates the queued records and counts the distinct ones.
+func (fs *fileScan) flush(d *Deduper) {
+	if len(fs.batch) == 0 {
+		return
 	}
-	if f.HasWall {
-		a.wallSum += f.WallTimeMs
-		a.wall.add(f.WallTimeMs)
+	fs.present = append(fs.present[:0], make([]bool, len(fs.batch))...)
+	d.set.addBatch(fs.hashes, fs.present)
+	for i := range fs.batch {
+		if fs.present[i] {
+			fs.duplicates++
+			continue
+		}
+		p := &fs.batch[i]
+		fs.records++
+		a := &p.g.acc
+		a.count++
+		if !p.hasWall || !p.hasCPU {
+			a.missing++
+		}
+		if p.hasWall {
+			a.wallSum += p.wall
+			a.wall.add(p.wall)
+		}
+		if p.hasCPU {
+			a.cpuSum += p.cpu
+			a.cpuN++
+		}
 	}
-	if f.HasCPU {
-		a.cpuSum += f.CPUTimeMs
-		a.cpuN++
-	}
+	fs.batch, fs.hashes = fs.batch[:0], fs.hashes[:0]
 }
 
 func (s *Scan) mergeFile(name string, st FileStats, fs *fileScan) {
