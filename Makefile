@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test fmt-check vet gotest workers-test build run bench
+.PHONY: test fmt-check vet gotest workers-test build run bench bench-scan
 
 # workers-test runs first: the Go end-to-end test of --target wrangler needs
 # workers/node_modules.
@@ -32,3 +32,9 @@ workers-test:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./internal/logpush/
 	$(GO) test -run '^$$' -bench . -benchtime 1000x -count 5 ./internal/runner/
+
+# pfx-tui logs scan side by side with decompression alone and DuckDB on a
+# generated 1,000,000-line data set (BENCHMARKS.md). Minutes, and needs npm:
+# not part of make test. ROUNDS, RECORDS, FILES, REVS: see bench/scan.sh.
+bench-scan:
+	bash bench/scan.sh
