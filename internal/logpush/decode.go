@@ -63,17 +63,17 @@ func (e *DecodeError) Is(target error) bool {
 	return false
 }
 
-// DecodeLine decodes one NDJSON line of a workers_trace_events file. It
-// classifies the line by the rules of the scanners (see Fields: malformed
-// unless exactly one JSON object; badType when ScriptName, EventType,
-// Entrypoint, WallTimeMs, CPUTimeMs or EventTimestampMs has the wrong type,
-// a null ScriptName or EventType included), then decodes every field and
-// also rejects a wrong type in the others (Logs, Event, …). It is lenient
-// where Cloudflare's output has varied (field-name case, the type of
-// EventTimestampMs, unknown extra fields) and strict where a wrong type
-// would silently corrupt billing figures (WallTimeMs:"abc" is an error, not
-// a zero). Numbers inside Log.Message are kept as json.Number so that the
-// record re-encodes exactly (see Deduper.Seen).
+// DecodeLine decodes one NDJSON line of a workers_trace_events file. A
+// line that is not exactly one JSON object (json.Valid) is malformed. A
+// line is badType when ScriptName, EventType, Entrypoint, WallTimeMs,
+// CPUTimeMs or EventTimestampMs has the wrong type (the scanners' rules,
+// see Fields: a null ScriptName or EventType included), or when any other
+// field does (Logs, Event, …). It is lenient where Cloudflare's output has
+// varied (field-name case, the type of EventTimestampMs, unknown extra
+// fields) and strict where a wrong type would silently corrupt billing
+// figures (WallTimeMs:"abc" is an error, not a zero). Numbers inside
+// Log.Message are kept as json.Number so that the record re-encodes exactly
+// (see Deduper.Seen).
 func DecodeLine(line []byte) (Record, error) {
 	var rec Record
 	if err := decodeObject(line, &rec); err != nil {
@@ -104,7 +104,7 @@ func decodeObject(data []byte, rec *Record) error {
 
 // lineError describes why the scanners skipped a line.
 func lineError(data []byte, reason Reason, field string) error {
-	if reason == ReasonBadType {
+	if reason == ReasonBadType && json.Valid(data) {
 		return &DecodeError{Reason: ReasonBadType, Field: field, Err: errors.New("cannot use the value as " + fieldWants[field])}
 	}
 	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' && json.Valid(data) {

@@ -43,6 +43,7 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 		return false
 	}
 	*f = Fields{}
+	sc.setLine(b)
 	i, members := 1, 0
 	for k := range fastKeys {
 		key := &fastKeys[k]
@@ -69,7 +70,7 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 		var ok bool
 		switch key.field {
 		case fieldOther:
-			j, ok = sc.skipValue(b, j)
+			j, ok = sc.skipOpaque(b, j)
 		case fieldScriptName, fieldEntrypoint, fieldEventType:
 			if b[j] != '"' {
 				return false

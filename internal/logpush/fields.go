@@ -23,9 +23,11 @@ type Fields struct {
 // The line rules, shared by the fast path, the general scanner, Reader and
 // DecodeLine, so that every reader of Logpush files counts a line alike:
 //
-//   - malformed: the line is not exactly one JSON object (json.Valid's
-//     grammar, nesting depth limit included; invalid UTF-8 is tolerated as
-//     encoding/json does);
+//   - malformed: the line is not one JSON object: its top level (braces,
+//     keys, colons, commas), its strings and scalars are checked against
+//     JSON's grammar (as json.Valid; invalid UTF-8 is tolerated as
+//     encoding/json tolerates it), and the arrays and objects inside it by
+//     structure only (see opaque.go), within encoding/json's nesting limit;
 //   - badType: ScriptName or EventType is present and not a string (null
 //     included), Entrypoint is present and neither a string nor null,
 //     WallTimeMs or CPUTimeMs is present and neither null nor an integer
@@ -34,9 +36,11 @@ type Fields struct {
 //   - otherwise a record. Keys match case-insensitively as encoding/json
 //     matches them; for a repeated key the last value wins.
 //
-// DecodeLine applies these rules and then also type-checks the fields only
-// it decodes (Logs, Event, …), so billing may count more badType lines than
-// `logs scan`, never fewer.
+// Readers that decode whole records (Reader.Next, DecodeLine: billing) then
+// check the rest with encoding/json: broken JSON inside Logs or Event is
+// malformed for them, and a wrong type in a field only they decode is
+// badType. So billing may count more skipped lines than `logs scan`, never
+// fewer, and its malformed lines are exactly json.Valid's.
 
 // maxNestingDepth is encoding/json's limit: json.Valid rejects deeper
 // input, so the scanners do too.
@@ -45,8 +49,9 @@ const maxNestingDepth = 10000
 // lineScanner holds the reusable buffers of the scanners; one per
 // goroutine.
 type lineScanner struct {
-	stack []byte    // open containers while skipping a value
-	sbuf  [3][]byte // decoded ScriptName, Entrypoint, EventType with escapes
+	stack       []byte    // open containers while skipping a value
+	sbuf        [3][]byte // decoded ScriptName, Entrypoint, EventType with escapes
+	noBackslash bool      // the line has no '\\' (see setLine)
 }
 
 // field numbers of the members the scanners read.
@@ -85,6 +90,7 @@ func (sc *lineScanner) scan(line []byte, f *Fields) (Reason, string) {
 // field.
 func (sc *lineScanner) general(b []byte, f *Fields) (reason Reason, badField string) {
 	*f = Fields{}
+	sc.setLine(b)
 	n := len(b)
 	i := skipWS(b, 0)
 	if i >= n || b[i] != '{' {
@@ -110,7 +116,10 @@ func (sc *lineScanner) general(b []byte, f *Fields) (reason Reason, badField str
 			}
 			i = skipWS(b, i+1)
 			vStart := i
-			if i, ok = sc.skipValue(b, i); !ok {
+			if i >= n {
+				return ReasonMalformed, ""
+			}
+			if i, ok = sc.skipOpaque(b, i); !ok {
 				return ReasonMalformed, ""
 			}
 			if field != fieldOther && !sc.setField(f, field, b[vStart:i]) && badField == "" {

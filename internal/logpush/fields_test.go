@@ -67,7 +67,17 @@ func TestScanLineRules(t *testing.T) {
 		{name: "array", line: `[]`, reason: ReasonMalformed},
 		{name: "cut", line: `{"ScriptName":"s"`, reason: ReasonMalformed},
 		{name: "bad type then bad syntax is malformed", line: `{"ScriptName":null,}`, reason: ReasonMalformed},
-		{name: "garbage inside Logs", line: `{"ScriptName":"s","Logs":[1,,2]}`, reason: ReasonMalformed},
+		// Values the scan does not read are checked for structure only.
+		{name: "garbage inside Logs", line: `{"ScriptName":"s","Logs":[1,,2]}`, want: `script="s" ep="" ev="" ts=0`},
+		{name: "mismatched bracket kinds inside Event", line: `{"Event":{"a":[1}]}`, want: `script="" ep="" ev="" ts=0`},
+		{name: "control character inside Logs", line: "{\"Logs\":[\"a\tb\"]}", want: `script="" ep="" ev="" ts=0`},
+		{name: "unclosed Logs", line: `{"Logs":[{"a":"]"}`, reason: ReasonMalformed},
+		{name: "unbalanced Logs", line: `{"Logs":[1]],"ScriptName":"s"}`, reason: ReasonMalformed},
+		{name: "bracket in a string inside an unknown field", line: `{"X":["]","{"],"ScriptName":"s"}`, want: `script="s" ep="" ev="" ts=0`},
+		{name: "escaped quote inside an unknown field", line: `{"X":["\"]\\"],"ScriptName":"s"}`, want: `script="s" ep="" ev="" ts=0`},
+		// The scanners call it badType; readers check such a line's JSON
+		// and count it malformed, as DecodeLine does.
+		{name: "wrong-typed field holding garbage", line: `{"ScriptName":[1,,2]}`, reason: ReasonBadType, field: "ScriptName"},
 		{name: "control character in a string", line: "{\"Logs\":\"a\tb\"}", reason: ReasonMalformed},
 		{name: "bad escape", line: `{"Logs":"\x"}`, reason: ReasonMalformed},
 		{name: "leading zero", line: `{"Logs":01}`, reason: ReasonMalformed},
@@ -87,13 +97,20 @@ func TestScanLineRules(t *testing.T) {
 			if reason == "" && fieldsOf(&f) != tt.want {
 				t.Fatalf("fields %s\n      want %s", fieldsOf(&f), tt.want)
 			}
-			// The malformed rule is json.Valid's.
+			// Malformed for the scan implies not a JSON object; DecodeLine's
+			// malformed is exactly json.Valid's.
 			isObject := json.Valid([]byte(tt.line)) && bytes.HasPrefix(bytes.TrimLeft([]byte(tt.line), " \t\r\n"), []byte("{"))
-			if isObject != (reason != ReasonMalformed) {
-				t.Errorf("json.Valid object %v, reason %q", isObject, reason)
+			if isObject && reason == ReasonMalformed {
+				t.Errorf("a JSON object scanned as malformed")
 			}
-			// DecodeLine applies the same rules.
 			rec, err := DecodeLine([]byte(tt.line))
+			if !isObject {
+				if !errors.Is(err, ErrMalformed) {
+					t.Errorf("DecodeLine: %v, want malformed", err)
+				}
+				return
+			}
+			// Otherwise DecodeLine applies the same rules.
 			switch {
 			case tt.reason == "" && err != nil && !strings.Contains(tt.name, "unknown fields"):
 				t.Errorf("DecodeLine: %v", err)
@@ -141,10 +158,18 @@ func FuzzScanLine(f *testing.F) {
 		var fl Fields
 		reason, field := sc.general(line, &fl)
 		isObject := json.Valid(line) && bytes.HasPrefix(bytes.TrimLeft(line, " \t\r\n"), []byte("{"))
-		if isObject != (reason != ReasonMalformed) {
-			t.Fatalf("reason %q but json.Valid object = %v", reason, isObject)
+		if isObject && reason == ReasonMalformed {
+			t.Fatalf("a JSON object scanned as malformed")
 		}
 		rec, err := DecodeLine(line)
+		if !isObject {
+			// Broken JSON inside a value the scan skips by structure: the
+			// scan may take the line, DecodeLine may not.
+			if !errors.Is(err, ErrMalformed) {
+				t.Fatalf("DecodeLine: %v, want malformed", err)
+			}
+			return
+		}
 		switch reason {
 		case ReasonMalformed:
 			if !errors.Is(err, ErrMalformed) {
@@ -164,6 +189,51 @@ func FuzzScanLine(f *testing.F) {
 			if err == nil && fieldsOf(recordFields(rec)) != fieldsOf(&fl) {
 				t.Fatalf("scanner %s\nDecodeLine %s", fieldsOf(&fl), fieldsOf(recordFields(rec)))
 			}
+		}
+	})
+}
+
+// The word-at-a-time bracket skipper agrees with the byte loop on every
+// line without backslashes.
+func TestSkipBracketsWords(t *testing.T) {
+	for _, in := range []string{
+		`[]`, `{}`, `[1,2]x`, `{"a":"]"}`, `{"a":"}}}}}}}}"}]`, `[{"a":["x","y"]},{"b":{}}],"c":1}`,
+		`["`, `[[[[[[[[[[`, `]`, `["a""b"]`, `[` + strings.Repeat(`"abcdefg[",`, 20) + `1]`,
+		`[` + strings.Repeat(`[`, maxNestingDepth) + strings.Repeat(`]`, maxNestingDepth+1),
+		`[` + strings.Repeat(`[`, maxNestingDepth-3) + strings.Repeat(`]`, maxNestingDepth-2),
+	} {
+		for pad := range 70 { // every alignment of the words and blocks
+			b := []byte(strings.Repeat(" ", pad) + in)
+			e1, ok1 := skipBrackets(b, pad)
+			e2, ok2 := skipBracketsWords(b, pad)
+			e3, ok3 := skipBracketsFast(b, pad)
+			if e1 != e2 || ok1 != ok2 || e1 != e3 || ok1 != ok3 {
+				t.Errorf("%q at %d: bytes %d %v, words %d %v, fast %d %v", in, pad, e1, ok1, e2, ok2, e3, ok3)
+			}
+			// With the rest of a buffer after the line.
+			buf := append(b, strings.Repeat(`]}"`, 30)...)
+			e4, ok4 := skipBracketsFast(buf[:len(b)], pad)
+			if e1 != e4 || ok1 != ok4 {
+				t.Errorf("%q at %d in a buffer: bytes %d %v, fast %d %v", in, pad, e1, ok1, e4, ok4)
+			}
+		}
+	}
+}
+
+func FuzzSkipBrackets(f *testing.F) {
+	for _, s := range []string{`[{"a":["x]","y"]},{"b":{}}],"c":1}`, `{"RayID":"8e1a","Request":{"URL":"https://x/{y}","Method":"GET"}}`, `["`, `[[]`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		b = bytes.ReplaceAll(b, []byte{'\\'}, []byte{'/'})
+		b = append([]byte{'['}, b...)
+		e1, ok1 := skipBrackets(b, 0)
+		e2, ok2 := skipBracketsWords(b, 0)
+		e3, ok3 := skipBracketsFast(b, 0)
+		buf := append(append([]byte(nil), b...), `]]}}""`...)
+		e4, ok4 := skipBracketsFast(buf[:len(b)], 0)
+		if e1 != e2 || ok1 != ok2 || e1 != e3 || ok1 != ok3 || e1 != e4 || ok1 != ok4 {
+			t.Fatalf("%q: bytes %d %v, words %d %v, fast %d %v, in a buffer %d %v", b, e1, ok1, e2, ok2, e3, ok3, e4, ok4)
 		}
 	})
 }

@@ -2,6 +2,7 @@ package logpush
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -141,7 +142,14 @@ func (r *Reader) nextLine() ([]byte, error) {
 			r.stats.Malformed++
 			continue
 		case ReasonBadType:
-			r.stats.BadType++
+			// The scanners check the structure, not the grammar, of values
+			// they do not read: broken JSON there is malformed, as for
+			// DecodeLine.
+			if json.Valid(line) {
+				r.stats.BadType++
+			} else {
+				r.stats.Malformed++
+			}
 			continue
 		}
 		r.stats.Records++
