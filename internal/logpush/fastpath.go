@@ -1,5 +1,7 @@
 package logpush
 
+import "encoding/binary"
+
 // The fast path reads lines in the form Logpush writes them: the 13 fields
 // in its fixed (alphabetical) order, no whitespace, no escapes in the
 // fields read, integers for the numbers read. It compares each expected
@@ -120,6 +122,25 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 	return skipWS(b, i+1) == n
 }
 
+// hasAt reports whether lit is at b[i:], comparing eight bytes at a time
+// (the keys are 8 to 20 bytes long).
 func hasAt(b []byte, i int, lit string) bool {
-	return i+len(lit) <= len(b) && string(b[i:i+len(lit)]) == lit
+	if i+len(lit) > len(b) {
+		return false
+	}
+	b = b[i : i+len(lit)]
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != leUint64(lit) {
+			return false
+		}
+		b, lit = b[8:], lit[8:]
+	}
+	return string(b) == lit
+}
+
+// leUint64 is binary.LittleEndian.Uint64 of a string's first 8 bytes.
+func leUint64(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }

@@ -25,6 +25,9 @@ func (sc *lineScanner) setLine(b []byte) {
 // index after it.
 func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
 	if c := b[i]; c == '{' || c == '[' {
+		if i+1 < len(b) && b[i+1] == c+2 { // "[]" or "{}": ']' is '[' + 2, '}' is '{' + 2
+			return i + 2, true
+		}
 		if sc.noBackslash {
 			return skipBracketsFast(b, i)
 		}
