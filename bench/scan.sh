@@ -11,7 +11,7 @@
 # Environment:
 #   RECORDS (1000000), FILES (20), SEED (1), ROUNDS (5), AUTO (1)
 #   DATA    folder for the data set (bench/data, git-ignored); regenerated
-#           when RECORDS/FILES/SEED change
+#           when RECORDS/FILES/SEED change (recorded in DATA.stamp)
 #   REVS    "label=rev ..." earlier commits to build and time as well
 #   BINS    "label=path ..." other pfx-tui binaries to time as well
 set -euo pipefail
@@ -44,11 +44,11 @@ names+=(duckdb) cmds+=("node $PWD/duckdb.mjs $DATA named 2")
 if [ "$AUTO" = 1 ]; then names+=(duckdb-auto) cmds+=("node $PWD/duckdb.mjs $DATA auto 2"); fi
 
 stamp="records=$RECORDS files=$FILES seed=$SEED"
-if [ "$(cat "$DATA/.stamp" 2>/dev/null)" != "$stamp" ]; then
+if [ "$(cat "$DATA.stamp" 2>/dev/null)" != "$stamp" ]; then
   echo "generating $stamp into $DATA" >&2
   rm -rf "$DATA"
   "$work/pfx-tui" logs gen --dir "$DATA" --records "$RECORDS" --files "$FILES" --seed "$SEED" >&2
-  echo "$stamp" > "$DATA/.stamp"
+  echo "$stamp" > "$DATA.stamp"
 fi
 raw=$("$work/gunzip" "$DATA" | awk '{print $(NF-1)}')
 gzbytes=$(find "$DATA" -name '*.log.gz' -printf '%s\n' | awk '{s+=$1} END {print s}')
