@@ -43,7 +43,7 @@ func newLogsScan(io IO) *cobra.Command {
 		Long: `scan reads every Logpush object (.log.gz, or plain NDJSON) under --dir, or under --prefix in
 an R2 bucket, and summarises the records per script, entrypoint and event type: counts, records
 without timing fields, wall and CPU time. Malformed lines, wrong field types, truncated files and
-exact duplicates are counted, never silently dropped.`,
+redelivered lines (repeated byte for byte) are counted, never silently dropped.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			filter := logpush.Filter{Script: f.script}
