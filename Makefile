@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench
+.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench bench-scan
 
 # Two stages, each two jobs at a time (the machine has 2 cores): the static
 # checks while npm installs workers/ (network and disk), then the Go suite
@@ -66,3 +66,9 @@ workers-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./internal/logpush/
 	$(GO) test -run '^$$' -bench . -benchtime 1000x -count 5 ./internal/runner/
+
+# pfx-tui logs scan side by side with decompression alone and DuckDB on a
+# generated 1,000,000-line data set (BENCHMARKS.md). Minutes, and needs npm:
+# not part of make test. ROUNDS, RECORDS, FILES, REVS: see bench/scan.sh.
+bench-scan:
+	bash bench/scan.sh

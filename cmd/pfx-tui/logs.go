@@ -8,8 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -28,10 +30,10 @@ func newCmdLogs(ios IOStreams) *cobra.Command {
 		Short: "Inspect Logpush workers_trace_events files",
 		Args:  usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return errext.Usagef("", "logs needs a subcommand: scan")
+			return errext.Usagef("", "logs needs a subcommand: scan or gen")
 		},
 	}
-	logs.AddCommand(newLogsScan(ios))
+	logs.AddCommand(newLogsScan(ios), newLogsGen(ios))
 	return logs
 }
 
@@ -48,7 +50,7 @@ func newLogsScan(ios IOStreams) *cobra.Command {
 		Long: `scan reads every Logpush object (.log.gz, or plain NDJSON) under --dir, or under --prefix in
 an R2 bucket, and summarises the records per script, entrypoint and event type: counts, records
 without timing fields, wall and CPU time. Malformed lines, wrong field types, truncated files and
-exact duplicates are counted, never silently dropped.`,
+redelivered lines (repeated byte for byte) are counted, never silently dropped.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			filter := logpush.Filter{Script: f.script}
@@ -159,25 +161,47 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 	if len(files) == 0 {
 		return 0, fmt.Errorf("no Logpush files (*.log.gz, *.log, *.ndjson) under %s", dir)
 	}
-	for _, p := range files {
-		fh, err := os.Open(p)
-		if err == nil && strings.HasSuffix(strings.ToLower(p), ".gz") {
-			err = checkGzip(fh)
-			if err != nil {
-				fh.Close()
+	// Files are read in parallel, one per core: each is decompressed and
+	// scanned by one goroutine, so memory stays bounded by the workers.
+	errs := make([]error, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(files)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = scanFile(scan, dir, files[i])
 			}
-		}
-		if err == nil {
-			rel, _ := filepath.Rel(dir, p)
-			err = scan.AddFile(filepath.ToSlash(rel), fh)
-			fh.Close()
-		}
+		}()
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for i, err := range errs {
 		if err != nil {
 			failed++
-			fmt.Fprintf(ios.Stderr, "pfx-tui: skipped %s: %v\n", p, err)
+			fmt.Fprintf(ios.Stderr, "pfx-tui: skipped %s: %v\n", files[i], err)
 		}
 	}
 	return failed, nil
+}
+
+func scanFile(scan *logpush.Scan, dir, p string) error {
+	fh, err := os.Open(p)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	if strings.HasSuffix(strings.ToLower(p), ".gz") {
+		if err := checkGzip(fh); err != nil {
+			return err
+		}
+	}
+	rel, _ := filepath.Rel(dir, p)
+	return scan.AddFile(filepath.ToSlash(rel), fh)
 }
 
 // checkGzip refuses a .gz file that is empty or not gzip at all (Scan would

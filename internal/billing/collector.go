@@ -208,7 +208,11 @@ func (c *Collector) AddObject(key string, body io.Reader) error {
 	gz := logpush.IsGzip(magic)
 	rd := logpush.NewReader(br, gz)
 	err = rd.Each(func(rec logpush.Record) error {
-		c.AddRecord(rec)
+		// A redelivery repeats the line byte for byte: de-duplicate on the
+		// line, not on what was decoded of it.
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		c.add(rec, c.dedupe.SeenHash(rd.LineHash()))
 		return nil
 	})
 	c.addFile(key, rd.Stats(), err)
@@ -249,12 +253,18 @@ func (c *Collector) addFile(key string, st logpush.FileStats, err error) {
 }
 
 // AddRecord attributes one record (from a tail capture, or a test).
-// An exact duplicate of a record already added is counted and dropped.
+// An exact duplicate of a record already added (one that encodes to the
+// same JSON) is counted and dropped.
 func (c *Collector) AddRecord(rec logpush.Record) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.add(rec, c.dedupe.Seen(rec))
+}
+
+// add attributes a record, or counts it as a duplicate; c.mu is held.
+func (c *Collector) add(rec logpush.Record, dup bool) {
 	c.read++
-	if c.dedupe.Seen(rec) {
+	if dup {
 		c.duplicates++
 		return
 	}

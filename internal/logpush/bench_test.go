@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -79,5 +82,74 @@ func BenchmarkReader(b *testing.B) {
 			b.ReportMetric(float64(raw)/(1<<20), "raw-MB")
 			b.ReportMetric(float64(peak)/(1<<20), "peak-heap-MB")
 		})
+	}
+}
+
+// generatedLines is a generated data set's lines, decompressed.
+func generatedLines(b *testing.B, n int) (lines [][]byte, raw int) {
+	b.Helper()
+	dir := b.TempDir()
+	st, err := Generate(dir, GenOptions{Records: n, Files: 1, Seed: 1})
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, st.Files[0]))
+	if err != nil {
+		b.Fatal(err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(data))
+	if err != nil {
+		b.Fatal(err)
+	}
+	all, err := io.ReadAll(zr)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return bytes.Split(bytes.TrimSuffix(all, []byte("\n")), []byte("\n")), len(all)
+}
+
+// BenchmarkScanLine measures the per-line work of logs scan on generated
+// lines held in memory (no decompression): each scanner alone, and the
+// hash that de-duplication adds.
+func BenchmarkScanLine(b *testing.B) {
+	lines, raw := generatedLines(b, 20000)
+	run := func(name string, fn func(sc *lineScanner, line []byte, f *Fields)) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(raw))
+			var sc lineScanner
+			var f Fields
+			for b.Loop() {
+				for _, l := range lines {
+					fn(&sc, l, &f)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(lines)), "ns/line")
+		})
+	}
+	run("general", func(sc *lineScanner, l []byte, f *Fields) { sc.general(l, f) })
+	run("fast", func(sc *lineScanner, l []byte, f *Fields) { sc.fast(l, f) })
+	run("hash", func(sc *lineScanner, l []byte, f *Fields) { HashLine(l) })
+	run("validate", func(sc *lineScanner, l []byte, f *Fields) { sc.skipValue(l, 0) })
+}
+
+func BenchmarkSkipBrackets(b *testing.B) {
+	line := []byte(`{"Event":{"RayID":"62aa0c13b95dd4c7","Request":{"URL":"https://pfx-experiment.pfx-lab.workers.dev/do/OriginDO?batch=ab12cd-000&op=33","Method":"GET"},"Response":{"Status":200}},"X":1}` + strings.Repeat(" ", 200))
+	line = line[:len(line)-200]
+	for name, fn := range map[string]func([]byte, int) (int, bool){"bytes": skipBrackets, "words": skipBracketsWords, "fast": skipBracketsFast} {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, ok := fn(line, 9); !ok {
+					b.Fatal("not skipped")
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkHashLine(b *testing.B) {
+	line := bytes.Repeat([]byte("x"), 517)
+	b.SetBytes(517)
+	for b.Loop() {
+		HashLine(line)
 	}
 }

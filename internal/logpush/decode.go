@@ -63,12 +63,17 @@ func (e *DecodeError) Is(target error) bool {
 	return false
 }
 
-// DecodeLine decodes one NDJSON line of a workers_trace_events file. It is
-// lenient where Cloudflare's output has varied (field-name case, the type of
-// EventTimestampMs, unknown extra fields) and strict where a wrong type
-// would silently corrupt billing figures (WallTimeMs:"abc" is an error, not
-// a zero). Numbers inside Log.Message are kept as json.Number so that the
-// record re-encodes byte-exactly (see Deduper).
+// DecodeLine decodes one NDJSON line of a workers_trace_events file. A
+// line that is not exactly one JSON object (json.Valid) is malformed. A
+// line is badType when ScriptName, EventType, Entrypoint, WallTimeMs,
+// CPUTimeMs or EventTimestampMs has the wrong type (the scanners' rules,
+// see Fields: a null ScriptName or EventType included), or when any other
+// field does (Logs, Event, …). It is lenient where Cloudflare's output has
+// varied (field-name case, the type of EventTimestampMs, unknown extra
+// fields) and strict where a wrong type would silently corrupt billing
+// figures (WallTimeMs:"abc" is an error, not a zero). Numbers inside
+// Log.Message are kept as json.Number so that the record re-encodes exactly
+// (see Deduper.Seen).
 func DecodeLine(line []byte) (Record, error) {
 	var rec Record
 	if err := decodeObject(line, &rec); err != nil {
@@ -89,28 +94,58 @@ func (r *Record) UnmarshalJSON(data []byte) error {
 // decodeObject decodes data into rec, which may already hold values (as
 // json.Unmarshal does with present fields overwriting).
 func decodeObject(data []byte, rec *Record) error {
-	if !json.Valid(data) {
-		// Decode again only to get encoding/json's positioned message.
-		var raw json.RawMessage
-		err := json.Unmarshal(data, &raw)
-		if err == nil {
-			err = errors.New("invalid JSON")
-		}
-		return &DecodeError{Reason: ReasonMalformed, Err: err}
+	var sc lineScanner
+	var f Fields
+	if reason, field := sc.scan(data, &f); reason != "" {
+		return lineError(data, reason, field)
 	}
-	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+	return decodeValid(data, rec)
+}
+
+// lineError describes why the scanners skipped a line.
+func lineError(data []byte, reason Reason, field string) error {
+	if reason == ReasonBadType && json.Valid(data) {
+		return &DecodeError{Reason: ReasonBadType, Field: field, Err: errors.New("cannot use the value as " + fieldWants[field])}
+	}
+	if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] != '{' && json.Valid(data) {
 		return &DecodeError{Reason: ReasonMalformed, Err: errors.New("not a JSON object")}
 	}
+	// Decode again only to get encoding/json's positioned message.
+	var raw json.RawMessage
+	err := json.Unmarshal(data, &raw)
+	if err == nil {
+		err = errors.New("invalid JSON")
+	}
+	return &DecodeError{Reason: ReasonMalformed, Err: err}
+}
+
+// fieldWants names what the scanners accept for each field they check.
+var fieldWants = map[string]string{
+	"ScriptName":       "a string",
+	"EventType":        "a string",
+	"Entrypoint":       "a string",
+	"WallTimeMs":       "an int64",
+	"CPUTimeMs":        "an int64",
+	"EventTimestampMs": "epoch milliseconds",
+}
+
+// decodeValid decodes every field of a line the scanners accepted, with
+// encoding/json; a field they do not check (Logs, Event, …) may still have
+// the wrong type.
+func decodeValid(data []byte, rec *Record) error {
 	w := wireRecord{plainRecord: plainRecord(*rec), EventTimestampMs: eventTimestamp(rec.EventTimestampMs)}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&w); err != nil {
-		// The syntax was checked above, so whatever fails now is a value
-		// that does not fit its field.
+		// The syntax was checked, so whatever fails now is a value that
+		// does not fit its field.
 		de := &DecodeError{Reason: ReasonBadType, Err: err}
 		var te *json.UnmarshalTypeError
 		var ts *timestampError
+		var se *json.SyntaxError
 		switch {
+		case errors.As(err, &se):
+			de.Reason = ReasonMalformed // not reached: the scanners validate
 		case errors.As(err, &ts):
 			de.Field = "EventTimestampMs"
 			de.Err = ts

@@ -228,7 +228,7 @@ func FuzzDecodeLine(f *testing.F) {
 			t.Fatalf("decoded %q, which is not a JSON object", line)
 		}
 		// The canonical encoding must decode to itself: this is what
-		// Deduper relies on.
+		// Deduper.Seen relies on for records without a line.
 		canon, err := json.Marshal(rec)
 		if err != nil {
 			t.Fatalf("Marshal: %v", err)

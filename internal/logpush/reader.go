@@ -2,11 +2,13 @@ package logpush
 
 import (
 	"bufio"
-	"compress/flate"
-	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/klauspost/compress/flate"
+	"github.com/klauspost/compress/gzip"
 )
 
 // MaxLineBytes bounds one NDJSON line. Logs and Exceptions are cut by
@@ -50,6 +52,10 @@ type Reader struct {
 	line   []byte
 	err    error // sticky: io.EOF once done, or the hard error
 	stats  FileStats
+
+	sc     lineScanner
+	fields Fields
+	hash   LineHash
 }
 
 // NewReader returns a Reader over r. gzipped says whether r is a gzip
@@ -64,6 +70,47 @@ func NewReader(r io.Reader, gzipped bool) *Reader {
 // a read error of the underlying reader or a stream that is not gzip at
 // all; Stats still describes what was read before it.
 func (r *Reader) Next() (Record, error) {
+	for {
+		line, err := r.nextLine()
+		if err != nil {
+			return Record{}, err
+		}
+		var rec Record
+		if derr := decodeValid(line, &rec); derr != nil {
+			// A field only a full decode checks (Logs, Event, …).
+			r.stats.Records--
+			if !r.fields.HasWall || !r.fields.HasCPU {
+				r.stats.MissingTiming--
+			}
+			if errors.Is(derr, ErrMalformed) {
+				r.stats.Malformed++
+			} else {
+				r.stats.BadType++
+			}
+			continue
+		}
+		return rec, nil
+	}
+}
+
+// NextFields is Next for readers that need only the fields `logs scan`
+// reports: it does not decode the rest of the line (Logs, Event, …) nor
+// type-check it. The Fields are valid until the next call.
+func (r *Reader) NextFields() (*Fields, error) {
+	if _, err := r.nextLine(); err != nil {
+		return nil, err
+	}
+	return &r.fields, nil
+}
+
+// LineHash is the hash of the raw line of the record last returned by Next
+// or NextFields, for Deduper.SeenHash: redeliveries repeat a line byte for
+// byte.
+func (r *Reader) LineHash() LineHash { return r.hash }
+
+// nextLine returns the next line the scanners accept as a record, its
+// fields in r.fields and its hash in r.hash, counting the others.
+func (r *Reader) nextLine() ([]byte, error) {
 	if !r.opened {
 		r.open()
 	}
@@ -90,9 +137,15 @@ func (r *Reader) Next() (Record, error) {
 			r.stats.Malformed++
 			continue
 		}
-		rec, derr := DecodeLine(line)
-		if derr != nil {
-			if errors.Is(derr, ErrBadType) {
+		switch reason, _ := r.sc.scan(line, &r.fields); reason {
+		case ReasonMalformed:
+			r.stats.Malformed++
+			continue
+		case ReasonBadType:
+			// The scanners check the structure, not the grammar, of values
+			// they do not read: broken JSON there is malformed, as for
+			// DecodeLine.
+			if json.Valid(line) {
 				r.stats.BadType++
 			} else {
 				r.stats.Malformed++
@@ -100,12 +153,13 @@ func (r *Reader) Next() (Record, error) {
 			continue
 		}
 		r.stats.Records++
-		if rec.WallTimeMs == nil || rec.CPUTimeMs == nil {
+		if !r.fields.HasWall || !r.fields.HasCPU {
 			r.stats.MissingTiming++
 		}
-		return rec, nil
+		r.hash = HashLine(line)
+		return line, nil
 	}
-	return Record{}, r.err
+	return nil, r.err
 }
 
 // Each calls fn for every record until the end of the stream, for callers
@@ -176,8 +230,23 @@ func (r *Reader) isTruncation(err error) bool {
 func (r *Reader) readLine() (line []byte, tooLong, blank bool, err error) {
 	r.line = r.line[:0]
 	blank = true
-	for {
-		frag, e := r.br.ReadSlice('\n')
+	frag, e := r.br.ReadSlice('\n')
+	if e != bufio.ErrBufferFull && len(frag) <= r.maxLine+1 {
+		// The whole line is in the buffer: no copy.
+		blank = isBlank(frag)
+		line = frag
+		if n := len(line); n > 0 && line[n-1] == '\n' {
+			line = line[:n-1]
+		}
+		if len(line) > r.maxLine {
+			return nil, true, blank, e
+		}
+		return line, false, blank, e
+	}
+	for first := true; ; first = false {
+		if !first {
+			frag, e = r.br.ReadSlice('\n')
+		}
 		if blank && !isBlank(frag) {
 			blank = false
 		}

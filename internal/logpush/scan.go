@@ -3,16 +3,14 @@ package logpush
 import (
 	"bufio"
 	"cmp"
+	"encoding/binary"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
 // Filter narrows a Scan to what the user asked about. Zero fields do not
@@ -27,13 +25,18 @@ type Filter struct {
 
 // Match reports whether r passes the filter.
 func (f Filter) Match(r Record) bool {
-	if f.Script != "" && r.ScriptName != f.Script {
+	return (f.Script == "" || r.ScriptName == f.Script) && f.matchTime(r.EventTimestampMs)
+}
+
+func (f Filter) matchFields(r *Fields) bool {
+	return (f.Script == "" || string(r.ScriptName) == f.Script) && f.matchTime(r.EventTimestampMs)
+}
+
+func (f Filter) matchTime(ts int64) bool {
+	if !f.Since.IsZero() && ts < f.Since.UnixMilli() {
 		return false
 	}
-	if !f.Since.IsZero() && r.EventTimestampMs < f.Since.UnixMilli() {
-		return false
-	}
-	if !f.Until.IsZero() && r.EventTimestampMs >= f.Until.UnixMilli() {
+	if !f.Until.IsZero() && ts >= f.Until.UnixMilli() {
 		return false
 	}
 	return true
@@ -41,9 +44,15 @@ func (f Filter) Match(r Record) bool {
 
 // Scan accumulates many Logpush files into one Summary for `pfx-tui logs
 // scan`: the quick "what is in this bucket and is it usable" answer before
-// any attribution to batches. Exact duplicates across files are counted
-// once. The zero value scans without a filter; a Scan is safe for
-// concurrent AddFile calls.
+// any attribution to batches. Lines repeated byte for byte (redeliveries)
+// are counted once, across files. The zero value scans without a filter; a
+// Scan is safe for concurrent AddFile calls, which is how files are read in
+// parallel.
+//
+// Memory grows with the distinct lines (16 bytes each in the de-duplication
+// set, at a load factor of 0.57-0.85) and with the distinct WallTimeMs
+// values of each group (percentiles are exact, from counts of each
+// millisecond value), not with the bytes read.
 type Scan struct {
 	filter Filter
 	dedupe Deduper
@@ -62,15 +71,56 @@ type Scan struct {
 
 type groupKey struct{ script, entrypoint, eventType string }
 
+// groupAcc accumulates one group's timing.
 type groupAcc struct {
 	count, missing int
-	wall           []int64
+	wallSum        int64
+	wall           valueCounts
 	cpuSum         int64
 	cpuN           int
 }
 
+func (g *groupAcc) merge(o *groupAcc) {
+	g.count += o.count
+	g.missing += o.missing
+	g.wallSum += o.wallSum
+	g.wall.merge(&o.wall)
+	g.cpuSum += o.cpuSum
+	g.cpuN += o.cpuN
+}
+
 // NewScan returns a Scan that keeps only the records f matches.
 func NewScan(f Filter) *Scan { return &Scan{filter: f} }
+
+// fileScan is what one AddFile gathers before merging it into the Scan
+// under one lock: groups by the raw bytes of their key.
+type fileScan struct {
+	groups     map[string]*groupFile
+	key        []byte
+	outside    int
+	duplicates int
+	records    int
+
+	// Records wait in batches for de-duplication (see hashSet.addBatch).
+	batch   []pendingRecord
+	hashes  []LineHash
+	present []bool
+}
+
+// scanBatch is the number of records de-duplicated at once.
+const scanBatch = 512
+
+// pendingRecord is what a record adds to its group once known distinct.
+type pendingRecord struct {
+	g               *groupFile
+	wall, cpu       int64
+	hasWall, hasCPU bool
+}
+
+type groupFile struct {
+	key groupKey
+	acc groupAcc
+}
 
 // AddFile reads one file (gzip or plain NDJSON, told apart by the gzip
 // magic bytes so local .log/.ndjson captures work too) into the scan. name
@@ -81,60 +131,89 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	br := bufio.NewReaderSize(r, readBufSize)
 	magic, err := br.Peek(2)
 	if err != nil && err != io.EOF {
-		s.mergeFile(name, FileStats{})
+		s.mergeFile(name, FileStats{}, nil)
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	gz := IsGzip(magic)
 	rd := NewReader(br, gz)
-	err = rd.Each(func(rec Record) error {
-		s.add(rec)
-		return nil
-	})
-	s.mergeFile(name, rd.Stats())
+	fs := &fileScan{groups: map[string]*groupFile{}}
+	err = nil
+	for {
+		f, rerr := rd.NextFields()
+		if rerr != nil {
+			if rerr != io.EOF {
+				err = rerr
+			}
+			break
+		}
+		if !s.filter.matchFields(f) {
+			fs.outside++
+			continue
+		}
+		fs.add(f, rd.LineHash())
+		if len(fs.batch) == scanBatch {
+			fs.flush(&s.dedupe)
+		}
+	}
+	fs.flush(&s.dedupe)
+	s.mergeFile(name, rd.Stats(), fs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	return nil
 }
 
-func (s *Scan) add(rec Record) {
-	if !s.filter.Match(rec) {
-		s.mu.Lock()
-		s.outside++
-		s.mu.Unlock()
-		return
-	}
-	dup := s.dedupe.Seen(rec)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if dup {
-		s.duplicates++
-		return
-	}
-	s.records++
-	if s.groups == nil {
-		s.groups = make(map[groupKey]*groupAcc)
-	}
-	k := groupKey{rec.ScriptName, rec.Entrypoint, rec.EventType}
-	g := s.groups[k]
+// add queues a record for its group. The group is found by its key bytes
+// without allocating; a new group copies them.
+func (fs *fileScan) add(f *Fields, h LineHash) {
+	k := fs.key[:0]
+	k = binary.AppendUvarint(k, uint64(len(f.ScriptName)))
+	k = append(k, f.ScriptName...)
+	k = binary.AppendUvarint(k, uint64(len(f.Entrypoint)))
+	k = append(k, f.Entrypoint...)
+	k = append(k, f.EventType...)
+	fs.key = k
+	g := fs.groups[string(k)]
 	if g == nil {
-		g = &groupAcc{}
-		s.groups[k] = g
+		g = &groupFile{key: groupKey{string(f.ScriptName), string(f.Entrypoint), string(f.EventType)}}
+		fs.groups[string(k)] = g
 	}
-	g.count++
-	if rec.WallTimeMs == nil || rec.CPUTimeMs == nil {
-		g.missing++
-	}
-	if rec.WallTimeMs != nil {
-		g.wall = append(g.wall, *rec.WallTimeMs)
-	}
-	if rec.CPUTimeMs != nil {
-		g.cpuSum += *rec.CPUTimeMs
-		g.cpuN++
-	}
+	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
+	fs.hashes = append(fs.hashes, h)
 }
 
-func (s *Scan) mergeFile(name string, st FileStats) {
+// flush de-duplicates the queued records and counts the distinct ones.
+func (fs *fileScan) flush(d *Deduper) {
+	if len(fs.batch) == 0 {
+		return
+	}
+	fs.present = append(fs.present[:0], make([]bool, len(fs.batch))...)
+	d.set.addBatch(fs.hashes, fs.present)
+	for i := range fs.batch {
+		if fs.present[i] {
+			fs.duplicates++
+			continue
+		}
+		p := &fs.batch[i]
+		fs.records++
+		a := &p.g.acc
+		a.count++
+		if !p.hasWall || !p.hasCPU {
+			a.missing++
+		}
+		if p.hasWall {
+			a.wallSum += p.wall
+			a.wall.add(p.wall)
+		}
+		if p.hasCPU {
+			a.cpuSum += p.cpu
+			a.cpuN++
+		}
+	}
+	fs.batch, fs.hashes = fs.batch[:0], fs.hashes[:0]
+}
+
+func (s *Scan) mergeFile(name string, st FileStats, fs *fileScan) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.files++
@@ -144,6 +223,23 @@ func (s *Scan) mergeFile(name string, st FileStats) {
 	s.lines += st.Lines
 	s.malformed += st.Malformed
 	s.badType += st.BadType
+	if fs == nil {
+		return
+	}
+	s.outside += fs.outside
+	s.duplicates += fs.duplicates
+	s.records += fs.records
+	if s.groups == nil {
+		s.groups = make(map[groupKey]*groupAcc)
+	}
+	for _, g := range fs.groups {
+		acc := s.groups[g.key]
+		if acc == nil {
+			acc = &groupAcc{}
+			s.groups[g.key] = acc
+		}
+		acc.merge(&g.acc)
+	}
 }
 
 // Summary is the result of a Scan. Its JSON encoding is the `logs scan
@@ -160,8 +256,8 @@ type Summary struct {
 	Skipped    Skipped `json:"skipped"`
 	Groups     []Group `json:"groups"`
 
-	// TruncatedNames names the truncated files, in the order added, for
-	// the text output (the JSON shape is fixed and omits it).
+	// TruncatedNames names the truncated files, sorted, for the text
+	// output (the JSON shape is fixed and omits it).
 	TruncatedNames []string `json:"-"`
 	// OutsideFilter counts valid records the Filter dropped, so that the
 	// text output can explain Lines > Records.
@@ -190,20 +286,21 @@ type Group struct {
 
 // WallStats describes WallTimeMs over the group's records that have it.
 // Percentiles interpolate linearly between closest ranks (R-7, numpy's
-// default); means and percentiles are rounded to 0.001 ms. All are 0 when
-// no record has the field.
+// default). Mean and percentiles are float64 at full precision, and nil
+// (JSON null) when no record of the group has the field: an unknown value,
+// not zero.
 type WallStats struct {
-	Sum  int64   `json:"sum"`
-	Mean float64 `json:"mean"`
-	P50  float64 `json:"p50"`
-	P95  float64 `json:"p95"`
+	Sum  int64    `json:"sum"`
+	Mean *float64 `json:"mean"`
+	P50  *float64 `json:"p50"`
+	P95  *float64 `json:"p95"`
 }
 
-// CPUStats describes CPUTimeMs over the group's records that have it; a
-// mean of 0 when none has.
+// CPUStats describes CPUTimeMs over the group's records that have it; the
+// mean is nil (JSON null) when none has.
 type CPUStats struct {
-	Sum  int64   `json:"sum"`
-	Mean float64 `json:"mean"`
+	Sum  int64    `json:"sum"`
+	Mean *float64 `json:"mean"`
 }
 
 // Summary returns the totals so far; groups are sorted by script name,
@@ -219,25 +316,19 @@ func (s *Scan) Summary() Summary {
 		Duplicates:     s.duplicates,
 		Skipped:        Skipped{Malformed: s.malformed, BadType: s.badType},
 		Groups:         make([]Group, 0, len(s.groups)),
-		TruncatedNames: slices.Clone(s.truncatedNames),
+		TruncatedNames: slices.Sorted(slices.Values(s.truncatedNames)),
 		OutsideFilter:  s.outside,
 	}
 	for k, g := range s.groups {
-		wall := make([]float64, len(g.wall))
-		var ws WallStats
-		for i, v := range g.wall {
-			ws.Sum += v
-			wall[i] = float64(v)
-		}
-		slices.Sort(wall)
-		if len(wall) > 0 {
-			ws.Mean = round3(float64(ws.Sum) / float64(len(wall)))
-			ws.P50 = round3(stats.Percentile(wall, 0.50))
-			ws.P95 = round3(stats.Percentile(wall, 0.95))
+		ws := WallStats{Sum: g.wallSum}
+		if n := g.wall.n; n > 0 {
+			ws.Mean = ptr(float64(g.wallSum) / float64(n))
+			ws.P50 = ptr(g.wall.percentile(0.50))
+			ws.P95 = ptr(g.wall.percentile(0.95))
 		}
 		cs := CPUStats{Sum: g.cpuSum}
 		if g.cpuN > 0 {
-			cs.Mean = round3(float64(g.cpuSum) / float64(g.cpuN))
+			cs.Mean = ptr(float64(g.cpuSum) / float64(g.cpuN))
 		}
 		sum.Groups = append(sum.Groups, Group{
 			ScriptName: k.script, Entrypoint: k.entrypoint, EventType: k.eventType,
@@ -254,7 +345,7 @@ func (s *Scan) Summary() Summary {
 	return sum
 }
 
-func round3(x float64) float64 { return math.Round(x*1000) / 1000 }
+func ptr(x float64) *float64 { return &x }
 
 // missingTimingHint is printed when records lack timing, because the usual
 // cause is a job configuration the user can fix.
@@ -339,7 +430,14 @@ func orDash(s string) string {
 	return s
 }
 
-func ms(x float64) string { return strconv.FormatFloat(x, 'f', 1, 64) }
+// ms shows a time in ms to 0.1; an unknown value (no record had the field)
+// shows as "—", never as 0.
+func ms(x *float64) string {
+	if x == nil {
+		return "—"
+	}
+	return strconv.FormatFloat(*x, 'f', 1, 64)
+}
 
 func plural(n int, one, many string) string {
 	if n == 1 {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"io"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/scan fixtures and golden files")
@@ -34,7 +37,7 @@ var update = flag.Bool("update", false, "rewrite testdata/scan fixtures and gold
 //
 // b:
 //
-//	b1  a1 again, keys reordered and lower-cased, an extra field → duplicate
+//	b1  a1 again, byte for byte (a redelivery)                → duplicate
 //	b2  pfx-executor/-/fetch    no timing        T+5    → missingTiming
 //	b3  pfx-executor/-/fetch    wall  70 cpu 4   "2026-11-26T10:15:06Z" (= T+6)
 //	    (spaces and a tab: not a line)
@@ -54,7 +57,7 @@ var scanFixture = struct{ a1, a2, a3, b, c string }{
 	a3: `{"CPUTimeMs":2,"WallTimeMs":20,"EventTimestampMs":1795688103000,"ScriptName":"pfx","Entrypoint":"OriginDO","EventType":"alarm","Outcome":"ok"}` + "\n" +
 		`{"CPUTimeMs":4,"WallTimeMs":"abc","EventTimestampMs":1795688103500,"ScriptName":"pfx","Entrypoint":"OriginDO","EventType":"fetch","Outcome":"ok"}` + "\n" +
 		`{"CPUTimeMs":6,"WallTimeMs":200,"EventTimestampMs":1795688104000,"ScriptName":"pfx","Entrypoint":"OriginDO","EventType":"fetch","Outcome":"ok"}` + "\n",
-	b: `{"logs":[{"timestampms":1795688100000,"message":["pfx","b1","origin"],"level":"log"}],"event":{"response":{"status":200},"request":{"method":"GET","url":"http://upstream/delay/100"},"rayid":"8e1a"},"outcome":"ok","eventtype":"fetch","entrypoint":"OriginDO","scriptname":"pfx","eventtimestampms":1795688100000,"walltimems":100,"cputimems":5,"Sampled":true}` + "\n" +
+	b: `{"CPUTimeMs":5,"WallTimeMs":100,"EventTimestampMs":1795688100000,"ScriptName":"pfx","Entrypoint":"OriginDO","EventType":"fetch","Outcome":"ok","Event":{"RayID":"8e1a","Request":{"URL":"http://upstream/delay/100","Method":"GET"},"Response":{"Status":200}},"Logs":[{"Level":"log","Message":["pfx","b1","origin"],"TimestampMs":1795688100000}]}` + "\n" +
 		`{"EventTimestampMs":1795688105000,"ScriptName":"pfx-executor","EventType":"fetch","Outcome":"ok"}` + "\n" +
 		`{"CPUTimeMs":4,"WallTimeMs":70,"EventTimestampMs":"2026-11-26T10:15:06Z","ScriptName":"pfx-executor","EventType":"fetch","Outcome":"ok"}` + "\n" +
 		"   \t\n" +
@@ -301,7 +304,7 @@ func TestScanPlainAndEmpty(t *testing.T) {
 	got, _ := json.Marshal(s.Summary())
 	want := `{"files":4,"truncatedFiles":0,"lines":3,"records":2,"duplicates":0,"skipped":{"malformed":1,"badType":0},"groups":[` +
 		`{"scriptName":"a","entrypoint":"","eventType":"","count":1,"missingTiming":0,"wallTimeMs":{"sum":1,"mean":1,"p50":1,"p95":1},"cpuTimeMs":{"sum":1,"mean":1}},` +
-		`{"scriptName":"nw","entrypoint":"","eventType":"","count":1,"missingTiming":1,"wallTimeMs":{"sum":0,"mean":0,"p50":0,"p95":0},"cpuTimeMs":{"sum":3,"mean":3}}]}`
+		`{"scriptName":"nw","entrypoint":"","eventType":"","count":1,"missingTiming":1,"wallTimeMs":{"sum":0,"mean":null,"p50":null,"p95":null},"cpuTimeMs":{"sum":3,"mean":3}}]}`
 	if string(got) != want {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
@@ -346,5 +349,75 @@ func TestScanConcurrent(t *testing.T) {
 	}())
 	if string(got) != string(want) {
 		t.Fatalf("groups %s\nwant %s", got, want)
+	}
+}
+
+// Unknown figures are null (JSON) and "—" (text), never 0; known ones keep
+// full float64 precision in JSON.
+func TestScanNullAndPrecision(t *testing.T) {
+	s := NewScan(Filter{})
+	in := `{"ScriptName":"none","EventType":"fetch"}` + "\n" +
+		`{"ScriptName":"p","WallTimeMs":1,"CPUTimeMs":1}` + "\n" +
+		`{"ScriptName":"p","WallTimeMs":1,"CPUTimeMs":0}` + "\n" +
+		`{"ScriptName":"p","WallTimeMs":2,"CPUTimeMs":0}` + "\n" +
+		`{"ScriptName":"w","WallTimeMs":7}` + "\n"
+	if err := s.AddFile("x.ndjson", strings.NewReader(in)); err != nil {
+		t.Fatal(err)
+	}
+	sum := s.Summary()
+	got, _ := json.Marshal(sum.Groups)
+	want := `[{"scriptName":"none","entrypoint":"","eventType":"fetch","count":1,"missingTiming":1,"wallTimeMs":{"sum":0,"mean":null,"p50":null,"p95":null},"cpuTimeMs":{"sum":0,"mean":null}},` +
+		`{"scriptName":"p","entrypoint":"","eventType":"","count":3,"missingTiming":0,"wallTimeMs":{"sum":4,"mean":1.3333333333333333,"p50":1,"p95":1.9},"cpuTimeMs":{"sum":1,"mean":0.3333333333333333}},` +
+		`{"scriptName":"w","entrypoint":"","eventType":"","count":1,"missingTiming":1,"wallTimeMs":{"sum":7,"mean":7,"p50":7,"p95":7},"cpuTimeMs":{"sum":0,"mean":null}}]`
+	if string(got) != want {
+		t.Fatalf("groups\n got %s\nwant %s", got, want)
+	}
+	var b bytes.Buffer
+	if err := sum.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, row := range []string{
+		"none    -           fetch      1          1         0          —         —         —        0         —",
+		"p       -           -          3          0         4        1.3       1.0       1.9        1       0.3",
+		"w       -           -          1          1         7        7.0       7.0       7.0        0         —",
+	} {
+		if !strings.Contains(b.String(), row+"\n") {
+			t.Errorf("text lacks row %q:\n%s", row, b.String())
+		}
+	}
+}
+
+// Percentiles from value counts are stats.Percentile of the sorted values,
+// bit for bit, across the dense/sparse split and merges.
+func TestValueCountsPercentile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for trial := range 200 {
+		var a, b valueCounts
+		var all []float64
+		n := 1 + rng.IntN(300)
+		for i := range n {
+			var v int64
+			switch rng.IntN(4) {
+			case 0:
+				v = -rng.Int64N(1000)
+			case 1:
+				v = denseValues - 5 + rng.Int64N(10)
+			default:
+				v = rng.Int64N(2000)
+			}
+			if i%2 == 0 {
+				a.add(v)
+			} else {
+				b.add(v)
+			}
+			all = append(all, float64(v))
+		}
+		a.merge(&b)
+		slices.Sort(all)
+		for _, p := range []float64{0, 0.01, 0.5, 0.95, 0.999, 1} {
+			if got, want := a.percentile(p), stats.Percentile(all, p); got != want {
+				t.Fatalf("trial %d p%v: %v, want %v", trial, p, got, want)
+			}
+		}
 	}
 }

@@ -1,0 +1,186 @@
+package logpush
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// logpushLine is one record in Logpush's form (the fast path's).
+const logpushLine = `{"CPUTimeMs":3,"DispatchNamespace":"","Entrypoint":"OriginDO","Event":{"RayID":"8e1a","Request":{"URL":"https://x/delay/100?batch=ab-1&op=2","Method":"GET"},"Response":{"Status":200}},` +
+	`"EventTimestampMs":1795688100000,"EventType":"fetch","Exceptions":[],"Logs":[{"Level":"log","Message":["pfx ab-1 2",7],"TimestampMs":1795688100010}],` +
+	`"Outcome":"ok","ScriptName":"pfx","ScriptTags":[],"ScriptVersion":{"ID":"b6d9","Message":"","Tag":""},"WallTimeMs":120}`
+
+// adversarialLines are lines near the Logpush form that the fast path must
+// either read exactly as the general scanner does or leave to it.
+func adversarialLines() []string {
+	l := logpushLine
+	r := strings.NewReplacer
+	lines := []string{
+		l,
+		l + "\r", // CRLF
+		l + " ",
+		" " + l,
+		// Without timing (old jobs), and with one of the two.
+		r(`"CPUTimeMs":3,`, ``, `,"WallTimeMs":120`, ``).Replace(l),
+		r(`"CPUTimeMs":3,`, ``).Replace(l),
+		r(`,"WallTimeMs":120`, ``).Replace(l),
+		// Reordered fields.
+		r(`"EventType":"fetch",`, ``, `"ScriptName":"pfx",`, `"ScriptName":"pfx","EventType":"fetch",`).Replace(l),
+		r(`{"CPUTimeMs":3,`, `{`, `"WallTimeMs":120}`, `"WallTimeMs":120,"CPUTimeMs":3}`).Replace(l),
+		// "ScriptName" inside a log message, escaped quotes, nested
+		// objects with the keys the scan reads.
+		r(`"Message":["pfx ab-1 2",7]`, `"Message":["\",\"ScriptName\":\"evil\",\"x\":\"",7]`).Replace(l),
+		r(`"Message":["pfx ab-1 2",7]`, `"Message":["],\"Outcome\":\"ok\",\"ScriptName\":\"evil"]`).Replace(l),
+		r(`"Message":["pfx ab-1 2",7]`, `"Message":[{"ScriptName":"evil","WallTimeMs":"x"}]`).Replace(l),
+		r(`"RayID":"8e1a"`, `"RayID":"8e1a","ScriptName":"evil","EventType":null`).Replace(l),
+		r(`"ScriptName":"pfx"`, `"ScriptName":"p\"f\\x\u00e9"`).Replace(l),
+		r(`"ScriptName":"pfx"`, "\"ScriptName\":\"pf\xffx\"").Replace(l),
+		r(`"ScriptName":"pfx"`, `"ScriptName":"pfx é"`).Replace(l),
+		// Null and wrong types.
+		r(`"ScriptName":"pfx"`, `"ScriptName":null`).Replace(l),
+		r(`"Entrypoint":"OriginDO"`, `"Entrypoint":null`).Replace(l),
+		r(`"Entrypoint":"OriginDO"`, `"Entrypoint":7`).Replace(l),
+		r(`"EventType":"fetch"`, `"EventType":null`).Replace(l),
+		r(`"WallTimeMs":120`, `"WallTimeMs":null`).Replace(l),
+		r(`"WallTimeMs":120`, `"WallTimeMs":"120"`).Replace(l),
+		r(`"WallTimeMs":120`, `"WallTimeMs":120.0`).Replace(l),
+		r(`"CPUTimeMs":3`, `"CPUTimeMs":-0`).Replace(l),
+		r(`"CPUTimeMs":3`, `"CPUTimeMs":03`).Replace(l),
+		r(`"CPUTimeMs":3`, `"CPUTimeMs":99999999999999999999`).Replace(l),
+		r(`"EventTimestampMs":1795688100000`, `"EventTimestampMs":"2026-11-26T10:15:00Z"`).Replace(l),
+		r(`"EventTimestampMs":1795688100000`, `"EventTimestampMs":1.7956881e12`).Replace(l),
+		r(`"Logs":[`, `"Logs":5,"X":[`).Replace(l),
+		// Whitespace, case, repeated and unknown keys.
+		r(`"ScriptName":"pfx"`, `"ScriptName" : "pfx"`).Replace(l),
+		r(`"ScriptName":"pfx"`, `"scriptname":"pfx"`).Replace(l),
+		strings.TrimSuffix(l, "}") + `,"ScriptName":"again"}`,
+		strings.TrimSuffix(l, "}") + `,"Sampled":true}`,
+		// Broken JSON inside the values the fast path skips.
+		r(`"Response":{"Status":200}`, `"Response":{"Status":200,}`).Replace(l),
+		r(`"Message":["pfx ab-1 2",7]`, `"Message":["pfx ab-1 2",07]`).Replace(l),
+		r(`"Message":["pfx ab-1 2",7]`, "\"Message\":[\"pfx\tab\",7]").Replace(l),
+		r(`"Message":["pfx ab-1 2",7]`, `"Message":["pfx \q",7]`).Replace(l),
+		r(`"ScriptTags":[]`, `"ScriptTags":[`).Replace(l),
+		r(`"Exceptions":[]`, `"Exceptions":[]]`).Replace(l),
+		l + "}",
+		l + l,
+	}
+	// Every cut of the line (a truncated last line) and every single-byte
+	// change to a structural or telling character.
+	for i := range len(l) {
+		lines = append(lines, l[:i])
+		for _, c := range []byte{'"', '\\', '{', '}', '[', ']', ',', ':', ' ', 'x', '0', '\r'} {
+			b := []byte(l)
+			b[i] = c
+			lines = append(lines, string(b))
+		}
+	}
+	return lines
+}
+
+func scanBoth(t testing.TB, line []byte) {
+	t.Helper()
+	var sc lineScanner
+	var ff, fg Fields
+	fast := sc.fast(line, &ff)
+	rf, ff2 := sc.scan(line, &ff)
+	rg, fg2 := sc.general(line, &fg)
+	if rf != rg || ff2 != fg2 {
+		t.Fatalf("scan %q %q, general %q %q (fast path taken: %v) for\n%q", rf, ff2, rg, fg2, fast, line)
+	}
+	if rf == "" && fieldsOf(&ff) != fieldsOf(&fg) {
+		t.Fatalf("scan read %s\ngeneral   %s\nfor %q", fieldsOf(&ff), fieldsOf(&fg), line)
+	}
+}
+
+// The fast path and the general scanner agree on generated data and on
+// adversarial lines near the Logpush form.
+func TestFastPathMatchesGeneral(t *testing.T) {
+	var sc lineScanner
+	var f Fields
+	if !sc.fast([]byte(logpushLine), &f) || fieldsOf(&f) != `script="pfx" ep="OriginDO" ev="fetch" ts=1795688100000 wall=120 cpu=3` {
+		t.Fatalf("fast path refused or misread the Logpush form: %s", fieldsOf(&f))
+	}
+	taken := 0
+	for _, line := range adversarialLines() {
+		scanBoth(t, []byte(line))
+		if sc.fast([]byte(line), &f) {
+			taken++
+		}
+	}
+	if taken < 10 {
+		t.Errorf("fast path taken for only %d adversarial lines", taken)
+	}
+
+	dir := t.TempDir()
+	st, err := Generate(dir, GenOptions{Records: 2000, Files: 2, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range st.Files {
+		data, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range bytes.Split([]byte(strings.TrimSuffix(gunzip(t, data), "\n")), []byte("\n")) {
+			if !sc.fast(line, &f) {
+				t.Fatalf("generated line not in Logpush's form: %s", line)
+			}
+			scanBoth(t, line)
+		}
+	}
+}
+
+// A file of adversarial lines (CRLF, a cut last line) scans to the same
+// summary whichever scanner reads it.
+func TestFastPathScanFile(t *testing.T) {
+	lines := adversarialLines()
+	body := strings.Join(lines[:45], "\r\n") + "\n" + logpushLine[:100]
+	s := NewScan(Filter{})
+	if err := s.AddFile("adv.ndjson", strings.NewReader(body)); err != nil {
+		t.Fatal(err)
+	}
+	var ref Summary
+	{
+		// The same counts by the general scanner, line by line.
+		var sc lineScanner
+		var f Fields
+		for _, l := range strings.Split(body, "\n") {
+			if strings.Trim(l, " \t\r") == "" {
+				continue
+			}
+			ref.Lines++
+			switch r, _ := sc.general([]byte(l), &f); r {
+			case ReasonMalformed:
+				ref.Skipped.Malformed++
+			case ReasonBadType:
+				ref.Skipped.BadType++
+			}
+		}
+	}
+	sum := s.Summary()
+	if sum.Lines != ref.Lines || sum.Skipped != ref.Skipped || sum.Records+sum.Duplicates != ref.Lines-ref.Skipped.Malformed-ref.Skipped.BadType {
+		t.Fatalf("scan %+v\nwant lines %d skipped %+v", sum, ref.Lines, ref.Skipped)
+	}
+	if sum.Skipped.Malformed == 0 || sum.Skipped.BadType == 0 || sum.Records == 0 {
+		t.Errorf("fixture too tame: %+v", sum)
+	}
+}
+
+// FuzzFastPath: whatever the line, the fast path either declines or reads
+// it as the general scanner does.
+func FuzzFastPath(f *testing.F) {
+	for i, l := range adversarialLines() {
+		if i < 60 || i%37 == 0 {
+			f.Add([]byte(l))
+		}
+	}
+	f.Add([]byte(fmt.Sprintf(`{"CPUTimeMs":1,"DispatchNamespace":"","Entrypoint":"","Event":{},"EventTimestampMs":0,"EventType":"","Exceptions":[],"Logs":[],"Outcome":"","ScriptName":"","ScriptTags":[],"ScriptVersion":{},"WallTimeMs":%d}`, 2)))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		scanBoth(t, line)
+	})
+}
