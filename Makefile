@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench bench-scan
+.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench bench-scan bench-scale
 
 # Two stages, each two jobs at a time (the machine has 2 cores): the static
 # checks while npm installs workers/ (network and disk), then the Go suite
@@ -66,6 +66,11 @@ workers-check:
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./internal/logpush/
 	$(GO) test -run '^$$' -bench . -benchtime 1000x -count 5 ./internal/runner/
+	$(GO) test -run '^$$' -bench BenchmarkResultsFrame -benchtime 200x -count 5 ./internal/ui/
+
+# Peak memory of a 100,000-op run on the local target (bench/scale.sh).
+bench-scale:
+	bash bench/scale.sh
 
 # pfx-tui logs scan side by side with decompression alone and DuckDB on a
 # generated 1,000,000-line data set (BENCHMARKS.md). Minutes, and needs npm:

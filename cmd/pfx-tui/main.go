@@ -11,6 +11,7 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"strings"
 	"syscall"
 
@@ -18,6 +19,13 @@ import (
 )
 
 func main() {
+	// A soft memory limit: the garbage collector works harder as the heap
+	// nears it, so a long run's transient garbage (the results file is
+	// re-encoded after every batch) does not double the process's memory.
+	// It is not a cap: a larger live heap still runs. GOMEMLIMIT overrides.
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(softMemoryLimit)
+	}
 	env := map[string]string{}
 	for _, kv := range os.Environ() {
 		if k, v, ok := strings.Cut(kv, "="); ok {
@@ -28,6 +36,10 @@ func main() {
 	defer stop()
 	os.Exit(Main(ctx, os.Args[1:], IOStreams{Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Env: env}))
 }
+
+// softMemoryLimit keeps a 100,000-op run on the local target under 150 MB
+// (BENCHMARKS.md).
+const softMemoryLimit = 100 << 20
 
 // interruptContext is cancelled by the first Ctrl-C (the run stops after the
 // current op and saves); a second Ctrl-C exits at once, the results file

@@ -21,7 +21,7 @@ import (
 // batches and every trace record once background invocations have ended.
 func runLocal(t *testing.T, plan experiment.Plan) ([]experiment.BatchResult, []logpush.Record) {
 	t.Helper()
-	srv, err := localtarget.Start(localtarget.Options{})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -102,7 +102,7 @@ func invocations(srv *localtarget.Server, batchID string) map[string]int {
 
 func TestDirectTimerLeavesAPendingTimerOnItsOrigin(t *testing.T) {
 	const slack = 10 * time.Second // far past the batch, however slow the machine
-	srv, err := localtarget.Start(localtarget.Options{BackstopSlack: slack, PushInterval: time.Hour})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, BackstopSlack: slack, PushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +174,7 @@ func equalCounts(a, b map[string]int) bool {
 }
 
 func TestProxyfetchRunsExactlyAsSimple(t *testing.T) {
-	srv, err := localtarget.Start(localtarget.Options{PushInterval: time.Hour})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,7 +226,7 @@ func TestDefaultDelayForARunBatchWithoutDurationMs(t *testing.T) {
 		opt  time.Duration
 		want int // ms
 	}{{0, 100}, {250 * time.Millisecond, 250}, {-1, 0}} {
-		srv, err := localtarget.Start(localtarget.Options{DefaultDelay: c.opt, PushInterval: time.Hour})
+		srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, DefaultDelay: c.opt, PushInterval: time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,7 +255,7 @@ func TestDefaultDelayForARunBatchWithoutDurationMs(t *testing.T) {
 		_ = srv.Close()
 	}
 	for _, bad := range []time.Duration{1500 * time.Microsecond, 30*time.Second + time.Millisecond} {
-		if srv, err := localtarget.Start(localtarget.Options{DefaultDelay: bad}); err == nil {
+		if srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, DefaultDelay: bad}); err == nil {
 			_ = srv.Close()
 			t.Errorf("default delay %s accepted", bad)
 		}

@@ -16,7 +16,7 @@ import (
 var m0 = time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 
 func synthServer() *Server {
-	return &Server{opts: Options{ScriptName: "pfx-local", AnalyticsMinute: time.Minute}, traces: newTraceStore()}
+	return &Server{opts: Options{ScriptName: "pfx-local", AnalyticsMinute: time.Minute}, traces: newTraceStore(true)}
 }
 
 // invoke records a finished DO invocation the way invocation.end does.

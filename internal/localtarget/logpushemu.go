@@ -114,6 +114,7 @@ func (e *logpushEmu) push() (string, error) {
 	e.windowStart = end
 	e.next = next
 	e.objects++
+	e.traces.release(next) // pushed: the bucket holds them now
 	return key, nil
 }
 

@@ -13,7 +13,7 @@ import (
 )
 
 func TestCloseStopsTheTickerAndFlushes(t *testing.T) {
-	srv, err := Start(Options{PushInterval: time.Hour})
+	srv, err := Start(Options{PushInterval: time.Hour, KeepTraces: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -91,7 +91,7 @@ func localClient(t *testing.T, srv *localtarget.Server) *r2.Client {
 }
 
 func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
-	srv, err := localtarget.Start(localtarget.Options{PushInterval: time.Hour})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +175,7 @@ func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
 }
 
 func TestLogpushEmulatorPushesOnItsInterval(t *testing.T) {
-	srv, err := localtarget.Start(localtarget.Options{PushInterval: 40 * time.Millisecond})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: 40 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +206,7 @@ func TestLogpushEmulatorPushesOnItsInterval(t *testing.T) {
 }
 
 func TestEmbeddedS3RefusesOtherCredentials(t *testing.T) {
-	srv, err := localtarget.Start(localtarget.Options{})
+	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,6 +66,10 @@ type Options struct {
 	// AnalyticsMinute is the emulated GraphQL Analytics minute (default
 	// DefaultAnalyticsMinute; graphql.go).
 	AnalyticsMinute time.Duration
+	// KeepTraces keeps every trace record in memory after the Logpush
+	// emulator pushed it (tests read them back with Traces().Since(0)); by
+	// default pushed records are dropped so memory stays flat.
+	KeepTraces bool
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -130,7 +134,7 @@ func Start(opts Options) (*Server, error) {
 		opts:    opts,
 		ln:      ln,
 		base:    "http://" + ln.Addr().String(),
-		traces:  newTraceStore(),
+		traces:  newTraceStore(opts.KeepTraces),
 		closing: make(chan struct{}),
 		client: &http.Client{Transport: &http.Transport{
 			Proxy:               nil, // loopback hops never go through a proxy

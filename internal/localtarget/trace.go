@@ -31,12 +31,15 @@ const (
 	EventWebSocket = "hibernatable_web_socket"
 )
 
-// TraceStore keeps every invocation's trace event in memory, in the order the
-// invocations ended, for the Logpush emulator and for tests; and the objects'
-// Activity that no trace event shows.
+// TraceStore keeps the invocations' trace events in memory, in the order the
+// invocations ended, until the Logpush emulator has pushed them (then only
+// their count: memory stays flat over a long run; Options.KeepTraces keeps
+// them all, for tests); and the objects' Activity that no trace event shows.
 type TraceStore struct {
 	mu       sync.Mutex
-	records  []logpush.Record
+	records  []logpush.Record // records[i] is record number base+i
+	base     int
+	keep     bool
 	activity []Activity
 	notify   chan struct{}
 	spans    []Span // Durable Object activity for emulated analytics (awake.go)
@@ -81,7 +84,9 @@ func (t *TraceStore) Activity() []Activity {
 	return slices.Clone(t.activity)
 }
 
-func newTraceStore() *TraceStore { return &TraceStore{notify: make(chan struct{}, 1)} }
+func newTraceStore(keep bool) *TraceStore {
+	return &TraceStore{notify: make(chan struct{}, 1), keep: keep}
+}
 
 func (t *TraceStore) add(r logpush.Record) {
 	t.mu.Lock()
@@ -93,24 +98,39 @@ func (t *TraceStore) add(r logpush.Record) {
 	}
 }
 
-// Since returns the records added after the first `from` ones, and the index
-// to pass next time. It never removes anything.
+// Since returns the records added after the first `from` ones (those still
+// held), and the index to pass next time.
 func (t *TraceStore) Since(from int) ([]logpush.Record, int) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if from >= len(t.records) {
-		return nil, len(t.records)
+	end := t.base + len(t.records)
+	from = max(from, t.base)
+	if from >= end {
+		return nil, end
 	}
-	out := make([]logpush.Record, len(t.records)-from)
-	copy(out, t.records[from:])
-	return out, len(t.records)
+	out := make([]logpush.Record, end-from)
+	copy(out, t.records[from-t.base:])
+	return out, end
 }
 
-// Len is the number of records kept.
+// release drops the records before index upto once they are pushed, unless
+// the store keeps everything.
+func (t *TraceStore) release(upto int) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.keep || upto <= t.base {
+		return
+	}
+	n := min(upto-t.base, len(t.records))
+	t.records = slices.Clone(t.records[n:]) // a fresh array: the old one is freed
+	t.base += n
+}
+
+// Len is the number of records added so far (pushed or not).
 func (t *TraceStore) Len() int {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return len(t.records)
+	return t.base + len(t.records)
 }
 
 // invocation measures one role invocation the way Cloudflare bills it:

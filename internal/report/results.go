@@ -115,7 +115,9 @@ func FileName(created time.Time, id string) string {
 // sees a half-written file.
 func Save(path string, r *Results) error {
 	r.UpdatedAt = time.Now().UTC()
-	data, err := json.MarshalIndent(r, "", "  ")
+	// Compact: the file is rewritten after every batch, and indenting a
+	// large run's file doubled the work (report --format json indents).
+	data, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("encoding results: %w", err)
 	}

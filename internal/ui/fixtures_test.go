@@ -58,7 +58,7 @@ func (f *fakeBilling) Extend(d time.Duration) { f.extended += d }
 func (f *fakeBilling) Stop()                  { f.stops++ }
 
 // newTestModel is the root model at w×h with colour off and a fixed clock.
-func newTestModel(t *testing.T, w, h int, opts Options) (Model, *fakeClock) {
+func newTestModel(t testing.TB, w, h int, opts Options) (Model, *fakeClock) {
 	t.Helper()
 	clk := &fakeClock{t: t0}
 	if opts.BillingSource == "" {
@@ -386,7 +386,7 @@ func fakeBillingReport(batches []experiment.BatchResult, keep func(int) bool) *b
 
 // resultsModelWithBilling is the results screen of the fake run after a
 // billing poll found keep's records (nil: all of them).
-func resultsModelWithBilling(t *testing.T, w, h int, keep func(int) bool) Model {
+func resultsModelWithBilling(t testing.TB, w, h int, keep func(int) bool) Model {
 	t.Helper()
 	ch := make(chan session.BillingEvent, 1)
 	m, clk := newTestModel(t, w, h, Options{StartBilling: startBillingWith(ch, &fakeBilling{}), BillingSource: "logpush (local emulator S3, emulated)"})
