@@ -13,7 +13,7 @@ import (
 )
 
 func newCmdReport(ios IOStreams) *cobra.Command {
-	var format string
+	var format, plots string
 	var samples, tui, noColor bool
 	var thresholds []string
 	var cost costFlags
@@ -71,8 +71,11 @@ compares them cell by cell: medians, the change, and whether it is significant (
 			if err := formatFlag(format); err != nil {
 				return err
 			}
+			if plots != "" && format != "markdown" && format != "md" {
+				return &errext.UsageError{Flag: "plots", Msg: "--plots writes SVG charts linked from a Markdown report: use it with --format markdown"}
+			}
 			gateErr := gates(base, ts)
-			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0]}); err != nil {
+			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0], Plots: plots}); err != nil {
 				return err
 			}
 			csvGates(ios, base, format)
@@ -80,6 +83,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
+	cmd.Flags().StringVar(&plots, "plots", "", "with --format markdown: write SVG charts (cost, latency) into this folder and link them")
 	cmd.Flags().BoolVar(&samples, "samples", false, "csv: add one row per sample")
 	cmd.Flags().BoolVar(&tui, "tui", false, "open the run on the TUI's results screen: the verdict, the tabs, export (keys 1-4, e, q)")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "with --tui: no colour (also NO_COLOR=1)")
