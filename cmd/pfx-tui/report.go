@@ -85,7 +85,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
 	cmd.Flags().StringVar(&plots, "plots", "", "with --format markdown: write SVG charts (cost, latency) into this folder and link them")
 	cmd.Flags().BoolVar(&samples, "samples", false, "csv: add one row per sample")
-	cmd.Flags().BoolVar(&tui, "tui", false, "open the run on the TUI's results screen: the verdict, the tabs, export (keys 1-4, e, q)")
+	cmd.Flags().BoolVar(&tui, "tui", false, "open the run on the TUI's results screen: the verdict, the tabs, export (keys 1-5, e, q)")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "with --tui: no colour (also NO_COLOR=1)")
 	cost.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "CI gate, repeatable: e.g. simple.p95<1.2s, simple.ratio@1s<1.1, savings(simple,1s)>50%; exit 3 when one fails")

@@ -21,10 +21,11 @@ const (
 	tabBilling
 	tabCost
 	tabDetails
+	tabCharts
 	tabCount
 )
 
-var tabNames = [tabCount]string{"Latency", "Billing", "Cost", "Details"}
+var tabNames = [tabCount]string{"Latency", "Billing", "Cost", "Details", "Charts"}
 
 // resultsModel is the results screen: the verdict strip, then the tabs,
 // each in a bubbles/viewport of its own.
@@ -229,6 +230,8 @@ func (m resultsModel) content(tab, w int) []string {
 		return m.billingTab(w)
 	case tabCost:
 		return m.costTab(w)
+	case tabCharts:
+		return m.chartsTab(w)
 	}
 	return m.details(w)
 }

@@ -405,7 +405,7 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 		t.Fatalf("without billing the results open on %d, want Latency", m.resultsScreen().tabs.active)
 	}
 	m = keys(m, "left")
-	if m.resultsScreen().tabs.active != tabDetails {
+	if m.resultsScreen().tabs.active != tabCharts {
 		t.Fatalf("← from Latency: tab %d", m.resultsScreen().tabs.active)
 	}
 	m = keys(m, "right", "right")
