@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/NimbleMarkets/ntcharts/canvas"
+	"github.com/NimbleMarkets/ntcharts/canvas/graph"
 	"github.com/NimbleMarkets/ntcharts/linechart"
 	"github.com/charmbracelet/lipgloss"
 
@@ -42,6 +43,14 @@ func (m resultsModel) approachMark(i int) string {
 		return string(approachRunes[i%len(approachRunes)])
 	}
 	return m.approachStyle(i).Render("━━")
+}
+
+// extrapolatedMark is how an extrapolated segment looks in the legend.
+func (m resultsModel) extrapolatedMark() string {
+	if m.c.st.noColor {
+		return strings.Repeat(string(runeExtrapolated), 3)
+	}
+	return "⠒ ⠒"
 }
 
 // chartsTab lays out the cost chart (when the run has billing) and the
@@ -102,7 +111,7 @@ func (m resultsModel) legend(c report.Curves, cost bool) string {
 		}
 		for _, cv := range c.Cost {
 			if len(cv.Extrapolated) > 0 {
-				parts = append(parts, st.Subtle.Render(strings.Repeat(string(runeExtrapolated), 3)+" extrapolated"))
+				parts = append(parts, st.Subtle.Render(m.extrapolatedMark()+" extrapolated"))
 				break
 			}
 		}
@@ -174,10 +183,13 @@ func (m resultsModel) newChart(xs xAxis, w, h int, maxY float64, yLabel func(flo
 	return ch
 }
 
-// drawCurve draws one approach's measured line (and its extrapolated
-// segments, dotted).
+// drawCurve draws one approach's measured line and its extrapolated
+// segments: braille, dashed, with colour; without, the approach's
+// character, and dots.
 func (m resultsModel) drawCurve(ch *linechart.Model, xs xAxis, i int, cv report.Curve) {
 	s := m.approachStyle(i)
+	plain := m.c.st.noColor
+	mark := approachRunes[i%len(approachRunes)]
 	pt := func(p report.CurvePoint) canvas.Float64Point {
 		return canvas.Float64Point{X: xs.at(p.DurationMs), Y: p.Y}
 	}
@@ -185,21 +197,24 @@ func (m resultsModel) drawCurve(ch *linechart.Model, xs xAxis, i int, cv report.
 		a, b := cv.Extrapolated[k], cv.Extrapolated[k+1]
 		const n = 16 // straight in linear duration, also on a log axis
 		for j := 0; j < n; j++ {
-			f0, f1 := float64(j)/n, float64(j+1)/n
-			ch.DrawRuneLineWithStyle(pt(lerp(a, b, f0)), pt(lerp(a, b, f1)), runeExtrapolated, s)
+			p0, p1 := pt(lerp(a, b, float64(j)/n)), pt(lerp(a, b, float64(j+1)/n))
+			switch {
+			case plain:
+				ch.DrawRuneLineWithStyle(p0, p1, runeExtrapolated, s)
+			case j%2 == 0:
+				ch.DrawBrailleLineWithStyle(p0, p1, s)
+			}
 		}
 	}
 	for k := 0; k+1 < len(cv.Points); k++ {
-		if m.c.st.noColor {
-			ch.DrawRuneLineWithStyle(pt(cv.Points[k]), pt(cv.Points[k+1]), approachRunes[i%len(approachRunes)], s)
+		if plain {
+			ch.DrawRuneLineWithStyle(pt(cv.Points[k]), pt(cv.Points[k+1]), mark, s)
 		} else {
 			ch.DrawBrailleLineWithStyle(pt(cv.Points[k]), pt(cv.Points[k+1]), s)
 		}
 	}
-	if len(cv.Points) == 1 || !m.c.st.noColor {
-		for _, p := range cv.Points {
-			ch.DrawRuneWithStyle(pt(p), approachRunes[i%len(approachRunes)], s)
-		}
+	if len(cv.Points) == 1 {
+		ch.DrawRuneWithStyle(pt(cv.Points[0]), mark, s)
 	}
 }
 
@@ -219,12 +234,24 @@ func lerp(a, b report.CurvePoint, f float64) report.CurvePoint {
 }
 
 // cellAt is the canvas cell a data point falls in, as ntcharts places
-// runes.
-func cellAt(ch *linechart.Model, f canvas.Float64Point) canvas.Point {
+// runes, or with braille as it places braille dots (a finer grid whose
+// cells can differ by one).
+func cellAt(ch *linechart.Model, f canvas.Float64Point, braille bool) canvas.Point {
+	if braille {
+		g := graph.NewBrailleGrid(ch.GraphWidth(), ch.GraphHeight(), ch.MinX(), ch.MaxX(), ch.MinY(), ch.MaxY()).GridPoint(f)
+		return canvas.Point{X: ch.Origin().X + 1 + g.X/2, Y: g.Y / 4}
+	}
 	p := canvas.CanvasPointFromFloat64Point(ch.Origin(), ch.ScaleFloat64Point(f))
 	p.X++
 	p.Y--
 	return p
+}
+
+// setRune puts r at p, over anything but the axes.
+func setRune(ch *linechart.Model, p canvas.Point, r rune, s lipgloss.Style) {
+	if p.X > ch.Origin().X && p.Y < ch.Origin().Y {
+		ch.Canvas.SetCell(p, canvas.NewCellWithStyle(r, s))
+	}
 }
 
 func (m resultsModel) costChart(c report.Curves, xs xAxis, w, h int) []string {
@@ -242,15 +269,16 @@ func (m resultsModel) costChart(c report.Curves, xs xAxis, w, h int) []string {
 		m.drawCurve(&ch, xs, i, cv)
 	}
 	sub := m.c.st.Subtle
+	braille := !m.c.st.noColor
 	for _, be := range c.BreakEvens {
-		col := cellAt(&ch, canvas.Float64Point{X: xs.at(be.DurationMs), Y: 0}).X
+		at := cellAt(&ch, canvas.Float64Point{X: xs.at(be.DurationMs), Y: be.Cost}, braille)
 		for y := 0; y < ch.Origin().Y; y++ {
-			p := canvas.Point{X: col, Y: y}
+			p := canvas.Point{X: at.X, Y: y}
 			if ch.Canvas.Cell(p).Rune == 0 {
 				ch.Canvas.SetCell(p, canvas.NewCellWithStyle(runeBreakEven, sub))
 			}
 		}
-		ch.DrawRuneWithStyle(canvas.Float64Point{X: xs.at(be.DurationMs), Y: be.Cost}, runeBreakPoint, m.c.st.Title)
+		setRune(&ch, at, runeBreakPoint, m.c.st.Title)
 	}
 	return strings.Split(ch.View(), "\n")
 }
@@ -272,8 +300,8 @@ func (m resultsModel) latencyChart(c report.Curves, xs xAxis, w, h int) []string
 	// Whiskers up to p95 where they rise above the median's cell.
 	for i, cv := range c.Latency {
 		for _, p := range cv.Points {
-			lo := cellAt(&ch, canvas.Float64Point{X: xs.at(p.DurationMs), Y: p.Y})
-			hi := cellAt(&ch, canvas.Float64Point{X: xs.at(p.DurationMs), Y: p.Hi})
+			lo := cellAt(&ch, canvas.Float64Point{X: xs.at(p.DurationMs), Y: p.Y}, !m.c.st.noColor)
+			hi := cellAt(&ch, canvas.Float64Point{X: xs.at(p.DurationMs), Y: p.Hi}, !m.c.st.noColor)
 			for y := hi.Y; y < lo.Y; y++ {
 				q := canvas.Point{X: lo.X, Y: y}
 				if ch.Canvas.Cell(q).Rune == 0 {

@@ -1,0 +1,43 @@
+package ui
+
+import (
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/muesli/termenv"
+)
+
+// With colour the Charts tab draws braille lines in the approaches'
+// colours; without, each approach has its own character. Both name every
+// approach, mark the break-even and say EMULATED.
+func TestChartsTabColourAndPlain(t *testing.T) {
+	m := resultsModelWithBilling(t, 80, 24, nil)
+	rs := m.resultsScreen()
+	plain := strings.Join(rs.chartsTab(80), "\n")
+
+	st := newStyles(io.Discard, false)
+	st.r.SetColorProfile(termenv.TrueColor)
+	st.noColor = false
+	c := *rs.c
+	c.st = st
+	rs.c = &c
+	colour := strings.Join(rs.chartsTab(80), "\n")
+
+	hasBraille := func(s string) bool {
+		return strings.ContainsFunc(s, func(r rune) bool { return r > 0x2800 && r <= 0x28FF })
+	}
+	if !hasBraille(colour) || !strings.Contains(colour, "\x1b[") {
+		t.Errorf("colour: no coloured braille:\n%s", colour)
+	}
+	if hasBraille(plain) || strings.Contains(plain, "\x1b[") {
+		t.Errorf("plain: braille or colour:\n%s", plain)
+	}
+	for _, s := range []string{plain, colour} {
+		for _, want := range append([]string{"break-even", "EMULATED", "Cost, $/M ops", "Median latency", string(runeBreakPoint)}, rs.r.Plan.Approaches...) {
+			if !strings.Contains(s, want) {
+				t.Errorf("no %q in:\n%s", want, s)
+			}
+		}
+	}
+}
