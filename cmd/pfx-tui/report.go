@@ -72,7 +72,7 @@ compares them cell by cell: medians, the change, and whether it is significant (
 				return err
 			}
 			if plots != "" && format != "markdown" && format != "md" {
-				return &errext.UsageError{Flag: "plots", Msg: "--plots writes SVG charts linked from a Markdown report: use it with --format markdown"}
+				return &errext.UsageError{Flag: "plots", Msg: "SVG charts go with a Markdown report: add --format markdown"}
 			}
 			gateErr := gates(base, ts)
 			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0], Plots: plots}); err != nil {
