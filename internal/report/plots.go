@@ -19,11 +19,12 @@ import (
 // Markdown report that links them.
 
 // ApproachColors are the approaches' colours on every chart, by their
-// position in the plan (the TUI uses the same hues).
+// position in the plan (the TUI uses the same hues, lighter on a dark
+// terminal).
 var ApproachColors = []color.RGBA{
 	{0x5A, 0x3F, 0xD6, 0xff}, // accent violet
 	{0x02, 0x7A, 0x48, 0xff}, // green
-	{0xC4, 0x20, 0x3A, 0xff}, // red
+	{0xC6, 0x28, 0x28, 0xff}, // red
 	{0xA1, 0x5C, 0x00, 0xff}, // amber
 	{0x1F, 0x6F, 0xB5, 0xff}, // blue
 	{0x6B, 0x6B, 0x6B, 0xff}, // grey

@@ -31,10 +31,26 @@ const (
 	runeWhisker      = '╎'
 )
 
-// approachStyle is approach i's colour, the SVG charts' hue.
+// approachStyle is approach i's colour (by its place in the plan), the
+// SVG charts' hue, on the charts' lines and the tables' approach names.
 func (m resultsModel) approachStyle(i int) lipgloss.Style {
 	c := report.ApproachColors[i%len(report.ApproachColors)]
-	return m.c.st.r.NewStyle().Foreground(lipgloss.Color(fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B)))
+	light := fmt.Sprintf("#%02X%02X%02X", c.R, c.G, c.B)
+	return m.c.st.r.NewStyle().Foreground(lipgloss.AdaptiveColor{Light: light, Dark: approachDark[i%len(approachDark)]})
+}
+
+// approachDark are ApproachColors lightened for a dark terminal.
+var approachDark = []string{"#9D8CFF", "#3DDC97", "#FF6B81", "#FFB547", "#6CB6FF", "#A0A0A0"}
+
+// approachName is approach a in its colour, for the tables and the
+// legends; plain without colour.
+func (m resultsModel) approachName(a string) string {
+	for i, x := range m.r.Plan.Approaches {
+		if x == a {
+			return m.approachStyle(i).Render(a)
+		}
+	}
+	return a
 }
 
 // approachMark is how approach i's line looks in the legend.
@@ -103,7 +119,7 @@ func (m resultsModel) legend(c report.Curves, cost bool) string {
 	st := m.c.st
 	var parts []string
 	for i, a := range m.r.Plan.Approaches {
-		parts = append(parts, m.approachMark(i)+" "+a)
+		parts = append(parts, m.approachMark(i)+" "+m.approachName(a))
 	}
 	if cost {
 		if len(c.BreakEvens) > 0 {

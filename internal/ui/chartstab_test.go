@@ -10,7 +10,7 @@ import (
 
 // With colour the Charts tab draws braille lines in the approaches'
 // colours; without, each approach has its own character. Both name every
-// approach, mark the break-even and say EMULATED.
+// approach (in the tables' colours), mark the break-even and say EMULATED.
 func TestChartsTabColourAndPlain(t *testing.T) {
 	m := resultsModelWithBilling(t, 80, 24, nil)
 	rs := m.resultsScreen()
@@ -24,6 +24,13 @@ func TestChartsTabColourAndPlain(t *testing.T) {
 	rs.c = &c
 	colour := strings.Join(rs.chartsTab(80), "\n")
 
+	// The legend's colours are the tables'.
+	for i, a := range rs.r.Plan.Approaches {
+		name := rs.approachStyle(i).Render(a)
+		if !strings.Contains(colour, name) || !strings.Contains(strings.Join(rs.costTab(80), "\n"), name) || !strings.Contains(strings.Join(rs.latency(80), "\n"), name) {
+			t.Errorf("%s is not in its colour on the chart's legend and the tables", a)
+		}
+	}
 	hasBraille := func(s string) bool {
 		return strings.ContainsFunc(s, func(r rune) bool { return r > 0x2800 && r <= 0x28FF })
 	}

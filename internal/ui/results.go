@@ -277,9 +277,10 @@ func (m resultsModel) latency(w int) []string {
 			if x := c.Status(); x != "" {
 				what = x
 			}
-			row := []string{a, fmt.Sprint(s.N), what, "—", "—", "—", "—"}
+			name := m.approachName(a)
+			row := []string{name, fmt.Sprint(s.N), what, "—", "—", "—", "—"}
 			if s.N > 0 {
-				row = []string{a, fmt.Sprint(s.N), report.FormatMs(s.Median) + report.WarnMark(c), report.FormatMs(s.P95), meanSigma(s), report.FormatMs(s.P99),
+				row = []string{name, fmt.Sprint(s.N), report.FormatMs(s.Median) + report.WarnMark(c), report.FormatMs(s.P95), meanSigma(s), report.FormatMs(s.P99),
 					report.FormatMs(s.Min) + " … " + report.FormatMs(s.Max)}
 			}
 			errs := fmt.Sprint(c.Errors)
