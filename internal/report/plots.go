@@ -114,7 +114,10 @@ func newPlot(c Curves, title, ylabel string) *plot.Plot {
 		p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	}
 	p.Y.Label.Text = ylabel
-	p.Y.Min = 0
+	p.Y.Min, p.Y.Max = 0, 1 // data widen both ranges; an empty chart still has axes
+	if n := len(c.Durations); n > 0 {
+		p.X.Min, p.X.Max = c.Durations[0], c.Durations[n-1]
+	}
 	p.Legend.Top = true
 	p.Legend.Left = true
 	p.Add(plotter.NewGrid())

@@ -116,3 +116,27 @@ func TestCurvesExtrapolated(t *testing.T) {
 		}
 	}
 }
+
+// A run none of whose cells has usable billing still gets a cost chart
+// (empty, on a log axis here), and the Markdown lists every cell missing.
+func TestPlotsNothingUsable(t *testing.T) {
+	t.Parallel()
+	r := withBillingKept(fixture("fix004", 0), func(i int) bool { return i%3 == 0 })
+	r.Plan.DurationsMs = []int{100, 1000, 2000}
+	dir := t.TempDir()
+	var md bytes.Buffer
+	if err := Render(&md, r, "markdown", RenderOptions{Plots: dir}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.svg"))
+	if len(files) != 2 {
+		t.Fatalf("svg files = %v", files)
+	}
+	for _, f := range files {
+		b, _ := os.ReadFile(f)
+		svgText(t, b)
+	}
+	if !strings.Contains(md.String(), "Not on the chart (billing not usable)") {
+		t.Errorf("no list of the missing cells:\n%s", md.String())
+	}
+}

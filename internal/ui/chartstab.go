@@ -95,8 +95,12 @@ func (m resultsModel) chartsTab(w int) []string {
 	if hasCost {
 		title := st.Section.Render("Cost, $/M ops") + st.Subtle.Render(" · list prices of "+c.PriceDate+" · by upstream duration"+xs.scaleNote()) + emulated
 		out = append(out, hang(title, w, "", "  ")...)
-		out = append(out, m.costChart(c, xs, w, h)...)
-		out = append(out, hang(m.legend(c, true), w, "", "  ")...)
+		if costed(c) {
+			out = append(out, m.costChart(c, xs, w, h)...)
+			out = append(out, hang(m.legend(c, true), w, "", "  ")...)
+		} else {
+			out = append(out, hang(st.Warn.Render("No cell has usable billing: nothing to draw."), w, "", "  ")...)
+		}
 		for _, be := range c.BreakEvens {
 			out = append(out, hang(string(runeBreakPoint)+" break-even: "+be.Label, w, "", "  ")...)
 		}
@@ -112,6 +116,16 @@ func (m resultsModel) chartsTab(w int) []string {
 	out = append(out, m.latencyChart(c, chartXAxis(c, false), w, h)...)
 	out = append(out, hang(m.legend(c, false), w, "", "  ")...)
 	return out
+}
+
+// costed: some cell is on the cost chart.
+func costed(c report.Curves) bool {
+	for _, cv := range c.Cost {
+		if len(cv.Points) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // legend names the approaches with their marks, then the chart's marks.

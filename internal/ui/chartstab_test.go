@@ -48,3 +48,30 @@ func TestChartsTabColourAndPlain(t *testing.T) {
 		}
 	}
 }
+
+// Cells without usable billing are listed under the cost chart, not drawn
+// (here none is usable: no empty chart);
+// durations spanning more than a decade are on a log axis.
+func TestChartsTabMissingAndLogScale(t *testing.T) {
+	m := resultsModelWithBilling(t, 80, 24, func(i int) bool { return i%3 == 0 })
+	rs := m.resultsScreen()
+	out := strings.Join(rs.chartsTab(80), "\n")
+	if !strings.Contains(out, "not on the chart (billing not usable)") || !strings.Contains(out, "nothing to draw") {
+		t.Errorf("no list of the cells left off:\n%s", out)
+	}
+	if strings.Contains(out, "log scale") {
+		t.Errorf("100ms–1s on a log scale:\n%s", out)
+	}
+	r := *rs.r
+	r.Plan.DurationsMs = append(append([]int(nil), r.Plan.DurationsMs...), 2000) // no cells: a wider axis only
+	rs.r = &r
+	out = strings.Join(rs.chartsTab(80), "\n")
+	if !strings.Contains(out, "(log scale)") {
+		t.Errorf("100ms–2s: no log scale:\n%s", out)
+	}
+	for _, l := range strings.Split(out, "\n") {
+		if width(l) > 80 {
+			t.Errorf("line wider than 80: %q", l)
+		}
+	}
+}
