@@ -83,7 +83,7 @@ func defaultKeys() keyMap {
 
 		PrevTab: key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/shift+tab", "previous tab")),
 		NextTab: key.NewBinding(key.WithKeys("right", "l", "tab"), key.WithHelp("→/tab", "next tab")),
-		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export md/csv/json")),
+		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export md/svg/csv/json")),
 	}
 	for i, name := range tabNames {
 		n := string(rune('1' + i))
