@@ -13,7 +13,7 @@ import (
 )
 
 func newCmdReport(ios IOStreams) *cobra.Command {
-	var format string
+	var format, plots string
 	var samples, tui, noColor bool
 	var thresholds []string
 	var cost costFlags
@@ -71,8 +71,11 @@ compares them cell by cell: medians, the change, and whether it is significant (
 			if err := formatFlag(format); err != nil {
 				return err
 			}
+			if plots != "" && format != "markdown" && format != "md" {
+				return &errext.UsageError{Flag: "plots", Msg: "SVG charts go with a Markdown report: add --format markdown"}
+			}
 			gateErr := gates(base, ts)
-			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0]}); err != nil {
+			if err := report.Render(ios.Stdout, base, format, report.RenderOptions{Samples: samples, Path: args[0], Plots: plots}); err != nil {
 				return err
 			}
 			csvGates(ios, base, format)
@@ -80,8 +83,9 @@ compares them cell by cell: medians, the change, and whether it is significant (
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "text, markdown, csv or json")
+	cmd.Flags().StringVar(&plots, "plots", "", "with --format markdown: write SVG charts (cost, latency) into this folder and link them")
 	cmd.Flags().BoolVar(&samples, "samples", false, "csv: add one row per sample")
-	cmd.Flags().BoolVar(&tui, "tui", false, "open the run on the TUI's results screen: the verdict, the tabs, export (keys 1-4, e, q)")
+	cmd.Flags().BoolVar(&tui, "tui", false, "open the run on the TUI's results screen: the verdict, the tabs, export (keys 1-5, e, q)")
 	cmd.Flags().BoolVar(&noColor, "no-color", false, "with --tui: no colour (also NO_COLOR=1)")
 	cost.register(cmd.Flags())
 	cmd.Flags().StringArrayVar(&thresholds, "threshold", nil, "CI gate, repeatable: e.g. simple.p95<1.2s, simple.ratio@1s<1.1, savings(simple,1s)>50%; exit 3 when one fails")

@@ -11,10 +11,16 @@ import (
 )
 
 // Export writes the run as Markdown, CSV and JSON next to each other in dir,
-// named after the results file, and returns the paths written.
+// named after the results file, with the SVG charts the Markdown links,
+// and returns the paths written.
 func Export(dir string, r *Results) ([]string, error) {
 	base := strings.TrimSuffix(FileName(r.CreatedAt, r.ID), ".json")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	// The charts go next to the Markdown, linked by file name.
+	plots, err := WritePlots(dir, r)
+	if err != nil {
 		return nil, err
 	}
 	var paths []string
@@ -23,7 +29,10 @@ func Export(dir string, r *Results) ([]string, error) {
 		render func(*bytes.Buffer) error
 	}{
 		{".md", func(b *bytes.Buffer) error {
-			return writeMarkdown(b, r, filepath.Join(dir, FileName(r.CreatedAt, r.ID)))
+			if err := writeMarkdown(b, r, filepath.Join(dir, FileName(r.CreatedAt, r.ID))); err != nil {
+				return err
+			}
+			return WritePlotsSection(b, r, plots, filepath.Base)
 		}},
 		{".csv", func(b *bytes.Buffer) error { return WriteCSV(b, r, false) }},
 		{".export.json", func(b *bytes.Buffer) error { return WriteJSON(b, r) }},
@@ -37,6 +46,9 @@ func Export(dir string, r *Results) ([]string, error) {
 			return paths, fmt.Errorf("export: %w", err)
 		}
 		paths = append(paths, p)
+	}
+	for _, p := range plots {
+		paths = append(paths, p.Path)
 	}
 	return paths, nil
 }
@@ -66,9 +78,12 @@ func CheckFormat(format string) error {
 // RenderOptions tune Render: Styled draws text as bordered tables (a
 // terminal with colour), Samples adds one CSV row per sample, Path names
 // the results file in the verdict's hints (how to collect billing later).
+// Plots (markdown only) is a folder to write SVG charts into, linked from
+// the report by that folder's path.
 type RenderOptions struct {
 	Styled, Samples bool
 	Path            string
+	Plots           string
 }
 
 // Render writes r in format: the one place an output format is chosen.
@@ -77,7 +92,14 @@ func Render(w io.Writer, r *Results, format string, o RenderOptions) error {
 	case "", "text":
 		return writeText(w, r, o.Styled, o.Path)
 	case "markdown", "md":
-		return writeMarkdown(w, r, o.Path)
+		if err := writeMarkdown(w, r, o.Path); err != nil || o.Plots == "" {
+			return err
+		}
+		plots, err := WritePlots(o.Plots, r)
+		if err != nil {
+			return err
+		}
+		return WritePlotsSection(w, r, plots, filepath.ToSlash)
 	case "csv":
 		return WriteCSV(w, r, o.Samples)
 	case "json":

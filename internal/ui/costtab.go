@@ -54,9 +54,9 @@ func (m resultsModel) costTab(w int) []string {
 	byDuration := map[int][][]string{}
 	var order []int
 	for _, l := range lines {
-		name := "  " + l.Approach
+		name := "  " + m.approachName(l.Approach)
 		if l.Cheapest {
-			name = st.Good.Render("◆ " + l.Approach)
+			name = st.Good.Render("◆ ") + m.approachName(l.Approach)
 		}
 		row := []string{name, l.Records}
 		if !l.Usable {

@@ -172,7 +172,7 @@ func TestFlowSetupToExport(t *testing.T) {
 	if got := saved.Plan.Approaches; len(got) != 2 {
 		t.Errorf("approaches run: %v", got)
 	}
-	if len(fm.exported) != 3 {
+	if len(fm.exported) != 5 { // .md .csv .export.json and the two charts
 		t.Fatalf("exported %v", fm.exported)
 	}
 	md, err := os.ReadFile(fm.exported[0])
@@ -204,7 +204,7 @@ func TestFlowSavedRunOnResults(t *testing.T) {
 	waitFor(t, tm, "✓ exported")
 	tm.Send(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("q")})
 	fm := tm.FinalModel(t, teatest.WithFinalTimeout(5*time.Second)).(Model)
-	if fm.ExitCode() != errext.OK || len(fm.exported) != 3 {
+	if fm.ExitCode() != errext.OK || len(fm.exported) != 5 { // .md .csv .export.json -cost.svg -latency.svg
 		t.Fatalf("exit %d, exported %v", fm.ExitCode(), fm.exported)
 	}
 	for _, p := range fm.exported {

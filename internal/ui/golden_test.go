@@ -72,6 +72,8 @@ func TestGolden(t *testing.T) {
 		{"results-details", func(t *testing.T, w, h int) Model {
 			return keys(resultsModelWithBilling(t, w, h, nil), "4", "down", "down", "down", "down")
 		}},
+		{"results-charts", func(t *testing.T, w, h int) Model { return keys(resultsModelWithBilling(t, w, h, nil), "5") }},
+		{"results-charts-no-billing", func(t *testing.T, w, h int) Model { return keys(resultsModelAt(t, w, h), "5") }},
 		{"results-no-billing", func(t *testing.T, w, h int) Model { return resultsModelAt(t, w, h) }},
 		{"results-incomplete", func(t *testing.T, w, h int) Model {
 			return resultsModelWithBilling(t, w, h, func(i int) bool { return i%3 == 0 })

@@ -83,7 +83,7 @@ func defaultKeys() keyMap {
 
 		PrevTab: key.NewBinding(key.WithKeys("left", "h", "shift+tab"), key.WithHelp("←/shift+tab", "previous tab")),
 		NextTab: key.NewBinding(key.WithKeys("right", "l", "tab"), key.WithHelp("→/tab", "next tab")),
-		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export md/csv/json")),
+		Export:  key.NewBinding(key.WithKeys("e"), key.WithHelp("e", "export md/svg/csv/json")),
 	}
 	for i, name := range tabNames {
 		n := string(rune('1' + i))
@@ -130,7 +130,7 @@ func (k keyMap) billingHelp() screenHelp {
 }
 
 func (k keyMap) resultsHelp(details bool) screenHelp {
-	tabs := key.NewBinding(key.WithKeys("1"), key.WithHelp("1-4/←/→", "tabs"))
+	tabs := key.NewBinding(key.WithKeys("1"), key.WithHelp("1-5/←/→", "tabs"))
 	scroll := key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "scroll"))
 	if details {
 		scroll = key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "pick cell"))
@@ -138,7 +138,7 @@ func (k keyMap) resultsHelp(details bool) screenHelp {
 	return screenHelp{
 		short: []key.Binding{tabs, scroll, k.Export},
 		full: [][]key.Binding{
-			{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.PrevTab, k.NextTab},
+			{k.Tab[0], k.Tab[1], k.Tab[2], k.Tab[3], k.Tab[4], k.PrevTab, k.NextTab},
 			{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom},
 			{k.Export},
 		},

@@ -21,10 +21,11 @@ const (
 	tabBilling
 	tabCost
 	tabDetails
+	tabCharts
 	tabCount
 )
 
-var tabNames = [tabCount]string{"Latency", "Billing", "Cost", "Details"}
+var tabNames = [tabCount]string{"Latency", "Billing", "Cost", "Details", "Charts"}
 
 // resultsModel is the results screen: the verdict strip, then the tabs,
 // each in a bubbles/viewport of its own.
@@ -229,6 +230,8 @@ func (m resultsModel) content(tab, w int) []string {
 		return m.billingTab(w)
 	case tabCost:
 		return m.costTab(w)
+	case tabCharts:
+		return m.chartsTab(w)
 	}
 	return m.details(w)
 }
@@ -274,9 +277,10 @@ func (m resultsModel) latency(w int) []string {
 			if x := c.Status(); x != "" {
 				what = x
 			}
-			row := []string{a, fmt.Sprint(s.N), what, "—", "—", "—", "—"}
+			name := m.approachName(a)
+			row := []string{name, fmt.Sprint(s.N), what, "—", "—", "—", "—"}
 			if s.N > 0 {
-				row = []string{a, fmt.Sprint(s.N), report.FormatMs(s.Median) + report.WarnMark(c), report.FormatMs(s.P95), meanSigma(s), report.FormatMs(s.P99),
+				row = []string{name, fmt.Sprint(s.N), report.FormatMs(s.Median) + report.WarnMark(c), report.FormatMs(s.P95), meanSigma(s), report.FormatMs(s.P99),
 					report.FormatMs(s.Min) + " … " + report.FormatMs(s.Max)}
 			}
 			errs := fmt.Sprint(c.Errors)

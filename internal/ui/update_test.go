@@ -405,7 +405,7 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 		t.Fatalf("without billing the results open on %d, want Latency", m.resultsScreen().tabs.active)
 	}
 	m = keys(m, "left")
-	if m.resultsScreen().tabs.active != tabDetails {
+	if m.resultsScreen().tabs.active != tabCharts {
 		t.Fatalf("← from Latency: tab %d", m.resultsScreen().tabs.active)
 	}
 	m = keys(m, "right", "right")
@@ -443,7 +443,7 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 		t.Fatalf("export produced %v", msgs)
 	}
 	m = send(m, msgs[0])
-	if len(m.resultsScreen().exportPaths) != 3 || m.resultsScreen().exportErr != "" {
+	if len(m.resultsScreen().exportPaths) != 4 || m.resultsScreen().exportErr != "" { // .md .csv .export.json -latency.svg
 		t.Fatalf("export: %v %q", m.resultsScreen().exportPaths, m.resultsScreen().exportErr)
 	}
 	for _, p := range m.resultsScreen().exportPaths {
