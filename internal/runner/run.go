@@ -276,11 +276,12 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 		return end(b.failed(experiment.StatusDropped, err, time.Now()))
 	}
 	c := &batchConn{conn: conn, frames: make(chan received, 64)}
+	conn.SetReadLimit(MaxFrameBytes)
 	go func() {
 		for {
 			_, data, err := conn.ReadMessage()
 			at := time.Now()
-			c.frames <- received{data: data, at: at, err: err}
+			c.frames <- received{data: data, at: at, err: frameError(err)}
 			if err != nil {
 				close(c.frames)
 				return
