@@ -22,7 +22,7 @@ var ErrNoSuccessfulOp = errors.New("no op succeeded: every measured op failed or
 func (r *Runner) run(ctx context.Context, ch *outbox) {
 	defer ch.close()
 	var results []experiment.BatchResult
-	specs := r.specs
+	specs := slices.Clone(r.specs) // retries are inserted (retry.go)
 	remaining := map[experiment.Cell]int{}
 	for _, s := range specs {
 		if !s.Warmup {
@@ -33,7 +33,8 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 	dropped := map[string]bool{}
 	learned := false
 	total := len(specs)
-	for i, spec := range specs {
+	for i := 0; i < len(specs); i++ {
+		spec := specs[i]
 		if dropped[spec.Approach] {
 			continue
 		}
@@ -76,6 +77,13 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 				}
 				total -= len(learn.Skipped)
 			}
+		}
+		if retry, ok := r.retryOf(ctx, &res, err); ok {
+			results = append(results, res)
+			ch.emit(BatchFailed{Result: res, Err: err})
+			specs = slices.Insert(specs, i+1, retry)
+			total++
+			continue
 		}
 		obs.add(res)
 		results = append(results, res)
