@@ -142,6 +142,11 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 		!send(protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode}) {
 		return
 	}
+	fault := s.opts.Chaos.batchFault(req.BatchID)
+	if fault == faultSilent {
+		<-ctx.Done() // chaos: nothing more until the client leaves
+		return
+	}
 	completed, errs := 0, 0
 	var messages []string
 	for op := 0; op < req.Count; op++ {
@@ -157,6 +162,10 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 			completed++
 		}
 		if !send(protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: op + 1}) {
+			return
+		}
+		if fault == faultDrop {
+			_ = conn.UnderlyingConn().Close() // chaos: cut, no close frame
 			return
 		}
 	}
