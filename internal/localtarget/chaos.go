@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,8 +16,10 @@ import (
 
 // Chaos injects faults into the local target, each with its own
 // probability; every decision is a hash of Seed, the fault and what it
-// applies to (a batch ID, a batch and op, an S3 request's or an object's
-// number), so a run against the same plan sees the same faults. The zero
+// applies to (a batch ID without its run ID, a batch and op, an S3
+// request's or an object's number), so a run of the same plan meets the
+// same batch and op faults; S3 and object faults follow the order of
+// requests and pushes, which timing may shift. The zero
 // value injects nothing. `pfx-tui serve-local --chaos` turns them all on
 // (AllChaos).
 type Chaos struct {
@@ -91,6 +94,7 @@ func (c *Chaos) batchFault(batchID string) string {
 	if c == nil {
 		return ""
 	}
+	batchID = runLocal(batchID)
 	switch {
 	case c.hits(faultSilent, batchID, c.SilentBatch):
 		return faultSilent
@@ -123,7 +127,7 @@ func (c *Chaos) s3Middleware(next http.Handler) http.Handler {
 // upstreamFault is what happens to an op's upstream request: 0, 500, or a
 // delay to add.
 func (c *Chaos) upstreamFault(batchID string, op int) (status int, slow time.Duration) {
-	key := fmt.Sprintf("%s/%d", batchID, op)
+	key := fmt.Sprintf("%s/%d", runLocal(batchID), op)
 	if c.hits(faultUpstream, key, c.Upstream500) {
 		return http.StatusInternalServerError, 0
 	}
@@ -248,4 +252,13 @@ func (e *logpushEmu) putLate() error {
 		}
 	}
 	return nil
+}
+
+// runLocal drops the run ID from a batch ID (<run>-<index>[-r<attempt>]),
+// so the same plan meets the same batch and op faults in every run.
+func runLocal(batchID string) string {
+	if _, rest, ok := strings.Cut(batchID, "-"); ok {
+		return rest
+	}
+	return batchID
 }
