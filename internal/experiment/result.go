@@ -84,6 +84,9 @@ type BatchResult struct {
 	// Retried: the batch failed and was run again (--retries); it stays
 	// in the file, out of statistics, and the retry follows it.
 	Retried bool `json:"retried,omitempty"`
+	// SamplesDropped: samples not kept because the cell already held
+	// MaxSamplesPerCell (limits.go).
+	SamplesDropped int `json:"samplesDropped,omitempty"`
 }
 
 // ForeignFrame is a frame that arrived on a batch's socket but is not the

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/gorilla/websocket"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // MaxFrameBytes bounds one WebSocket message from the target. The protocol's
@@ -20,4 +22,20 @@ func frameError(err error) error {
 		return fmt.Errorf("the target sent a WebSocket message over the %d KiB limit per message; refused", MaxFrameBytes>>10)
 	}
 	return err
+}
+
+// capSamples keeps res's samples within what its cell may still hold
+// (limit, else experiment.MaxSamplesPerCell), counting the rest in
+// SamplesDropped. kept is the samples kept per cell so far.
+func capSamples(res *experiment.BatchResult, kept map[experiment.Cell]int, limit int) {
+	if limit <= 0 {
+		limit = experiment.MaxSamplesPerCell
+	}
+	c := cellOf(res.BatchSpec)
+	room := max(0, limit-kept[c])
+	if n := len(res.Samples); n > room {
+		res.SamplesDropped += n - room
+		res.Samples = res.Samples[:room:room]
+	}
+	kept[c] += len(res.Samples)
 }

@@ -1,6 +1,8 @@
 package runner_test
 
 import (
+	"context"
+	"fmt"
 	"runtime"
 	"strings"
 	"testing"
@@ -55,5 +57,29 @@ func TestHundredMBFrameRefused(t *testing.T) {
 	}
 	if after.TotalAlloc-before.TotalAlloc > 40<<20 {
 		t.Errorf("client and server allocated %d MB for a refused 100 MB message", (after.TotalAlloc-before.TotalAlloc)>>20)
+	}
+}
+
+// A cell keeps at most MaxSamplesPerCell samples: the rest are counted in
+// the batch's SamplesDropped; another cell has its own budget.
+func TestSamplesCappedPerCell(t *testing.T) {
+	t.Parallel()
+	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) { healthy(conn, req, 1, 0, true) }}
+	plan := experiment.Plan{Approaches: []string{"direct", "current"}, Durations: []time.Duration{10 * time.Millisecond}, Batches: 2, Ops: 4, Order: experiment.OrderSequential}
+	plan, err := plan.ForTarget(nil, experiment.DurationRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := runner.New(runner.Options{Target: f.start(t), Plan: plan, RunID: "c", BatchTimeout: 5 * time.Second, CloseTimeout: 100 * time.Millisecond, MaxSamplesPerCell: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := runner.Wait(r.Run(context.Background()))
+	var got []string
+	for _, b := range done.Results {
+		got = append(got, fmt.Sprintf("%s:%d+%d", b.Approach, len(b.Samples), b.SamplesDropped))
+	}
+	if want := "direct:4+0,direct:1+3,current:4+0,current:1+3"; strings.Join(got, ",") != want {
+		t.Errorf("kept+dropped %s, want %s", strings.Join(got, ","), want)
 	}
 }

@@ -30,6 +30,7 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 		}
 	}
 	obs := &observed{cells: map[experiment.Cell]*meanAcc{}}
+	kept := map[experiment.Cell]int{} // samples kept per cell (limits.go)
 	dropped := map[string]bool{}
 	learned := false
 	total := len(specs)
@@ -85,6 +86,7 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 			total++
 			continue
 		}
+		capSamples(&res, kept, r.opts.MaxSamplesPerCell)
 		obs.add(res)
 		results = append(results, res)
 		if err != nil {
