@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
@@ -122,5 +124,23 @@ func TestChaosClockOffset(t *testing.T) {
 	}
 	if ahead := time.Duration(v.Timestamp-time.Now().UnixMilli()) * time.Millisecond; ahead < 59*time.Minute || ahead > 61*time.Minute {
 		t.Errorf("/version is %s ahead, want 1h", ahead)
+	}
+}
+
+// A client message over the target's limit closes the socket with 1009
+// (message too big) instead of being buffered.
+func TestOversizedClientMessageRefused(t *testing.T) {
+	t.Parallel()
+	srv := startChaos(t, nil)
+	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL(), "http")+protocol.PathWS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.WriteMessage(websocket.TextMessage, []byte(strings.Repeat("x", 1<<20)))
+	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, _, err = conn.ReadMessage()
+	if !websocket.IsCloseError(err, websocket.CloseMessageTooBig) {
+		t.Errorf("read after a 1 MB message: %v, want close 1009", err)
 	}
 }

@@ -12,6 +12,10 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 )
 
+// maxClientMessage bounds a client's WebSocket message: run-batch is a
+// few dozen bytes; a larger message closes the socket (1009).
+const maxClientMessage = 64 << 10
+
 // maxErrorMessages bounds errorMessages in batch-complete; the count stays exact.
 const maxErrorMessages = 20
 
@@ -71,6 +75,7 @@ func (c *controller) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 	}()
 
+	conn.SetReadLimit(maxClientMessage)
 	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Minute))
 	_, msg, err := conn.ReadMessage()
 	if err != nil {
