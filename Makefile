@@ -1,7 +1,7 @@
 # The README's test command is `make test`; .ci/run calls exactly that.
 GO ?= go
 
-.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench bench-scan bench-scale
+.PHONY: test checks fmt-check vet lint gotest workers-deps workers-check workers-test build install run bench bench-scan bench-scale fuzz
 
 # Two stages, each two jobs at a time (the machine has 2 cores): the static
 # checks while npm installs workers/ (network and disk), then the Go suite
@@ -77,3 +77,25 @@ bench-scale:
 # not part of make test. ROUNDS, RECORDS, FILES, REVS: see bench/scan.sh.
 bench-scan:
 	bash bench/scan.sh
+
+# The fuzzers of outside input, FUZZTIME each (one target per go test -fuzz):
+# the Logpush reader, the wire-message decoders, the results-file loader,
+# the pricing file, the tail reader. Not part of make test (its budget).
+# -fuzzminimizetime 0: minimizing a new input can outlast a short fuzztime
+# and fail the run with "context deadline exceeded"; a crasher is still
+# saved under testdata/fuzz, unminimized.
+FUZZTIME ?= 3s
+FUZZ_TARGETS = \
+	./internal/logpush:FuzzReader \
+	./internal/protocol:FuzzDecodeFrame \
+	./internal/protocol:FuzzDecodeRunBatch \
+	./internal/report:FuzzLoad \
+	./internal/billing:FuzzDecodePrices \
+	./internal/tail:FuzzParse
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "$(GO) test -run '^$$' -fuzz '^$$fn$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 0 $$pkg"; \
+		$(GO) test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 0 $$pkg; \
+	done

@@ -52,6 +52,7 @@ type runOptions struct {
 	noColor      bool
 	hopLatency   time.Duration
 	batchTimeout time.Duration
+	retries      int
 	assumeDelay  time.Duration
 	devVars      string
 	workersDir   string
@@ -83,6 +84,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.BoolVar(&f.noColor, "no-color", false, "no colour (also NO_COLOR=1)")
 	fs.DurationVar(&f.hopLatency, "hop-latency", 0, "local target: latency added to every internal hop, to mimic the network")
 	fs.DurationVar(&f.batchTimeout, "batch-timeout", 0, "per-batch timeout (default max(60s, 3 × ops × duration + 10s))")
+	fs.IntVar(&f.retries, "retries", d.Retries, "run a failed batch (dropped, timed out, an error frame) again up to this many times; the failed attempt stays in the results file, marked retried")
 	fs.DurationVar(&f.assumeDelay, "assume-server-duration", 0, "for a target that applies its own upstream delay (no durationMs capability): the delay you assert it uses, as the plan's one duration label")
 	fs.StringVar(&f.devVars, "dev-vars", ".dev.vars", "wrangler-style KEY=VALUE file read before the environment")
 	fs.StringVar(&f.workersDir, "workers-dir", d.WorkersDir, "the workers/ project that --target wrangler runs under wrangler dev")
@@ -150,6 +152,9 @@ func (f *runOptions) config() (config.Config, error) {
 	}
 	if cfg.BatchTimeout < 0 {
 		return cfg, &errext.UsageError{Flag: "batch-timeout", Msg: "must not be negative"}
+	}
+	if cfg.Retries = f.retries; cfg.Retries < 0 || cfg.Retries > 10 {
+		return cfg, &errext.UsageError{Flag: "retries", Msg: "must be within 0..10"}
 	}
 	return cfg, cfg.Plan.Validate()
 }

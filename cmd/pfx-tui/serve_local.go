@@ -17,6 +17,8 @@ import (
 func newCmdServeLocal(ios IOStreams) *cobra.Command {
 	var addr string
 	var hop, push, defaultDelay, minute time.Duration
+	var chaos bool
+	var chaosSeed uint64
 	cmd := &cobra.Command{
 		Use:   "serve-local",
 		Short: "Run the embedded local target standalone (WebSocket protocol + delay upstream)",
@@ -43,6 +45,10 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			if defaultDelay == 0 {
 				opts.DefaultDelay = -1 // no delay (zero would mean the 100ms default)
 			}
+			if chaos {
+				opts.Chaos = localtarget.AllChaos(chaosSeed)
+				fmt.Fprintf(ios.Stderr, "pfx-tui: chaos on (seed %d): dropped and silent batches, upstream 500s and slow answers, S3 500/503/SlowDown, late, duplicated, truncated and malformed Logpush objects, /version clock %s ahead\n", chaosSeed, opts.Chaos.ClockOffset)
+			}
 			srv, err := localtarget.Start(opts)
 			if err != nil {
 				return err
@@ -64,6 +70,8 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 	cmd.Flags().DurationVar(&hop, "hop-latency", 0, "latency added to every internal hop")
 	cmd.Flags().DurationVar(&push, "local-push-interval", config.Defaults().LocalPushInterval, "how often the Logpush emulator writes an object")
 	cmd.Flags().DurationVar(&defaultDelay, "default-delay", localtarget.DefaultDelay, "upstream delay of a run-batch that has no durationMs (Lumenize's client sends none); 0..30s, whole ms")
+	cmd.Flags().BoolVar(&chaos, "chaos", false, "inject every fault the emulator knows (dropped and silent batches, upstream 500s, slow answers, S3 errors, late, duplicated, truncated and malformed Logpush objects, clock offset), deterministic with --chaos-seed")
+	cmd.Flags().Uint64Var(&chaosSeed, "chaos-seed", 1, "the seed of --chaos's decisions")
 	cmd.Flags().DurationVar(&minute, "local-analytics-minute", localtarget.DefaultAnalyticsMinute, "the emulated GraphQL Analytics minute")
 	return cmd
 }

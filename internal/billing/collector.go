@@ -233,6 +233,7 @@ func (c *Collector) addFile(key string, st logpush.FileStats, err error) {
 	f.Lines += st.Lines
 	f.Records += st.Records
 	f.Malformed += st.Malformed
+	f.TooLong += st.TooLong
 	f.BadType += st.BadType
 	f.MissingTiming += st.MissingTiming
 	if st.Truncated {

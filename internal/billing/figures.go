@@ -56,12 +56,14 @@ func (f CellFigures) Role(role string) (RoleFigures, bool) {
 // FileCounts sums what the Logpush objects held, so a short count can be
 // traced to cut or corrupt files.
 type FileCounts struct {
-	Files         int `json:"files"`
-	Truncated     int `json:"truncated"`
-	ReadErrors    int `json:"readErrors"`
-	Lines         int `json:"lines"`
-	Records       int `json:"records"`
-	Malformed     int `json:"malformed"`
+	Files      int `json:"files"`
+	Truncated  int `json:"truncated"`
+	ReadErrors int `json:"readErrors"`
+	Lines      int `json:"lines"`
+	Records    int `json:"records"`
+	Malformed  int `json:"malformed"`
+	// TooLong of the Malformed lines were over logpush.MaxLineBytes.
+	TooLong       int `json:"tooLong,omitempty"`
 	BadType       int `json:"badType"`
 	MissingTiming int `json:"missingTiming"`
 	// Problems lists the files with any of the above (at most 50).

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/logpush"
 )
 
 // SuspicionDelay is how long after the run Suspicions waits before it
@@ -74,6 +75,9 @@ func (c *Collector) warnings(aggs []*cellAgg, rows []Count) []string {
 	}
 	if f.Malformed+f.BadType > 0 {
 		out = append(out, fmt.Sprintf("%d lines could not be read (%d malformed, %d with a field of the wrong type): see the per-file counts; badType lines suggest a changed Logpush schema", f.Malformed+f.BadType, f.Malformed, f.BadType))
+	}
+	if f.TooLong > 0 {
+		out = append(out, fmt.Sprintf("%d of the malformed lines were over the %d MiB limit per line and were refused unread", f.TooLong, logpush.MaxLineBytes>>20))
 	}
 	if f.ReadErrors > 0 {
 		out = append(out, fmt.Sprintf("%d Logpush objects could not be read to the end: see the per-file errors and fetch them again", f.ReadErrors))

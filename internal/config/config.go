@@ -76,6 +76,8 @@ type Config struct {
 	WorkersDir string `json:"workersDir,omitempty"`
 	// BatchTimeout overrides the per-batch timeout (0 = the default formula).
 	BatchTimeout time.Duration `json:"-"`
+	// Retries is how many times a failed batch runs again (--retries).
+	Retries int `json:"-"`
 
 	// DurationsGiven: --durations was given (a target that applies its own
 	// delay refuses it); AssumeServerDuration labels such a target's delay
@@ -145,6 +147,7 @@ func Defaults() Config {
 		PollInterval:      DefaultPollInterval,
 		PollTimeout:       DefaultPollTimeout,
 		LocalPushInterval: 5 * time.Second,
+		Retries:           1,
 	}
 }
 

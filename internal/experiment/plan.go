@@ -193,6 +193,9 @@ type BatchSpec struct {
 	// AlignMinute > 0: wait for the start of the minute AlignMinute
 	// minutes after the current one before dialling (OrderMinute).
 	AlignMinute int `json:"alignMinute,omitempty"`
+	// Attempt > 0: a retry of a failed batch (--retries), its ID the
+	// failed one's with "-r<attempt>" appended.
+	Attempt int `json:"attempt,omitempty"`
 }
 
 // Cell names an approach × duration.

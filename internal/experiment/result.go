@@ -81,6 +81,12 @@ type BatchResult struct {
 	// Drain is set when the client gave up on the batch on a target that
 	// could still be working on it, and waited for it before the next one.
 	Drain *Drain `json:"drain,omitempty"`
+	// Retried: the batch failed and was run again (--retries); it stays
+	// in the file, out of statistics, and the retry follows it.
+	Retried bool `json:"retried,omitempty"`
+	// SamplesDropped: samples not kept because the cell already held
+	// MaxSamplesPerCell (limits.go).
+	SamplesDropped int `json:"samplesDropped,omitempty"`
 }
 
 // ForeignFrame is a frame that arrived on a batch's socket but is not the
@@ -115,8 +121,8 @@ type Drain struct {
 }
 
 // Counts reports whether the batch's samples may enter statistics: not
-// those of an impossible batch.
-func (b BatchResult) Counts() bool { return b.Status != StatusImpossible }
+// those of an impossible batch, nor of a failed attempt that was retried.
+func (b BatchResult) Counts() bool { return b.Status != StatusImpossible && !b.Retried }
 
 // PerOpMs lists the per-op latencies of the batch's samples that count in
 // statistics (none for an impossible batch).

@@ -194,6 +194,10 @@ func (p *progress) observe(ev runner.Event) {
 			return slices.ContainsFunc(e.Skipped, func(x experiment.BatchSpec) bool { return x.ID == s.ID })
 		})
 	case runner.BatchFailed:
+		if e.Result.Retried {
+			p.say("  batch %s (%s @ %s) %s: %v; running it again\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)
+			break
+		}
 		p.finished++
 		p.failed++
 		p.say("  batch %s (%s @ %s) %s: %v\n", e.Result.ID, e.Result.Approach, experiment.FormatDuration(e.Result.DurationMs), e.Result.Status, e.Err)

@@ -12,6 +12,10 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 )
 
+// maxClientMessage bounds a client's WebSocket message: run-batch is a
+// few dozen bytes; a larger message closes the socket (1009).
+const maxClientMessage = 64 << 10
+
 // maxErrorMessages bounds errorMessages in batch-complete; the count stays exact.
 const maxErrorMessages = 20
 
@@ -71,6 +75,7 @@ func (c *controller) handleWebSocket(w http.ResponseWriter, r *http.Request) {
 		_ = conn.Close()
 	}()
 
+	conn.SetReadLimit(maxClientMessage)
 	_ = conn.SetReadDeadline(time.Now().Add(2 * time.Minute))
 	_, msg, err := conn.ReadMessage()
 	if err != nil {
@@ -142,6 +147,11 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 		!send(protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode}) {
 		return
 	}
+	fault := s.opts.Chaos.batchFault(req.BatchID)
+	if fault == faultSilent {
+		<-ctx.Done() // chaos: nothing more until the client leaves
+		return
+	}
 	completed, errs := 0, 0
 	var messages []string
 	for op := 0; op < req.Count; op++ {
@@ -157,6 +167,10 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 			completed++
 		}
 		if !send(protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: op + 1}) {
+			return
+		}
+		if fault == faultDrop {
+			_ = conn.UnderlyingConn().Close() // chaos: cut, no close frame
 			return
 		}
 	}

@@ -41,6 +41,7 @@ type logpushEmu struct {
 	next        int        // TraceStore index of the first record not pushed
 	windowStart time.Time
 	objects     int
+	chaos       *chaosObjects // nil: no faults (chaos.go)
 
 	stop chan struct{}
 	done chan struct{}
@@ -83,6 +84,9 @@ func (e *logpushEmu) close() error {
 		close(e.stop)
 		<-e.done
 		_, err = e.push()
+		if lerr := e.putLate(); err == nil {
+			err = lerr
+		}
 	})
 	return err
 }
@@ -101,14 +105,14 @@ func (e *logpushEmu) push() (string, error) {
 	if len(recs) == 0 {
 		e.windowStart = end
 		e.next = next
-		return "", nil
+		return "", e.putLate()
 	}
 	body, err := encodeLogpushObject(recs)
 	if err != nil {
 		return "", err
 	}
 	key := logpushObjectKey(e.prefix, e.windowStart, end)
-	if err := e.s3.PutObject(key, body); err != nil {
+	if err := e.put(key, body, end); err != nil {
 		return "", err // keep the records for the next push
 	}
 	e.windowStart = end
@@ -166,12 +170,15 @@ func (s *Server) LogpushObjects() int {
 // startLogpush starts the embedded S3 server and the Logpush emulator
 // writing into it; Start calls it before serving.
 func (s *Server) startLogpush() error {
-	s3, err := StartS3(S3Options{Addr: s.opts.S3Addr})
+	s3, err := StartS3(S3Options{Addr: s.opts.S3Addr, Middleware: s.opts.Chaos.middleware()})
 	if err != nil {
 		return err
 	}
 	s.s3 = s3
 	s.logpush = newLogpushEmu(s3, s.traces, s.opts.PushInterval)
+	if s.opts.Chaos != nil {
+		s.logpush.chaos = &chaosObjects{c: s.opts.Chaos}
+	}
 	s.logpush.start()
 	return nil
 }

@@ -70,6 +70,8 @@ type Options struct {
 	// emulator pushed it (tests read them back with Traces().Since(0)); by
 	// default pushed records are dropped so memory stays flat.
 	KeepTraces bool
+	// Chaos injects faults (chaos.go); nil injects none.
+	Chaos *Chaos
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -198,7 +200,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) handleVersion(w http.ResponseWriter, r *http.Request) {
-	v := protocol.Version{Version: 1, Timestamp: time.Now().UnixMilli(), Emulator: "pfx-tui local target", Capabilities: protocol.Capabilities()}
+	v := protocol.Version{Version: 1, Timestamp: time.Now().Add(s.clockOffset()).UnixMilli(), Emulator: "pfx-tui local target", Capabilities: protocol.Capabilities()}
 	if s.s3 != nil {
 		v.Logpush = &protocol.EmulatorBucket{Endpoint: s.S3Endpoint(), Bucket: s.S3Bucket(), Prefix: s.LogpushPrefix(), AccessKeyID: s.S3AccessKeyID(), SecretAccessKey: s.S3SecretAccessKey()}
 	}
@@ -227,8 +229,14 @@ func (s *Server) handleDelay(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("delay must be an integer 0..%d ms", protocol.MaxDelayMs), http.StatusBadRequest)
 		return
 	}
+	status, slow := s.upstreamFault(r)
+	if status != 0 {
+		inv.respond(status)
+		http.Error(w, "upstream failed (chaos)", status)
+		return
+	}
 	inv.await(func() {
-		t := time.NewTimer(time.Duration(ms) * time.Millisecond)
+		t := time.NewTimer(time.Duration(ms)*time.Millisecond + slow)
 		defer t.Stop()
 		select {
 		case <-t.C:

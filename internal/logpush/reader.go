@@ -34,6 +34,9 @@ type FileStats struct {
 	// before the cut were still read, so a half-downloaded object is
 	// reported, not fatal.
 	Truncated bool `json:"truncated"`
+	// TooLong counts the lines over MaxLineBytes, refused unread; they are
+	// also counted in Malformed.
+	TooLong int `json:"tooLong,omitempty"`
 }
 
 // Reader streams records out of one Logpush object, so files of any size
@@ -41,10 +44,11 @@ type FileStats struct {
 // counted in Stats and skipped rather than failing the file, because one
 // corrupt record must not hide the billing data of its neighbours.
 type Reader struct {
-	src     io.Reader
-	gzipped bool
-	maxLine int
-	bufSize int
+	src       io.Reader
+	gzipped   bool
+	maxLine   int
+	bufSize   int
+	maxObject int64
 
 	opened bool
 	zr     *gzip.Reader
@@ -62,7 +66,7 @@ type Reader struct {
 // stream (Logpush objects are; every member of a multi-member stream is
 // read). Nothing is read until the first Next.
 func NewReader(r io.Reader, gzipped bool) *Reader {
-	return &Reader{src: r, gzipped: gzipped, maxLine: MaxLineBytes, bufSize: readBufSize}
+	return &Reader{src: r, gzipped: gzipped, maxLine: MaxLineBytes, bufSize: readBufSize, maxObject: MaxObjectBytes}
 }
 
 // Next returns the next record. It returns io.EOF at the end of the stream,
@@ -121,6 +125,8 @@ func (r *Reader) nextLine() ([]byte, error) {
 			if r.isTruncation(err) {
 				r.stats.Truncated = true
 				r.err = io.EOF
+			} else if errors.Is(err, ErrObjectTooLarge) {
+				r.err = err
 			} else {
 				r.err = fmt.Errorf("logpush: read: %w", err)
 			}
@@ -135,6 +141,7 @@ func (r *Reader) nextLine() ([]byte, error) {
 		r.stats.Lines++
 		if tooLong {
 			r.stats.Malformed++
+			r.stats.TooLong++
 			continue
 		}
 		switch reason, _ := r.sc.scan(line, &r.fields); reason {
@@ -205,7 +212,7 @@ func (r *Reader) open() {
 			return
 		}
 	}
-	r.br = bufio.NewReaderSize(src, r.bufSize)
+	r.br = bufio.NewReaderSize(&cappedReader{src: src, limit: r.maxObject}, r.bufSize)
 }
 
 // isTruncation tells a stream that ended early or has a corrupt tail (which

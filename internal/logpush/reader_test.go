@@ -181,7 +181,7 @@ func TestReaderOverlongLine(t *testing.T) {
 		if strings.Join(got, ",") != "a,fits,b" {
 			t.Errorf("gzip=%v: records = %q", gzipped, got)
 		}
-		want := FileStats{Lines: 5, Records: 3, Malformed: 2, MissingTiming: 1} // fits has no timing
+		want := FileStats{Lines: 5, Records: 3, Malformed: 2, TooLong: 2, MissingTiming: 1} // fits has no timing
 		if rd.Stats() != want {
 			t.Errorf("gzip=%v: stats = %+v, want %+v", gzipped, rd.Stats(), want)
 		}
@@ -246,6 +246,7 @@ func refRead(data []byte, maxLine int) (FileStats, []string) {
 		st.Lines++
 		if len(l) > maxLine {
 			st.Malformed++
+			st.TooLong++
 			continue
 		}
 		rec, err := DecodeLine(l)

@@ -201,6 +201,9 @@ func Notes(r *Results, an Analysis) []string {
 			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): %s covering failed ops only kept out of the latencies (failures are not latencies)", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), Count(n, "gap", "gaps")))
 		}
 		notes = append(notes, batchTrustNotes(b)...)
+		if b.SamplesDropped > 0 {
+			notes = append(notes, fmt.Sprintf("batch %s (%s @ %s): %d samples not kept: a cell keeps at most %d (statistics cover those kept)", b.ID, b.Approach, experiment.FormatDuration(b.DurationMs), b.SamplesDropped, experiment.MaxSamplesPerCell))
+		}
 	}
 	for _, c := range an.Cells {
 		switch {

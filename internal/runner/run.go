@@ -22,7 +22,7 @@ var ErrNoSuccessfulOp = errors.New("no op succeeded: every measured op failed or
 func (r *Runner) run(ctx context.Context, ch *outbox) {
 	defer ch.close()
 	var results []experiment.BatchResult
-	specs := r.specs
+	specs := slices.Clone(r.specs) // retries are inserted (retry.go)
 	remaining := map[experiment.Cell]int{}
 	for _, s := range specs {
 		if !s.Warmup {
@@ -30,10 +30,12 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 		}
 	}
 	obs := &observed{cells: map[experiment.Cell]*meanAcc{}}
+	kept := map[experiment.Cell]int{} // samples kept per cell (limits.go)
 	dropped := map[string]bool{}
 	learned := false
 	total := len(specs)
-	for i, spec := range specs {
+	for i := 0; i < len(specs); i++ {
+		spec := specs[i]
 		if dropped[spec.Approach] {
 			continue
 		}
@@ -77,6 +79,14 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 				total -= len(learn.Skipped)
 			}
 		}
+		if retry, ok := r.retryOf(ctx, &res, err); ok {
+			results = append(results, res)
+			ch.emit(BatchFailed{Result: res, Err: err})
+			specs = slices.Insert(specs, i+1, retry)
+			total++
+			continue
+		}
+		capSamples(&res, kept, r.opts.MaxSamplesPerCell)
 		obs.add(res)
 		results = append(results, res)
 		if err != nil {
@@ -276,11 +286,12 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 		return end(b.failed(experiment.StatusDropped, err, time.Now()))
 	}
 	c := &batchConn{conn: conn, frames: make(chan received, 64)}
+	conn.SetReadLimit(MaxFrameBytes)
 	go func() {
 		for {
 			_, data, err := conn.ReadMessage()
 			at := time.Now()
-			c.frames <- received{data: data, at: at, err: err}
+			c.frames <- received{data: data, at: at, err: frameError(err)}
 			if err != nil {
 				close(c.frames)
 				return

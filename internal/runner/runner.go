@@ -33,6 +33,11 @@ type Options struct {
 	// BatchTimeout overrides the per-batch timeout; zero means
 	// max(60 s, 3 × count × duration + 10 s).
 	BatchTimeout time.Duration
+	// Retries is how many times a failed batch (dropped, timed out or an
+	// error frame) is run again before it is reported failed (retry.go).
+	Retries int
+	// MaxSamplesPerCell overrides experiment.MaxSamplesPerCell (tests).
+	MaxSamplesPerCell int
 	// CloseTimeout bounds the wait for the server's close frame (Lumenize
 	// servers never answer it). Default 500 ms.
 	CloseTimeout time.Duration

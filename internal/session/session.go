@@ -174,7 +174,7 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 		}
 	}
 	id := NewRunID()
-	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Server: t.Info.Version})
+	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Retries: cfg.Retries, Server: t.Info.Version})
 	if err != nil {
 		return nil, err
 	}

@@ -154,6 +154,10 @@ func (m *runModel) observe(ev runner.Event) {
 	case runner.BatchDone:
 		m.endBatch(e.Result, nil)
 	case runner.BatchFailed:
+		if e.Result.Retried {
+			m.retrying(e.Result, e.Err) // retry.go
+			break
+		}
 		m.endBatch(e.Result, e.Err)
 	case runner.ForeignFrame:
 		m.addLog(m.at, fmt.Sprintf("✗ %s: a %s frame not its own was not credited: %s", specName(e.Spec), e.Frame.Type, e.Frame.Why), true)

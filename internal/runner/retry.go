@@ -1,0 +1,32 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+)
+
+// retryOf decides whether a failed batch runs again: it failed in a way a
+// second attempt may not (dropped, timed out, an error frame other than a
+// mode the target lacks), the run was not cancelled, and Retries allows
+// another attempt. It then marks res as retried (kept in the results, out
+// of statistics) and returns the attempt to run next: the same batch under
+// its own ID, so billing attributes each attempt's invocations apart.
+func (r *Runner) retryOf(ctx context.Context, res *experiment.BatchResult, err error) (experiment.BatchSpec, bool) {
+	if err == nil || ctx.Err() != nil || res.NotOffered || res.BatchSpec.Attempt >= r.opts.Retries {
+		return experiment.BatchSpec{}, false
+	}
+	switch res.Status {
+	case experiment.StatusDropped, experiment.StatusTimeout, experiment.StatusError:
+	default:
+		return experiment.BatchSpec{}, false
+	}
+	res.Retried = true
+	next := res.BatchSpec
+	next.Attempt++
+	base := strings.TrimSuffix(next.ID, fmt.Sprintf("-r%d", next.Attempt-1))
+	next.ID = fmt.Sprintf("%s-r%d", base, next.Attempt)
+	return next, true
+}
