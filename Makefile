@@ -8,9 +8,14 @@ GO ?= go
 # next to the workers/ suite. workers-deps comes before gotest: the Go
 # end-to-end test of --target wrangler needs workers/node_modules. -O keeps
 # each job's output in one block.
+#
+# In CI (the CI variable set, as CI services do) a third stage runs every
+# fuzzer for a short fixed time beyond its seed corpus (`go test` already
+# runs the seeds); locally `make fuzz` does it on demand.
 test:
 	@$(MAKE) --no-print-directory -j2 -O checks workers-deps
 	@$(MAKE) --no-print-directory -j2 -O workers-check gotest
+	@if [ -n "$${CI:-}" ]; then $(MAKE) --no-print-directory fuzz FUZZTIME=2s; fi
 
 checks: fmt-check vet lint
 
