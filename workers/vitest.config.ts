@@ -14,7 +14,8 @@ export default defineConfig({
       // so the stuck-chain test takes two seconds instead of five. Not shorter: the
       // guard also bounds the timeout tests (backstop 300 ms), which a loaded
       // machine can stretch past a second.
-      miniflare: { bindings: { GUARD_SLACK_MS: 2000 } },
+      // PFX_TOKEN: the test secret (test/helpers.ts sends it).
+      miniflare: { bindings: { GUARD_SLACK_MS: 2000, PFX_TOKEN: "test-token" } },
     }),
   ],
   test: {
