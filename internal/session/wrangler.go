@@ -54,13 +54,19 @@ func startWrangler(ctx context.Context, dir string, ready time.Duration) (*wrang
 	if err != nil {
 		return nil, err
 	}
+	// The devtools inspector too: its default (9229) is taken by any other
+	// wrangler dev on the machine, and workerd then fails to start.
+	inspector, err := freePort()
+	if err != nil {
+		return nil, err
+	}
 	var tok [16]byte
 	if _, err := rand.Read(tok[:]); err != nil {
 		return nil, err
 	}
 	w := &wranglerDev{url: "http://127.0.0.1:" + strconv.Itoa(port), token: config.NewSecret(hex.EncodeToString(tok[:])), log: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
 	w.cmd = exec.Command(node, "scripts/wrangler.mjs", "dev", "--local", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--show-interactive-dev-session=false",
-		"--var", config.EnvPFXToken+":"+w.token.Reveal())
+		"--inspector-port", strconv.Itoa(inspector), "--var", config.EnvPFXToken+":"+w.token.Reveal())
 	w.cmd.Dir = abs
 	w.cmd.Env = append(os.Environ(),
 		"CLOUDFLARE_CF_FETCH_ENABLED=false",
