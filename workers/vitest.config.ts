@@ -3,6 +3,10 @@ import "./scripts/offline-env.mjs";
 import { cloudflareTest } from "@cloudflare/vitest-pool-workers";
 import { defineConfig } from "vitest/config";
 
+// wrangler checks the required secret PFX_TOKEN (wrangler.jsonc) in .dev.vars or the
+// environment and warns per test file when it is missing; the Worker gets it below.
+process.env.PFX_TOKEN = "test-token";
+
 // Tests run inside the Workers runtime (workerd via miniflare) with the
 // bindings of wrangler.jsonc, including the self service bindings EXECUTOR
 // and SELF, and real alarms; GUARD_SLACK_MS is overridden below.
