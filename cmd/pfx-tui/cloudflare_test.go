@@ -23,15 +23,17 @@ const (
 	testBucket    = "pfx-logs"
 	testScript    = "pfx-experiment"
 	testAPISecret = "r2-secret-in-a-job-DO-NOT-PRINT"
+	testPFXToken  = "pfx-token-DO-NOT-PRINT"
 )
 
-var testSecrets = []string{testToken, testLPKeyID, testLPSecret, testR2KeyID, testR2Secret, testAPISecret}
+var testSecrets = []string{testToken, testLPKeyID, testLPSecret, testR2KeyID, testR2Secret, testAPISecret, testPFXToken}
 
 func cloudflareEnv(api *cfapitest.Server) map[string]string {
 	return map[string]string{
 		"CLOUDFLARE_ACCOUNT_ID": testAccount, "CLOUDFLARE_API_TOKEN": testToken, "CLOUDFLARE_API_BASE_URL": api.URL,
 		"CLOUDFLARE_R2_BUCKET_NAME": testBucket, "CLOUDFLARE_R2_ACCESS_KEY_ID": testR2KeyID, "CLOUDFLARE_R2_SECRET_ACCESS_KEY": testR2Secret,
 		"LOGPUSH_R2_ACCESS_KEY_ID": testLPKeyID, "LOGPUSH_R2_SECRET_ACCESS_KEY": testLPSecret,
+		"PFX_TOKEN": testPFXToken,
 	}
 }
 
@@ -69,7 +71,7 @@ func newCloudflareWorld(t *testing.T) *cloudflareWorld {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s3.Close() })
-	target, err := localtarget.Start(localtarget.Options{})
+	target, err := localtarget.Start(localtarget.Options{Token: testPFXToken}) // a protected Worker
 	if err != nil {
 		t.Fatal(err)
 	}

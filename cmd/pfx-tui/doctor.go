@@ -26,7 +26,8 @@ func newCmdDoctor(ios IOStreams) *cobra.Command {
 with the fix for each:
 
   settings   .dev.vars and the environment: which variables are set (never their values)
-  target     the deployed Worker (TEST_URL or --target): /version, /patterns, the clock offset
+  target     the deployed Worker (TEST_URL or --target): protected (/version without PFX_TOKEN
+             answers 401), /version and /patterns with PFX_TOKEN, the clock offset
   R2         the read keys may list the bucket; when Logpush last wrote there
   Logpush    through the Cloudflare API (CLOUDFLARE_API_TOKEN, account CLOUDFLARE_ACCOUNT_ID): a job
              for workers_trace_events exists, is enabled, pushes (last_complete recent, last_error

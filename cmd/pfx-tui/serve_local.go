@@ -15,7 +15,7 @@ import (
 )
 
 func newCmdServeLocal(ios IOStreams) *cobra.Command {
-	var addr string
+	var addr, token string
 	var hop, push, defaultDelay, minute time.Duration
 	var chaos bool
 	var chaosSeed uint64
@@ -32,7 +32,11 @@ origin of its own), and direct-timer (direct with its abort timer left pending).
 marks those two optional, so pfx-tui runs them only when named in --approaches.
 
 That tooling sends run-batch without durationMs; such a batch fetches the delay upstream
-with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durationMs.`,
+with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durationMs.
+
+Like the Worker with its PFX_TOKEN secret, it can require a token: with --token (or the
+PFX_TOKEN environment variable) every route but GET /health answers 401 without
+Authorization: Bearer <token>. Without one it accepts any request.`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if _, _, err := net.SplitHostPort(addr); err != nil {
@@ -41,7 +45,10 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			if defaultDelay < 0 || defaultDelay > protocol.MaxDelayMs*time.Millisecond || defaultDelay%time.Millisecond != 0 {
 				return errext.Usagef("default-delay", "%s: want whole milliseconds within 0..%dms", defaultDelay, protocol.MaxDelayMs)
 			}
-			opts := localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push, DefaultDelay: defaultDelay, AnalyticsMinute: minute}
+			if !config.Changed(cmd.Flags(), "token") {
+				token = ios.Env[config.EnvPFXToken]
+			}
+			opts := localtarget.Options{Addr: addr, HopLatency: hop, PushInterval: push, DefaultDelay: defaultDelay, AnalyticsMinute: minute, Token: token}
 			if defaultDelay == 0 {
 				opts.DefaultDelay = -1 // no delay (zero would mean the 100ms default)
 			}
@@ -56,6 +63,9 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			defer srv.Close()
 			ws, _ := runner.WebSocketURL(srv.URL(), "")
 			fmt.Fprintf(ios.Stdout, "pfx-tui local target (emulated) listening\n  URL:       %s\n  WebSocket: %s\n  patterns:  %s/patterns\n  upstream:  %s/delay/{ms} (%s for a run-batch without durationMs)\n", srv.URL(), ws, srv.URL(), srv.URL(), defaultDelay)
+			if token != "" {
+				fmt.Fprintf(ios.Stdout, "  token:     required (Authorization: Bearer <PFX_TOKEN>; GET /health is open)\n")
+			}
 			fmt.Fprintf(ios.Stdout, "Logpush emulator (a .log.gz object every %s while there are new records):\n  S3 endpoint: %s (path-style, region auto)\n  bucket:      %s\n  prefix:      %s\n  access key:  %s\n  secret key:  %s   (the emulator's fixed local key, not a credential)\n",
 				push, srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix(), srv.S3AccessKeyID(), srv.S3SecretAccessKey())
 			fmt.Fprintf(ios.Stdout, "Scan it with: pfx-tui logs scan --r2-endpoint %s --bucket %s --prefix %s (with CLOUDFLARE_R2_ACCESS_KEY_ID / _SECRET_ACCESS_KEY set to the keys above)\nPress Ctrl-C to stop.\n", srv.S3Endpoint(), srv.S3Bucket(), srv.LogpushPrefix())
@@ -66,6 +76,7 @@ with --default-delay (100ms unless set; 0 for none). pfx-tui always sends durati
 			return nil
 		},
 	}
+	cmd.Flags().StringVar(&token, "token", "", "require this token as Authorization: Bearer on every route but /health (env PFX_TOKEN; default: none required)")
 	cmd.Flags().StringVar(&addr, "addr", "127.0.0.1:8787", "listen address (use 127.0.0.1:0 for a random port)")
 	cmd.Flags().DurationVar(&hop, "hop-latency", 0, "latency added to every internal hop")
 	cmd.Flags().DurationVar(&push, "local-push-interval", config.Defaults().LocalPushInterval, "how often the Logpush emulator writes an object")

@@ -143,3 +143,76 @@ func lumenizeBatch(t *testing.T, base string, ops int) ([]protocol.Frame, time.D
 		}
 	}
 }
+
+// TestServeLocalToken: with --token, or PFX_TOKEN in its environment,
+// serve-local answers 401 without the token and 200 with it (/health open);
+// the banner says a token is required but never shows it.
+func TestServeLocalToken(t *testing.T) {
+	const tok = "serve-local-token-DO-NOT-PRINT"
+	for _, c := range []struct {
+		args []string
+		env  map[string]string
+	}{
+		{[]string{"--token", tok}, map[string]string{}},
+		{nil, map[string]string{"PFX_TOKEN": tok}},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		pr, pw := io.Pipe()
+		var stderr bytes.Buffer
+		exited := make(chan int, 1)
+		args := append([]string{"serve-local", "--addr", "127.0.0.1:0", "--local-push-interval", "1h"}, c.args...)
+		go func() {
+			exited <- Main(ctx, args, IOStreams{Stdout: pw, Stderr: &stderr, Env: c.env})
+			pw.Close()
+		}()
+		sc := bufio.NewScanner(pr)
+		var base string
+		var banner []string
+		for sc.Scan() {
+			banner = append(banner, sc.Text())
+			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URL:"); ok && base == "" {
+				base = strings.TrimSpace(u)
+			}
+			if strings.Contains(sc.Text(), "GraphQL:") {
+				break
+			}
+		}
+		go func() { _, _ = io.Copy(io.Discard, pr) }()
+		if base == "" {
+			cancel()
+			t.Fatalf("no URL printed: %v %s", banner, stderr.String())
+		}
+		all := strings.Join(banner, "\n")
+		if strings.Contains(all, tok) || !strings.Contains(all, "token:     required") {
+			t.Errorf("%v: banner shows the token or does not say one is required:\n%s", c.args, all)
+		}
+		for _, h := range []struct {
+			path, auth string
+			want       int
+		}{
+			{protocol.PathVersion, "", http.StatusUnauthorized},
+			{protocol.PathVersion, "Bearer wrong", http.StatusUnauthorized},
+			{protocol.PathVersion, "Bearer " + tok, http.StatusOK},
+			{"/health", "", http.StatusOK},
+		} {
+			req, _ := http.NewRequest(http.MethodGet, base+h.path, nil)
+			if h.auth != "" {
+				req.Header.Set("Authorization", h.auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != h.want {
+				t.Errorf("%v: GET %s with %q: %d, want %d", c.args, h.path, h.auth, resp.StatusCode, h.want)
+			}
+		}
+		cancel()
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			t.Fatal("serve-local did not stop")
+		}
+	}
+}

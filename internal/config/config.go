@@ -61,9 +61,16 @@ const (
 // Workers Scripts: Read to list namespaces), for --billing analytics.
 const EnvAPIToken = "CLOUDFLARE_API_TOKEN"
 
+// EnvPFXToken is the experiment Worker's shared secret (`wrangler secret put
+// PFX_TOKEN`): pfx-tui sends it as Authorization: Bearer on /version,
+// /patterns and every batch's WebSocket; serve-local requires it when set.
+const EnvPFXToken = "PFX_TOKEN"
+
 // Config is everything a command needs.
 type Config struct {
 	Target string `json:"target"`
+	// Token is PFX_TOKEN, sent to the target (never printed).
+	Token Secret `json:"token"`
 	// Plan is the experiment's shape; every front end runs exactly this.
 	experiment.Plan
 	// AllApproaches: --approaches was not given, so every approach the
@@ -248,6 +255,7 @@ func (c *Config) Layer(vars map[string]string) {
 	set(EnvAccessKeyID, func(v string) { c.AccessKeyID = NewSecret(v) })
 	set(EnvSecretAccessKey, func(v string) { c.SecretAccessKey = NewSecret(v) })
 	set(EnvAPIToken, func(v string) { c.APIToken = NewSecret(v) })
+	set(EnvPFXToken, func(v string) { c.Token = NewSecret(v) })
 }
 
 // SplitList reads "a,b, c" into trimmed non-empty items.

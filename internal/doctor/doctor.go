@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -137,9 +138,11 @@ type Options struct {
 	Script string
 	// StaleAfter: a Logpush job whose last push is older fails (default 24 h).
 	StaleAfter time.Duration
-	// Now and Probe are replaced by tests.
-	Now   func() time.Time
-	Probe func(ctx context.Context, url string) (experiment.TargetInfo, error)
+	// Now, Probe (/version and /patterns with PFX_TOKEN) and Status (the
+	// HTTP status of /version with a token, or none) are replaced by tests.
+	Now    func() time.Time
+	Probe  func(ctx context.Context, url, token string) (experiment.TargetInfo, error)
+	Status func(ctx context.Context, url, token string) (int, error)
 }
 
 // Groups' headings.
@@ -181,7 +184,10 @@ func Run(ctx context.Context, o Options) Report {
 		o.Now = time.Now
 	}
 	if o.Probe == nil {
-		o.Probe = runner.Probe
+		o.Probe = runner.ProbeToken
+	}
+	if o.Status == nil {
+		o.Status = runner.VersionStatus
 	}
 	if o.StaleAfter <= 0 {
 		o.StaleAfter = 24 * time.Hour
@@ -189,7 +195,7 @@ func Run(ctx context.Context, o Options) Report {
 	if o.Script == "" {
 		o.Script = cfapi.DefaultScript
 	}
-	d := &doctor{o: o, secrets: []string{o.APIToken.Reveal(), o.Cfg.AccessKeyID.Reveal(), o.Cfg.SecretAccessKey.Reveal()}}
+	d := &doctor{o: o, secrets: []string{o.APIToken.Reveal(), o.Cfg.AccessKeyID.Reveal(), o.Cfg.SecretAccessKey.Reveal(), o.Cfg.Token.Reveal()}}
 	d.settings()
 	d.target(ctx)
 	d.bucket(ctx)
@@ -258,6 +264,31 @@ func (d *doctor) source(name string) string {
 	return ""
 }
 
+// protected: the target refuses /version without PFX_TOKEN (so strangers
+// cannot open batches on the owner's bill), and pfx-tui has a token to send.
+func (d *doctor) protected(ctx context.Context, g string) {
+	cfg := d.o.Cfg
+	put := "pick a random token (e.g. openssl rand -hex 32), run `npx wrangler secret put PFX_TOKEN` in workers/ with it and set " +
+		config.EnvPFXToken + " in " + d.o.DevVarsPath + " to the same value"
+	if !cfg.Token.Set() {
+		d.add(g, Fail, config.EnvPFXToken+" is not set: pfx-tui sends no token to the Worker", put)
+	}
+	status, err := d.o.Status(ctx, cfg.Target, "")
+	switch {
+	case err != nil:
+		// Unreachable: the probe below says so.
+	case status == http.StatusUnauthorized:
+		d.add(g, OK, "without "+config.EnvPFXToken+" /version answers 401: the Worker is protected", "")
+	case status == http.StatusServiceUnavailable:
+		d.add(g, Fail, "the Worker has no "+config.EnvPFXToken+" secret: it refuses everything but /health (503)", put)
+	case status == http.StatusOK:
+		d.add(g, Fail, "without a token /version answers 200: anyone who finds this URL can run batches on your bill",
+			"deploy the current workers/ (npx wrangler deploy; it requires PFX_TOKEN), then "+put)
+	default:
+		d.add(g, Warn, fmt.Sprintf("without a token /version answers HTTP %d (a protected Worker answers 401)", status), "deploy the current workers/ (npx wrangler deploy)")
+	}
+}
+
 // target: /version answers, /patterns, the clock.
 func (d *doctor) target(ctx context.Context) {
 	cfg := d.o.Cfg
@@ -268,7 +299,13 @@ func (d *doctor) target(ctx context.Context) {
 		return
 	}
 	g := d.group("target " + cfg.Target)
-	info, err := d.o.Probe(ctx, cfg.Target)
+	d.protected(ctx, g)
+	info, err := d.o.Probe(ctx, cfg.Target, cfg.Token.Reveal())
+	if err != nil && strings.Contains(err.Error(), "HTTP 401") && cfg.Token.Set() {
+		d.add(g, Fail, "/version refused "+config.EnvPFXToken+" (401): the token differs from the Worker's secret",
+			"set "+config.EnvPFXToken+" in "+d.o.DevVarsPath+" to the value given to `npx wrangler secret put PFX_TOKEN` (or put a new one there and here)")
+		return
+	}
 	if err != nil {
 		d.add(g, Fail, "/version does not answer: "+err.Error(), "check the URL (npx wrangler deploy prints it) and that the Worker is deployed: curl "+strings.TrimSuffix(cfg.Target, "/")+"/version")
 		return

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,8 +20,9 @@ import (
 )
 
 const (
-	account = "0123456789abcdef0123456789abcdef"
-	token   = "cf-token-DO-NOT-PRINT-0001"
+	account  = "0123456789abcdef0123456789abcdef"
+	token    = "cf-token-DO-NOT-PRINT-0001"
+	pfxToken = "pfx-token-DO-NOT-PRINT-0002"
 	// The Logpush job's own R2 write keys, inside its destination.
 	lpKeyID  = "LOGPUSH-KEY-ID-DO-NOT-PRINT"
 	lpSecret = "logpush-secret-DO-NOT-PRINT"
@@ -63,13 +65,22 @@ func newWorld(t *testing.T) *world {
 		"last_error":       nil, "error_message": nil,
 	}
 	cfg := config.Defaults()
-	vars := map[string]string{config.EnvAccountID: account, config.EnvBucket: s3.Bucket(), config.EnvAccessKeyID: s3.AccessKeyID(), config.EnvSecretAccessKey: s3.SecretAccessKey(), cfapi.EnvAPIToken: token}
+	vars := map[string]string{config.EnvAccountID: account, config.EnvBucket: s3.Bucket(), config.EnvAccessKeyID: s3.AccessKeyID(), config.EnvSecretAccessKey: s3.SecretAccessKey(), cfapi.EnvAPIToken: token, config.EnvPFXToken: pfxToken}
 	cfg.Layer(vars)
 	cfg.Target, cfg.R2Endpoint, cfg.Prefix = "https://pfx-experiment.example.workers.dev", s3.Endpoint(), "workers"
 	return &world{api: api, s3: s3, job: job, opts: doctor.Options{
 		Cfg: cfg, DevVarsPath: filepath.Join(t.TempDir(), ".dev.vars"), DevVars: vars, Env: map[string]string{},
 		APIToken: config.NewSecret(token), APIBaseURL: api.URL,
-		Probe: func(ctx context.Context, url string) (experiment.TargetInfo, error) {
+		Status: func(_ context.Context, _, tok string) (int, error) {
+			if tok != pfxToken {
+				return http.StatusUnauthorized, nil
+			}
+			return http.StatusOK, nil
+		},
+		Probe: func(ctx context.Context, url, tok string) (experiment.TargetInfo, error) {
+			if tok != pfxToken {
+				return experiment.TargetInfo{}, errors.New("GET " + url + "/version answered HTTP 401: wrong token")
+			}
 			return experiment.TargetInfo{URL: url, RTTMs: 40, ClockOffsetMs: 12,
 				Version:  &experiment.TargetVersion{Version: 1, Timestamp: time.Now().UnixMilli()},
 				Patterns: []experiment.Pattern{{Mode: "direct"}, {Mode: "current"}, {Mode: "simple"}}}, nil
@@ -86,7 +97,7 @@ func (w *world) run(t *testing.T) (doctor.Report, string) {
 	var b bytes.Buffer
 	rep.Render(&b)
 	out := b.String()
-	for _, s := range []string{token, lpKeyID, lpSecret, w.s3.SecretAccessKey(), w.s3.AccessKeyID()} {
+	for _, s := range []string{token, pfxToken, "wrong-pfx-token-DO-NOT-PRINT", lpKeyID, lpSecret, w.s3.SecretAccessKey(), w.s3.AccessKeyID()} {
 		if strings.Contains(out, s) {
 			t.Errorf("the checklist shows a credential %q:\n%s", s, out)
 		}
@@ -102,7 +113,7 @@ func TestHealthySetup(t *testing.T) {
 		t.Fatalf("healthy set-up:\n%s", out)
 	}
 	for _, want := range []string{
-		"✓ /version answered in 40 ms (version 1)", "✓ /patterns offers direct, current, simple", "✓ clock offset +12 ms",
+		"✓ without PFX_TOKEN /version answers 401: the Worker is protected", "✓ /version answered in 40 ms (version 1)", "✓ /patterns offers direct, current, simple", "✓ clock offset +12 ms",
 		"✓ the R2 keys may list pfx-logpush/workers", "✓ newest object", "✓ job 1001 \"pfx-experiment-trace-events\" pushes workers_trace_events",
 		"✓ writes to r2://pfx-logpush/workers/{DATE}", "✓ enabled", "✓ no error", "✓ last push 2m ago",
 		"✓ output_options.field_names include CPUTimeMs, WallTimeMs, Entrypoint, Logs, EventTimestampMs, EventType and ScriptName",
@@ -174,10 +185,22 @@ func TestEachProblemHasItsCheckAndFix(t *testing.T) {
 			delete(w.opts.DevVars, config.EnvBucket)
 		}, "not set: CLOUDFLARE_R2_BUCKET_NAME", ".dev.vars"},
 		{"target down", func(w *world) {
-			w.opts.Probe = func(context.Context, string) (experiment.TargetInfo, error) {
+			w.opts.Probe = func(context.Context, string, string) (experiment.TargetInfo, error) {
 				return experiment.TargetInfo{}, errors.New("connection refused")
 			}
 		}, "/version does not answer: connection refused", "npx wrangler deploy prints it"},
+		{"unprotected Worker", func(w *world) {
+			w.opts.Status = func(context.Context, string, string) (int, error) { return http.StatusOK, nil }
+		}, "without a token /version answers 200", "npx wrangler secret put PFX_TOKEN"},
+		{"Worker without the secret", func(w *world) {
+			w.opts.Status = func(context.Context, string, string) (int, error) { return http.StatusServiceUnavailable, nil }
+		}, "the Worker has no PFX_TOKEN secret", "npx wrangler secret put PFX_TOKEN"},
+		{"PFX_TOKEN not set", func(w *world) {
+			w.opts.Cfg.Token = config.Secret{}
+			delete(w.opts.DevVars, config.EnvPFXToken)
+		}, "PFX_TOKEN is not set", ".dev.vars"},
+		{"wrong PFX_TOKEN", func(w *world) { w.opts.Cfg.Token = config.NewSecret("wrong-pfx-token-DO-NOT-PRINT") },
+			"/version refused PFX_TOKEN (401)", ".dev.vars"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

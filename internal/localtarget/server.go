@@ -26,6 +26,8 @@ package localtarget
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -72,6 +74,11 @@ type Options struct {
 	KeepTraces bool
 	// Chaos injects faults (chaos.go); nil injects none.
 	Chaos *Chaos
+	// Token, when set, is required as Authorization: Bearer on every route
+	// but GET /health and the analytics emulator (which has its own token),
+	// as the Worker requires PFX_TOKEN; 401 otherwise. Empty: any or no
+	// token is accepted.
+	Token string
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -156,6 +163,7 @@ func Start(opts Options) (*Server, error) {
 		return nil, err
 	}
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /health", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 	mux.HandleFunc("GET "+protocol.PathVersion, s.handleVersion)
 	mux.HandleFunc("GET "+protocol.PathPatterns, s.handlePatterns)
 	mux.HandleFunc("GET "+protocol.PathDelay+"{ms}", s.handleDelay)
@@ -167,9 +175,31 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("POST /_do/controller/opdone", s.ctrl.handleOpDone)
 	s.routeAnalytics(mux)
 	mux.HandleFunc("/", s.ctrl.handleWebSocket)
-	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.srv = &http.Server{Handler: s.requireToken(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
+}
+
+// requireToken answers 401 to a request without Options.Token (when set),
+// except GET /health and the analytics emulator.
+func (s *Server) requireToken(next http.Handler) http.Handler {
+	if s.opts.Token == "" {
+		return next
+	}
+	want := sha256.Sum256([]byte("Bearer " + s.opts.Token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/health" || strings.HasPrefix(r.URL.Path, AnalyticsBasePath+"/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		got := sha256.Sum256([]byte(strings.TrimSpace(r.Header.Get("Authorization"))))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="pfx-local"`)
+			http.Error(w, "missing or wrong Authorization: Bearer <PFX_TOKEN> (this local target was started with a token)", http.StatusUnauthorized)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // URL is the target's base URL, e.g. http://127.0.0.1:41234.
@@ -321,6 +351,9 @@ func (s *Server) send(ctx context.Context, inv *invocation, method, url string, 
 		}
 		if in != nil {
 			req.Header.Set("Content-Type", "application/json")
+		}
+		if s.opts.Token != "" {
+			req.Header.Set("Authorization", "Bearer "+s.opts.Token)
 		}
 		resp, e := s.client.Do(req)
 		if e != nil {

@@ -23,8 +23,11 @@ import (
 // Options configure a Runner.
 type Options struct {
 	Target string // base URL, http(s)://host[:port]
-	Plan   experiment.Plan
-	RunID  string
+	// Token is the target's PFX_TOKEN, sent as Authorization: Bearer on
+	// every batch's WebSocket upgrade (none when empty).
+	Token string
+	Plan  experiment.Plan
+	RunID string
 	// Server is the target's /version answer: the capabilities it
 	// announces decide how frames are read and whether an abandoned batch
 	// must be drained. nil: nothing is known, so the target is handled as
@@ -164,7 +167,7 @@ func (r *Runner) dial(ctx context.Context, wsURL string) (*websocket.Conn, error
 			case <-time.After(time.Second):
 			}
 		}
-		conn, resp, err := r.dialer.DialContext(ctx, wsURL, nil)
+		conn, resp, err := r.dialer.DialContext(ctx, wsURL, AuthHeader(r.opts.Token))
 		if err == nil {
 			return conn, nil
 		}
@@ -206,15 +209,31 @@ func isTimeout(err error) bool {
 	return errors.As(err, &ne) && ne.Timeout()
 }
 
-// Probe asks the target for /version (health and clock offset) and /patterns.
-// A target without /patterns (older servers) is not an error.
+// AuthHeader carries the target's PFX_TOKEN: Authorization: Bearer <token>
+// (nil when there is no token).
+func AuthHeader(token string) http.Header {
+	if token == "" {
+		return nil
+	}
+	return http.Header{"Authorization": {"Bearer " + token}}
+}
+
+// Probe asks the target for /version (health and clock offset) and /patterns
+// without a token; see ProbeToken.
 func Probe(ctx context.Context, target string) (experiment.TargetInfo, error) {
+	return ProbeToken(ctx, target, "")
+}
+
+// ProbeToken asks the target for /version (health and clock offset) and
+// /patterns, sending token (PFX_TOKEN) as Authorization: Bearer when set.
+// A target without /patterns (older servers) is not an error.
+func ProbeToken(ctx context.Context, target, token string) (experiment.TargetInfo, error) {
 	info := experiment.TargetInfo{URL: target}
 	client := &http.Client{Timeout: 15 * time.Second}
 	base := strings.TrimSuffix(target, "/")
 	t0 := time.Now()
 	var v protocol.Version
-	if err := getJSON(ctx, client, base+protocol.PathVersion, &v); err != nil {
+	if err := getJSON(ctx, client, base+protocol.PathVersion, token, &v); err != nil {
 		return info, err
 	}
 	t1 := time.Now()
@@ -225,16 +244,39 @@ func Probe(ctx context.Context, target string) (experiment.TargetInfo, error) {
 		info.ClockOffsetMs = float64(v.Timestamp) - mid
 	}
 	var p protocol.Patterns
-	if err := getJSON(ctx, client, base+protocol.PathPatterns, &p); err == nil {
+	if err := getJSON(ctx, client, base+protocol.PathPatterns, token, &p); err == nil {
 		info.Patterns = p.Patterns
 	}
 	return info, nil
 }
 
-func getJSON(ctx context.Context, client *http.Client, u string, out any) error {
+// VersionStatus is the HTTP status of GET /version sent with token (none
+// when empty): doctor's check that the target refuses a request without it.
+func VersionStatus(ctx context.Context, target, token string) (int, error) {
+	u := strings.TrimSuffix(target, "/") + protocol.PathVersion
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return 0, fmt.Errorf("bad target URL %s: %v", u, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
+	if err != nil {
+		return 0, describeNetError(u, err)
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	_ = resp.Body.Close()
+	return resp.StatusCode, nil
+}
+
+func getJSON(ctx context.Context, client *http.Client, u, token string, out any) error {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
 		return fmt.Errorf("bad target URL %s: %v", u, err)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -242,6 +284,9 @@ func getJSON(ctx context.Context, client *http.Client, u string, out any) error 
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode == http.StatusUnauthorized {
+		return fmt.Errorf("GET %s answered HTTP 401: %.200s (set PFX_TOKEN in .dev.vars or the environment to the Worker's secret)", u, strings.TrimSpace(string(body)))
+	}
 	if resp.StatusCode != http.StatusOK {
 		return fmt.Errorf("GET %s answered HTTP %d: %.200s", u, resp.StatusCode, strings.TrimSpace(string(body)))
 	}

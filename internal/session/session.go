@@ -34,6 +34,9 @@ type Target struct {
 	Info  experiment.TargetInfo
 	Local *localtarget.Server // nil unless Kind is local
 	dev   *wranglerDev        // nil unless Kind is wrangler
+	// token is the PFX_TOKEN sent to the target: the configured one, or
+	// the one generated for this run's wrangler dev.
+	token config.Secret
 }
 
 // Emulated reports whether figures from this target are not Cloudflare's:
@@ -70,7 +73,7 @@ func (t *Target) Close() {
 // OpenTarget starts the embedded emulator when cfg.Target is local, then
 // probes the target. The caller closes it.
 func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
-	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL}
+	t := &Target{URL: cfg.Target, Kind: experiment.TargetURL, token: cfg.Token}
 	if cfg.IsLocal() {
 		srv, err := localtarget.Start(localtarget.Options{HopLatency: cfg.HopLatency, PushInterval: cfg.LocalPushInterval, AnalyticsMinute: cfg.LocalAnalyticsMinute,
 			BackstopSlack: emulatedBackstopSlack(cfg)})
@@ -83,9 +86,9 @@ func OpenTarget(ctx context.Context, cfg config.Config) (*Target, error) {
 		if err != nil {
 			return nil, err
 		}
-		t.dev, t.URL, t.Kind = dev, dev.url, experiment.TargetWrangler
+		t.dev, t.URL, t.Kind, t.token = dev, dev.url, experiment.TargetWrangler, dev.token
 	}
-	info, err := runner.Probe(ctx, t.URL)
+	info, err := runner.ProbeToken(ctx, t.URL, t.token.Reveal())
 	if err != nil {
 		t.Close()
 		return nil, fmt.Errorf("target %s is not answering: %w", displayTarget(cfg, t.URL), err)
@@ -174,7 +177,7 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 		}
 	}
 	id := NewRunID()
-	s.Runner, err = runner.New(runner.Options{Target: t.URL, Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Retries: cfg.Retries, Server: t.Info.Version})
+	s.Runner, err = runner.New(runner.Options{Target: t.URL, Token: t.token.Reveal(), Plan: s.Plan, RunID: id, BatchTimeout: cfg.BatchTimeout, Retries: cfg.Retries, Server: t.Info.Version})
 	if err != nil {
 		return nil, err
 	}

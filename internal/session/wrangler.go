@@ -3,26 +3,33 @@ package session
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/config"
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
 // wranglerDev is a running `wrangler dev` child, in its own process group so
 // that stopping it also stops the workerd it spawned.
 type wranglerDev struct {
-	cmd  *exec.Cmd
-	url  string
-	log  *tailBuffer
-	done chan struct{}
+	cmd *exec.Cmd
+	url string
+	// token is this run's PFX_TOKEN, random, given to wrangler dev with
+	// --var (over any in workers/.dev.vars) and sent by pfx-tui.
+	token config.Secret
+	log   *tailBuffer
+	done  chan struct{}
 }
 
 // startWrangler starts wrangler dev in dir on a free loopback port with the
@@ -47,8 +54,19 @@ func startWrangler(ctx context.Context, dir string, ready time.Duration) (*wrang
 	if err != nil {
 		return nil, err
 	}
-	w := &wranglerDev{url: "http://127.0.0.1:" + strconv.Itoa(port), log: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
-	w.cmd = exec.Command(node, "scripts/wrangler.mjs", "dev", "--local", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--show-interactive-dev-session=false")
+	// The devtools inspector too: its default (9229) is taken by any other
+	// wrangler dev on the machine, and workerd then fails to start.
+	inspector, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	var tok [16]byte
+	if _, err := rand.Read(tok[:]); err != nil {
+		return nil, err
+	}
+	w := &wranglerDev{url: "http://127.0.0.1:" + strconv.Itoa(port), token: config.NewSecret(hex.EncodeToString(tok[:])), log: &tailBuffer{max: 8 << 10}, done: make(chan struct{})}
+	w.cmd = exec.Command(node, "scripts/wrangler.mjs", "dev", "--local", "--ip", "127.0.0.1", "--port", strconv.Itoa(port), "--show-interactive-dev-session=false",
+		"--inspector-port", strconv.Itoa(inspector), "--var", config.EnvPFXToken+":"+w.token.Reveal())
 	w.cmd.Dir = abs
 	w.cmd.Env = append(os.Environ(),
 		"CLOUDFLARE_CF_FETCH_ENABLED=false",
@@ -68,14 +86,14 @@ func startWrangler(ctx context.Context, dir string, ready time.Duration) (*wrang
 	deadline := time.Now().Add(ready)
 	for {
 		pctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		_, err := runner.Probe(pctx, w.url)
+		_, err := runner.ProbeToken(pctx, w.url, w.token.Reveal())
 		cancel()
 		if err == nil {
 			return w, nil
 		}
 		select {
 		case <-w.done:
-			return nil, fmt.Errorf("wrangler dev exited before it was ready; its last output:\n%s", w.log.String())
+			return nil, fmt.Errorf("wrangler dev exited before it was ready; its last output:\n%s", w.output())
 		case <-ctx.Done():
 			w.stop()
 			return nil, ctx.Err()
@@ -83,9 +101,15 @@ func startWrangler(ctx context.Context, dir string, ready time.Duration) (*wrang
 		}
 		if time.Now().After(deadline) {
 			w.stop()
-			return nil, fmt.Errorf("wrangler dev did not answer %s/version within %s; its last output:\n%s", w.url, ready, w.log.String())
+			return nil, fmt.Errorf("wrangler dev did not answer %s/version within %s; its last output:\n%s", w.url, ready, w.output())
 		}
 	}
+}
+
+// output is wrangler's last output without this run's token (wrangler
+// lists the --var bindings it was given).
+func (w *wranglerDev) output() string {
+	return strings.ReplaceAll(w.log.String(), w.token.Reveal(), "[redacted]")
 }
 
 // stop ends wrangler and workerd: SIGTERM to the group, SIGKILL after 5 s.

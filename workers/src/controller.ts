@@ -2,6 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import {
   MAX_ERROR_MESSAGES,
   decodeRunBatch,
+  maxDelayMs,
   errorMessage,
   guardSlackMs,
   isMode,
@@ -73,7 +74,7 @@ export class PerformanceController extends DurableObject<Env> {
     const text = typeof message === "string" ? message : new TextDecoder().decode(message);
     let req: RunBatch;
     try {
-      req = decodeRunBatch(text);
+      req = decodeRunBatch(text, maxDelayMs(this.env.MAX_DELAY_MS));
     } catch (e) {
       if (att.urlBatch) tag(att.urlBatch, -1, "bad-request");
       this.send(ws, { type: "error", error: errorMessage(e) });

@@ -14,6 +14,9 @@
  *
  * Endpoints: GET /version, GET /patterns, GET /delay/{ms}[?status=NNN];
  * any other path with `Upgrade: websocket` opens a batch socket (use /ws).
+ * Every one needs `Authorization: Bearer <PFX_TOKEN>` (a Worker secret; see
+ * auth.ts): 401 without it, 503 when the secret is not set. Only GET /health
+ * (200 "ok") is open. /delay/{ms} and durationMs are capped by MAX_DELAY_MS.
  *
  * Op flow per approach (→ is an RPC or fetch; each [..] is one invocation):
  *   direct:    controller → [origin startOp] → upstream; the origin awaits the
@@ -63,7 +66,8 @@
  * batch as a whole) so Logpush records can be attributed exactly.
  */
 
-import { PATTERNS } from "./protocol";
+import { refuse } from "./auth";
+import { PATTERNS, maxDelayMs } from "./protocol";
 import { handleDelay } from "./upstream";
 
 export { PerformanceController } from "./controller";
@@ -84,6 +88,13 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
 
+    if ((request.method === "GET" || request.method === "HEAD") && url.pathname === "/health") {
+      return new Response("ok\n", { headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" } });
+    }
+    // Before anything else, in particular before any Durable Object is addressed.
+    const refused = await refuse(request, env);
+    if (refused) return refused;
+
     if (request.headers.get("Upgrade")?.toLowerCase() === "websocket") {
       const batch = url.searchParams.get("batch");
       if (batch) console.log("pfx", batch, -1, "router");
@@ -102,12 +113,12 @@ export default {
       }
       const m = DELAY_PATH.exec(url.pathname);
       if (m) {
-        return handleDelay(url, m[1] ?? "");
+        return handleDelay(url, m[1] ?? "", maxDelayMs(env.MAX_DELAY_MS));
       }
     }
 
     return new Response(
-      "not found: use GET /version, GET /patterns, GET /delay/{ms} or a WebSocket on /ws\n",
+      "not found: use GET /health, GET /version, GET /patterns, GET /delay/{ms} or a WebSocket on /ws\n",
       { status: 404, headers: { "content-type": "text/plain; charset=utf-8" } },
     );
   },

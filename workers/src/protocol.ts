@@ -51,8 +51,20 @@ export function isMode(s: unknown): s is Mode {
   return typeof s === "string" && (MODES as readonly string[]).includes(s);
 }
 
-/** Bounds of the delay upstream: /delay/{0..MAX_DELAY_MS}. */
+/** Bounds of the delay upstream: /delay/{0..MAX_DELAY_MS}, unless the MAX_DELAY_MS var says otherwise. */
 export const MAX_DELAY_MS = 30_000;
+/**
+ * The delay cap from the MAX_DELAY_MS var (a number or digit string,
+ * 0..MAX_TIMEOUT_MS); anything else means MAX_DELAY_MS. It bounds what one op
+ * can hold open on the owner's bill, for /delay/{ms} and run-batch durationMs.
+ */
+export function maxDelayMs(raw: unknown): number {
+  let n: number | undefined;
+  if (typeof raw === "number") n = raw;
+  else if (typeof raw === "string" && /^\s*\d+\s*$/.test(raw)) n = Number.parseInt(raw, 10);
+  if (n === undefined || !Number.isInteger(n) || n < 0 || n > MAX_TIMEOUT_MS) return MAX_DELAY_MS;
+  return n;
+}
 /** Upstream delay when run-batch has no durationMs. */
 export const DEFAULT_DURATION_MS = 100;
 /** How long past the upstream delay the origin waits for a proxied result before its backstop fires. */
@@ -132,7 +144,7 @@ function isInt(v: unknown): v is number {
 }
 
 /** Parses and checks a run-batch message; throws an Error whose message is sent as the error frame. */
-export function decodeRunBatch(text: string): RunBatch {
+export function decodeRunBatch(text: string, maxDelay: number = MAX_DELAY_MS): RunBatch {
   let raw: Record<string, unknown>;
   try {
     const v: unknown = JSON.parse(text);
@@ -155,8 +167,8 @@ export function decodeRunBatch(text: string): RunBatch {
   }
   let durationMs = DEFAULT_DURATION_MS;
   if (raw.durationMs !== undefined && raw.durationMs !== null) {
-    if (!isInt(raw.durationMs) || raw.durationMs < 0 || raw.durationMs > MAX_DELAY_MS) {
-      throw new Error(`durationMs must be 0..${MAX_DELAY_MS}, got ${String(raw.durationMs)}`);
+    if (!isInt(raw.durationMs) || raw.durationMs < 0 || raw.durationMs > maxDelay) {
+      throw new Error(`durationMs must be 0..${maxDelay}, got ${String(raw.durationMs)}`);
     }
     durationMs = raw.durationMs;
   }

@@ -11,7 +11,7 @@
 // Setting the UPSTREAM_URL var (e.g. another deployment of this Worker, or any
 // server with /delay/{ms}) switches to a plain global fetch of that base URL.
 
-import { MAX_DELAY_MS, errorMessage, tag } from "./protocol";
+import { errorMessage, tag } from "./protocol";
 
 /** Builds the upstream URL for one op; ?batch=&op= let the upstream invocation log the tag. */
 export function upstreamURL(
@@ -30,13 +30,17 @@ export function upstreamURL(
   return u.toString();
 }
 
-/** Fetches the upstream (SELF unless UPSTREAM_URL is set). The caller consumes the body. */
+/**
+ * Fetches the upstream (SELF unless UPSTREAM_URL is set). The caller consumes the body.
+ * Through SELF the request passes this Worker's token check, so it carries
+ * PFX_TOKEN; an external UPSTREAM_URL never sees the token.
+ */
 export function fetchUpstream(env: Env, url: string, signal?: AbortSignal): Promise<Response> {
   const init: RequestInit = signal ? { signal } : {};
   if ((env.UPSTREAM_URL ?? "").trim() !== "") {
     return fetch(url, init);
   }
-  return env.SELF.fetch(url, init);
+  return env.SELF.fetch(url, { ...init, headers: { authorization: `Bearer ${env.PFX_TOKEN ?? ""}` } });
 }
 
 /** Reason text for a fetch that failed or was aborted by its timeout. */
@@ -51,18 +55,18 @@ export function fetchErrorText(e: unknown, timeoutMs: number): string {
  * GET /delay/{ms}[?status=NNN&batch=&op=]: sleeps ms, then answers a small
  * text body with the requested status (200 by default).
  */
-export async function handleDelay(url: URL, msText: string): Promise<Response> {
+export async function handleDelay(url: URL, msText: string, maxDelay: number): Promise<Response> {
   const batch = url.searchParams.get("batch");
   if (batch) {
     const op = Number.parseInt(url.searchParams.get("op") ?? "", 10);
     tag(batch, Number.isFinite(op) ? op : -1, "upstream");
   }
   if (!/^\d+$/.test(msText)) {
-    return text(400, `delay must be an integer 0..${MAX_DELAY_MS} ms\n`);
+    return text(400, `delay must be an integer 0..${maxDelay} ms\n`);
   }
   const ms = Number.parseInt(msText, 10);
-  if (ms < 0 || ms > MAX_DELAY_MS) {
-    return text(400, `delay must be an integer 0..${MAX_DELAY_MS} ms\n`);
+  if (ms < 0 || ms > maxDelay) {
+    return text(400, `delay must be an integer 0..${maxDelay} ms\n`);
   }
   let status = 200;
   const s = url.searchParams.get("status");

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
-import { frameOf, runBatch, types, type BatchRun } from "./helpers";
+import { AUTH, frameOf, runBatch, types, type BatchRun } from "./helpers";
 
 const MODES = ["direct", "direct-timer", "current", "simple", "rpctarget"] as const;
 
@@ -166,7 +166,7 @@ describe("sequential batches on separate WebSockets", () => {
 describe("a client that leaves mid-batch", () => {
   it("stops the batch after the current op", async () => {
     const { SELF } = await import("cloudflare:test");
-    const res = await SELF.fetch("https://pfx.test/ws", { headers: { Upgrade: "websocket" } });
+    const res = await SELF.fetch("https://pfx.test/ws", { headers: { Upgrade: "websocket", ...AUTH } });
     const ws = res.webSocket!;
     ws.accept();
     const firstProgress = new Promise<void>((resolve) => {

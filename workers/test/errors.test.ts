@@ -3,7 +3,7 @@ import { env } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import wranglerConfig from "../wrangler.jsonc?raw";
 import { DEFAULT_GUARD_SLACK_MS, MAX_GUARD_SLACK_MS, guardSlackMs } from "../src/protocol";
-import { runBatch, types } from "./helpers";
+import { AUTH, runBatch, types } from "./helpers";
 
 describe("protocol errors", () => {
   it("answers an unknown mode with the Lumenize wording", async () => {
@@ -71,7 +71,7 @@ describe("the stuck-chain guard slack (GUARD_SLACK_MS)", () => {
 /** Like runBatch, but sends the message text as given. */
 async function runBatchRaw(text: string) {
   const { SELF } = await import("cloudflare:test");
-  const res = await SELF.fetch("https://pfx.test/ws", { headers: { Upgrade: "websocket" } });
+  const res = await SELF.fetch("https://pfx.test/ws", { headers: { Upgrade: "websocket", ...AUTH } });
   const ws = res.webSocket!;
   ws.accept();
   const frames: { frame: Record<string, unknown> & { type: string }; at: number }[] = [];

@@ -1,5 +1,10 @@
 import { SELF } from "cloudflare:test";
 
+/** The PFX_TOKEN vitest.config.ts gives the Worker. */
+export const TOKEN = "test-token";
+/** The header pfx-tui sends on every request. */
+export const AUTH = { Authorization: `Bearer ${TOKEN}` } as const;
+
 /** A server frame as received, with the receipt time (ms, performance.now()). */
 export interface Received {
   frame: Record<string, unknown> & { type: string };
@@ -22,7 +27,7 @@ export async function runBatch(
   opts: { timeoutMs?: number; path?: string; linger?: number } = {},
 ): Promise<BatchRun> {
   const res = await SELF.fetch(`https://pfx.test${opts.path ?? "/ws"}`, {
-    headers: { Upgrade: "websocket" },
+    headers: { Upgrade: "websocket", ...AUTH },
   });
   if (res.status !== 101 || !res.webSocket) {
     throw new Error(`upgrade failed: HTTP ${res.status} ${await res.text()}`);
