@@ -142,28 +142,7 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 		!send(protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode}) {
 		return
 	}
-	completed, errs := 0, 0
-	var messages []string
-	for op := 0; op < req.Count; op++ {
-		if ctx.Err() != nil {
-			return // the client left: stop after the current op
-		}
-		if err := c.runOp(ctx, inv, req.Mode, req.BatchID, op, durationMs); err != nil {
-			errs++
-			if len(messages) < maxErrorMessages {
-				messages = append(messages, fmt.Sprintf("op %d: %v", op, err))
-			}
-		} else {
-			completed++
-		}
-		if !send(protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: op + 1}) {
-			return
-		}
-	}
-	if !send(protocol.Frame{Type: protocol.TypeTimingEnd, Mode: req.Mode}) {
-		return
-	}
-	send(protocol.Frame{Type: protocol.TypeBatchComplete, Mode: req.Mode, Completed: completed, Errors: errs, ErrorMessages: messages})
+	c.runOps(ctx, inv, req, durationMs, send)
 }
 
 // runOp performs one op and returns when its result reached the origin.

@@ -116,7 +116,7 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 const serverErrorPrefix = "server error: "
 
 func cellOf(s experiment.BatchSpec) experiment.Cell {
-	return experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}
+	return s.Cell()
 }
 
 // anySucceeded reports whether a measured (not warmup) batch reported a
@@ -308,6 +308,7 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 	defer deadline.Stop()
 
 	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
+	req.Concurrency = spec.Concurrency
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(req); err != nil {
 		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))
