@@ -1,0 +1,55 @@
+package report
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+)
+
+func loadBatch(id, approach string, k int, ms float64) experiment.BatchResult {
+	b := experiment.BatchResult{BatchSpec: experiment.BatchSpec{ID: id, Approach: approach, DurationMs: 500, Ops: 4, Batch: 1, Concurrency: k},
+		Status: experiment.StatusOK, Completed: 4, OpsSeen: 4, StartedAt: time.Unix(0, 0), Granularity: 1,
+		BatchMs: 4 * 500 / float64(k), OpsPerSec: float64(2 * k)}
+	for i := range 4 {
+		b.Samples = append(b.Samples, experiment.Sample{Op: i + 1, Ops: 1, Ms: ms + float64(i)})
+	}
+	return b
+}
+
+// A run with --concurrency 1,4: cells per K, labelled, never pooled.
+func TestConcurrencyCells(t *testing.T) {
+	r := &Results{Plan: PlanInfo{Approaches: []string{"direct", "simple"}, DurationsMs: []int{500}, Batches: 1, Ops: 4, Concurrency: []int{1, 4}, Reference: "direct"},
+		Batches: []experiment.BatchResult{loadBatch("r-0", "direct", 1, 500), loadBatch("r-1", "simple", 1, 510), loadBatch("r-2", "direct", 4, 600), loadBatch("r-3", "simple", 4, 610)}}
+	an := Analyze(r)
+	if len(an.Cells) != 4 {
+		t.Fatalf("cells %+v", an.Cells)
+	}
+	if c, ok := an.CellAt("direct", 500, 4); !ok || c.Summary.N != 4 || c.Summary.Min != 600 || c.Label() != "direct @ 500ms ×4" {
+		t.Fatalf("direct ×4: %+v", c)
+	}
+	rows := LatencyRows(r, an, 500)
+	if len(rows) != 4 || rows[0][0] != "direct ×1" || rows[3][0] != "simple ×4" {
+		t.Fatalf("rows %v", rows)
+	}
+	lines := LoadLines(r)
+	if len(lines) != 4 || lines[2].Cell.Concurrency != 4 || lines[2].OpsPerSec != 8 || lines[2].BatchMs != 500 || lines[2].BilledDOMsPerOp != -1 {
+		t.Fatalf("load lines %+v", lines)
+	}
+	var b strings.Builder
+	if err := WriteText(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "direct @ 500ms ×4") || !strings.Contains(b.String(), "loads — ops in flight") {
+		t.Errorf("text:\n%s", b.String())
+	}
+	// Without the dimension: no loads section, old labels.
+	r.Plan.Concurrency = nil
+	for i := range r.Batches {
+		r.Batches[i].Concurrency = 0
+	}
+	if LoadLines(r) != nil || LatencyRows(r, Analyze(r), 500)[0][0] != "direct" {
+		t.Error("a plan without concurrency changed")
+	}
+}
