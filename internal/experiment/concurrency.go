@@ -66,12 +66,36 @@ func (p Plan) Concurrent() bool {
 // does not announce CapConcurrency runs every batch at K = 1, and the plan
 // says so in ConcurrencyNote.
 func (p Plan) ConcurrencyForTarget(v *TargetVersion) Plan {
-	if !p.Concurrent() || v.Has(CapConcurrency) {
-		return p
+	var notes []string
+	if p.Concurrent() && !v.Has(CapConcurrency) {
+		notes = append(notes, fmt.Sprintf("the target does not announce the %q capability in /version: every batch runs one op at a time (K = 1), not %s", CapConcurrency, FormatConcurrency(p.Concurrency)))
+		p.Concurrency = []int{1}
 	}
-	p.ConcurrencyNote = fmt.Sprintf("the target does not announce the %q capability in /version: every batch runs one op at a time (K = 1), not %s", CapConcurrency, FormatConcurrency(p.Concurrency))
-	p.Concurrency = []int{1}
+	if (p.Objects > 1 || p.Cold) && !v.Has(CapObjects) {
+		notes = append(notes, fmt.Sprintf("the target does not announce the %q capability in /version: every op runs on the approach's one origin object (N = 1, warm), not --objects %d%s", CapObjects, max(p.Objects, 1), map[bool]string{true: " --cold"}[p.Cold]))
+		p.Objects, p.Cold = 0, false
+	}
+	p.ConcurrencyNote = strings.Join(notes, "; ")
 	return p
+}
+
+// withObjects sets the plan's objects and cold on its batches (warmup
+// batches warm the objects, so they are never cold).
+func (p Plan) withObjects(specs []BatchSpec) []BatchSpec {
+	for i := range specs {
+		specs[i].Objects = p.Objects
+		specs[i].Cold = p.Cold && !specs[i].Warmup
+	}
+	return specs
+}
+
+// ColdOps is how many of the batch's first ops run on an object no op
+// touched before (one per object): reported apart as cold ops.
+func (s BatchSpec) ColdOps() int {
+	if !s.Cold {
+		return 0
+	}
+	return min(max(s.Objects, 1), s.Ops)
 }
 
 // FormatConcurrency prints a list of K as the flag takes it: 1,4.
@@ -102,6 +126,9 @@ func (c Cell) Label() string {
 }
 
 func (p Plan) validateConcurrency() error {
+	if p.Objects < 0 || p.Objects > MaxObjects {
+		return &PlanError{Flag: "objects", Msg: fmt.Sprintf("%d is not in 1..%d", p.Objects, MaxObjects)}
+	}
 	for _, k := range p.Concurrency {
 		if k < 1 || k > MaxConcurrency {
 			return &PlanError{Flag: "concurrency", Msg: fmt.Sprintf("%d is not in 1..%d", k, MaxConcurrency)}
@@ -118,4 +145,12 @@ type OpTime struct {
 	StartMs float64 `json:"startMs"`
 	Ms      float64 `json:"ms"`
 	Error   string  `json:"error,omitempty"`
+	Cold    bool    `json:"cold,omitempty"` // the op instantiated its object
 }
+
+// CapObjects: the target honours run-batch's objects (ops spread over N
+// origin objects) and cold (origin objects of the batch's own).
+const CapObjects = "objects"
+
+// MaxObjects bounds --objects.
+const MaxObjects = 1024

@@ -81,7 +81,7 @@ func (p Plan) minuteSpecs(runID string) []BatchSpec {
 		out[i].Index = i
 		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
 	}
-	return out
+	return p.withObjects(out)
 }
 
 // minuteEstimate is a lower bound on a minute-ordered run: every op's

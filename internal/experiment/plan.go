@@ -45,6 +45,11 @@ type Plan struct {
 	// ConcurrencyNote says why the plan runs at K = 1 when more was asked
 	// (the target does not announce CapConcurrency).
 	ConcurrencyNote string `json:"concurrencyNote,omitempty"`
+	// Objects spreads each batch's ops over N origin objects (--objects;
+	// 0 or 1: the approach's one origin); Cold gives every batch fresh
+	// objects (--cold), its first op on each reported apart.
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // Where a plan's upstream delays come from.
@@ -201,6 +206,9 @@ type BatchSpec struct {
 	Ops        int    `json:"ops"`
 	// Concurrency is the ops the batch keeps in flight (0 or 1: one at a time).
 	Concurrency int `json:"concurrency,omitempty"`
+	// Objects and Cold: the plan's (--objects, --cold); warmup is never cold.
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 	// AlignMinute > 0: wait for the start of the minute AlignMinute
 	// minutes after the current one before dialling (OrderMinute).
 	AlignMinute int `json:"alignMinute,omitempty"`
@@ -278,7 +286,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 		out[i].Index = i
 		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
 	}
-	return out
+	return p.withObjects(out)
 }
 
 // EstimatedDuration is a lower bound on the run's length: every op waits at

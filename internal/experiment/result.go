@@ -84,6 +84,9 @@ type BatchResult struct {
 	// ops finished per second of BatchMs, measured by the client.
 	OpTimes   []OpTime `json:"opTimes,omitempty"`
 	OpsPerSec float64  `json:"opsPerSec,omitempty"`
+	// ColdSamples are the latencies of a cold batch's first op on each of
+	// its fresh objects (BatchSpec.ColdOps): reported apart, out of Samples.
+	ColdSamples []Sample `json:"coldSamples,omitempty"`
 	// Drain is set when the client gave up on the batch on a target that
 	// could still be working on it, and waited for it before the next one.
 	Drain *Drain `json:"drain,omitempty"`

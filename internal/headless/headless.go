@@ -206,7 +206,7 @@ func (p *progress) line() {
 	}
 	p.dirty = false
 	c := p.current
-	what := fmt.Sprintf("%s @ %s batch %d/%d", c.Approach, experiment.FormatDuration(c.DurationMs), c.Batch, p.plan.Batches)
+	what := fmt.Sprintf("%s batch %d/%d", c.Cell().Label(), c.Batch, p.plan.Batches)
 	if c.Warmup {
 		what = fmt.Sprintf("%s warmup", c.Approach)
 	}

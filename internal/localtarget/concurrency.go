@@ -45,11 +45,12 @@ func (c *controller) runOps(ctx context.Context, inv *invocation, req protocol.R
 					return
 				}
 				start := time.Now()
-				err := c.runOp(ctx, inv, req.Mode, req.BatchID, op, durationMs)
+				object := protocol.OriginObject(req.Mode, req.BatchID, req.Objects, req.Cold, op)
+				cold, err := c.runOp(ctx, inv, req.Mode, req.BatchID, object, op, durationMs)
 				took := time.Since(start)
 				mu.Lock()
 				f := protocol.Frame{Type: protocol.TypeOp, Mode: req.Mode, Op: op,
-					StartMs: msOf(start.Sub(t0)), Ms: msOf(took)}
+					StartMs: msOf(start.Sub(t0)), Ms: msOf(took), Cold: cold}
 				if err != nil {
 					errs++
 					f.Error = err.Error()

@@ -146,7 +146,8 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 }
 
 // runOp performs one op and returns when its result reached the origin.
-func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID string, op, durationMs int) error {
+// cold: the op instantiated its origin object.
+func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID, object string, op, durationMs int) (cold bool, err error) {
 	s := c.s
 	key := opKey(batchID, op)
 	ch := make(chan opDone, 1)
@@ -163,14 +164,15 @@ func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID s
 	// measured op completes ("stop after the current op").
 	opCtx, cancel := s.bgCtx()
 	defer cancel()
-	if _, err := s.hop(opCtx, inv, http.MethodPost, s.base+"/_do/origin/"+mode+"/op", opRequest{BatchID: batchID, Op: op, DurationMs: durationMs}, &resp); err != nil {
-		return err
+	if _, err := s.hop(opCtx, inv, http.MethodPost, s.base+"/_do/origin/"+mode+"/op", opRequest{BatchID: batchID, Op: op, DurationMs: durationMs, Object: object}, &resp); err != nil {
+		return false, err
 	}
+	cold = resp.Cold
 	if resp.Error != "" {
-		return fmt.Errorf("%s", resp.Error)
+		return cold, fmt.Errorf("%s", resp.Error)
 	}
 	if !resp.Pending {
-		return nil
+		return cold, nil
 	}
 	// Guard: a stuck chain ends in an error rather than silence.
 	guard := time.Duration(durationMs)*time.Millisecond + s.opts.BackstopSlack + 5*time.Second
@@ -186,12 +188,12 @@ func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID s
 		}
 	})
 	if timedOut {
-		return fmt.Errorf("no result within %s", guard)
+		return cold, fmt.Errorf("no result within %s", guard)
 	}
 	if done.Error != "" {
-		return fmt.Errorf("%s", done.Error)
+		return cold, fmt.Errorf("%s", done.Error)
 	}
-	return nil
+	return cold, nil
 }
 
 func (c *controller) handleOpDone(w http.ResponseWriter, r *http.Request) {

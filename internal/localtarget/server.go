@@ -66,6 +66,11 @@ type Options struct {
 	// AnalyticsMinute is the emulated GraphQL Analytics minute (default
 	// DefaultAnalyticsMinute; graphql.go).
 	AnalyticsMinute time.Duration
+	// ColdStart is how long the first op on an origin object a batch names
+	// (run-batch objects or cold) waits before it runs, as a Durable
+	// Object's first request instantiates it (default DefaultColdStart;
+	// negative: none). The approach's one origin is warm from the start.
+	ColdStart time.Duration
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -242,6 +247,8 @@ type opRequest struct {
 	BatchID    string `json:"batchId"`
 	Op         int    `json:"op"`
 	DurationMs int    `json:"durationMs"`
+	// Object names the origin object ("" = the approach's one origin).
+	Object string `json:"object,omitempty"`
 }
 
 // opResponse is the origin's answer: for direct the op is finished; for the
@@ -250,6 +257,8 @@ type opRequest struct {
 type opResponse struct {
 	Pending bool   `json:"pending"`
 	Error   string `json:"error,omitempty"`
+	// Cold: this op instantiated its origin object (objects.go).
+	Cold bool `json:"cold,omitempty"`
 }
 
 // fetchJob is a request handed to the executor.

@@ -52,6 +52,11 @@ type RunBatch struct {
 	// Concurrency is the ops kept in flight against the origin object
 	// (our extension, CapConcurrency); absent means one at a time.
 	Concurrency int `json:"concurrency,omitempty"`
+	// Objects spreads the batch's ops over this many origin objects, op i
+	// on object i mod Objects (our extension, CapObjects); Cold gives the
+	// batch origin objects of its own, never used before (CapObjects).
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // NewRunBatch builds a run-batch request with both extensions set; a
@@ -84,6 +89,8 @@ type Frame struct {
 	Op      int     `json:"op"`
 	StartMs float64 `json:"startMs"`
 	Ms      float64 `json:"ms"`
+	// Cold: the op instantiated its origin object (run-batch cold/objects).
+	Cold bool `json:"cold,omitempty"`
 }
 
 // MarshalJSON writes only the fields that belong to the frame's type, so the
@@ -109,6 +116,9 @@ func (f Frame) MarshalJSON() ([]byte, error) {
 		m["mode"], m["op"], m["startMs"], m["ms"] = f.Mode, f.Op, f.StartMs, f.Ms
 		if f.Error != "" {
 			m["error"] = f.Error
+		}
+		if f.Cold {
+			m["cold"] = true
 		}
 	default:
 		if f.Mode != "" {
@@ -151,6 +161,9 @@ func DecodeRunBatch(data []byte) (RunBatch, error) {
 	if r.Concurrency < 0 || r.Concurrency > experiment.MaxConcurrency {
 		return RunBatch{}, fmt.Errorf("concurrency must be 0..%d, got %d", experiment.MaxConcurrency, r.Concurrency)
 	}
+	if r.Objects < 0 || r.Objects > experiment.MaxObjects {
+		return RunBatch{}, fmt.Errorf("objects must be 0..%d, got %d", experiment.MaxObjects, r.Objects)
+	}
 	if r.DurationMs != nil && (*r.DurationMs < 0 || *r.DurationMs > MaxDelayMs) {
 		return RunBatch{}, fmt.Errorf("durationMs must be 0..%d, got %d", MaxDelayMs, *r.DurationMs)
 	}
@@ -187,7 +200,7 @@ func ParseUnknownMode(msg string) (mode string, available []string, ok bool) {
 // Capabilities is what pfx-tui's targets announce in /version: they honour
 // durationMs, batchId and concurrency, and send progress after every op.
 func Capabilities() []string {
-	return []string{experiment.CapDurationMs, experiment.CapBatchID, experiment.CapProgressEveryOp, experiment.CapConcurrency}
+	return []string{experiment.CapDurationMs, experiment.CapBatchID, experiment.CapProgressEveryOp, experiment.CapConcurrency, experiment.CapObjects}
 }
 
 // The /version and /patterns bodies are the shared vocabulary's types.

@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
 
 // cellConcurrency is the run's concurrency dimension as cells carry it:
@@ -78,13 +79,17 @@ type LoadLine struct {
 	BilledDOMsPerOp float64
 	DollarsPerM     float64
 	VsDirect        string
+	// ColdOps and ColdMedianMs: the cell's cold ops (the first on each
+	// fresh object, --cold), kept out of MedianMs.
+	ColdOps      int
+	ColdMedianMs float64
 }
 
 // LoadLines are the run's cells by duration, concurrency and approach;
 // nil when the plan has no concurrency dimension.
 func LoadLines(r *Results) []LoadLine {
 	ks := r.cellConcurrency()
-	if len(ks) == 1 && ks[0] == 0 {
+	if len(ks) == 1 && ks[0] == 0 && r.Plan.Objects <= 1 && !r.Plan.Cold {
 		return nil
 	}
 	an := Analyze(r)
@@ -98,9 +103,13 @@ func LoadLines(r *Results) []LoadLine {
 					l.Batches, l.MedianMs = cs.Batches, cs.Summary.Median
 				}
 				n := 0
+				var cold []float64
 				for _, b := range r.Batches {
 					if b.Warmup || b.Cell() != cell || b.Status != experiment.StatusOK {
 						continue
+					}
+					for _, s := range b.ColdSamples {
+						cold = append(cold, s.PerOpMs())
 					}
 					n++
 					l.OpsPerSec += b.OpsPerSec
@@ -109,6 +118,9 @@ func LoadLines(r *Results) []LoadLine {
 				if n > 0 {
 					l.OpsPerSec /= float64(n)
 					l.BatchMs /= float64(n)
+				}
+				if len(cold) > 0 {
+					l.ColdOps, l.ColdMedianMs = len(cold), stats.Summarize(cold).Median
 				}
 				if r.Billing != nil && r.Billing.Prices.DOMemoryGB > 0 {
 					for _, c := range r.Billing.Costs {
@@ -133,18 +145,28 @@ func loadsSection(r *Results) string {
 		return ""
 	}
 	var b strings.Builder
-	fmt.Fprintln(&b, "loads — ops in flight against one origin object (--concurrency)")
+	objects := "one origin object"
+	if n := r.Plan.Objects; n > 1 {
+		objects = fmt.Sprintf("%d origin objects per batch", n)
+	}
+	if r.Plan.Cold {
+		objects += ", fresh for every batch (--cold)"
+	}
+	fmt.Fprintf(&b, "loads — ops in flight (--concurrency) against %s\n", objects)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "cell\tbatches\tper-op median\tops/s\tbatch wall\tDO billed/op\t$/M ops (margin)\tvs direct")
+	fmt.Fprintln(tw, "cell\tbatches\tper-op median\tcold op\tops/s\tbatch wall\tDO billed/op\t$/M ops (margin)\tvs direct")
 	for _, l := range lines {
-		billed, dollars, vs := "—", "—", "—"
+		billed, dollars, vs, cold := "—", "—", "—", "—"
 		if l.BilledDOMsPerOp >= 0 {
 			billed, dollars, vs = FormatMs(l.BilledDOMsPerOp), fmt.Sprintf("$%.3f", l.DollarsPerM), l.VsDirect
 		}
-		fmt.Fprintf(tw, "%s\t%d\t%s\t%.2f\t%s\t%s\t%s\t%s\n", l.Cell.Label(), l.Batches, FormatMs(l.MedianMs), l.OpsPerSec, FormatMs(l.BatchMs), billed, dollars, vs)
+		if l.ColdOps > 0 {
+			cold = fmt.Sprintf("%s (n=%d)", FormatMs(l.ColdMedianMs), l.ColdOps)
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\t%.2f\t%s\t%s\t%s\t%s\n", l.Cell.Label(), l.Batches, FormatMs(l.MedianMs), cold, l.OpsPerSec, FormatMs(l.BatchMs), billed, dollars, vs)
 	}
 	tw.Flush()
-	fmt.Fprintln(&b, "per-op latency here is each op's own duration as the target measured it around its upstream call (op frames), not the gap between progress frames; ops/s is the client's throughput; DO billed/op is the origin's (and orchestrator's) billed duration per op, overlapping invocations of one object counted once")
+	fmt.Fprintln(&b, "per-op latency here (cold ops apart) is each op's own duration as the target measured it around its upstream call (op frames, when the target sends them; otherwise the gap between progress frames); ops/s is the client's throughput; DO billed/op is the origin's (and orchestrator's) billed duration per op, overlapping invocations of one object counted once")
 	if n := r.Plan.ConcurrencyNote; n != "" {
 		fmt.Fprintf(&b, "note: %s\n", n)
 	}

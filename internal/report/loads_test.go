@@ -53,3 +53,19 @@ func TestConcurrencyCells(t *testing.T) {
 		t.Error("a plan without concurrency changed")
 	}
 }
+
+// --cold: the cold ops are shown apart from the per-op latency.
+func TestColdOpsReportedApart(t *testing.T) {
+	b := loadBatch("r-0", "direct", 0, 500)
+	b.Cold, b.Objects = true, 2
+	b.ColdSamples = []experiment.Sample{{Op: 1, Ops: 1, Ms: 540}, {Op: 2, Ops: 1, Ms: 560}}
+	r := &Results{Plan: PlanInfo{Approaches: []string{"direct"}, DurationsMs: []int{500}, Batches: 1, Ops: 4, Objects: 2, Cold: true, Reference: "direct"},
+		Batches: []experiment.BatchResult{b}}
+	lines := LoadLines(r)
+	if len(lines) != 1 || lines[0].ColdOps != 2 || lines[0].ColdMedianMs != 550 || lines[0].MedianMs != 501.5 {
+		t.Fatalf("lines %+v", lines)
+	}
+	if txt := loadsSection(r); !strings.Contains(txt, "550.0 ms (n=2)") || !strings.Contains(txt, "2 origin objects per batch, fresh for every batch") {
+		t.Errorf("section:\n%s", txt)
+	}
+}

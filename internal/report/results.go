@@ -92,6 +92,10 @@ type PlanInfo struct {
 	// K > 1 (--concurrency); ConcurrencyNote why the plan runs K = 1.
 	Concurrency     []int  `json:"concurrency,omitempty"`
 	ConcurrencyNote string `json:"concurrencyNote,omitempty"`
+	// Objects: origin objects per batch (--objects); Cold: fresh ones for
+	// every batch (--cold).
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // RefreshHint says how to complete billing later, or why it cannot be.
@@ -108,7 +112,7 @@ func (r *Results) RefreshHint(path string) string {
 // PlanInfoOf records a runner plan.
 func PlanInfoOf(p experiment.Plan, reference string) PlanInfo {
 	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource,
-		Concurrency: p.Concurrency, ConcurrencyNote: p.ConcurrencyNote}
+		Concurrency: p.Concurrency, ConcurrencyNote: p.ConcurrencyNote, Objects: p.Objects, Cold: p.Cold}
 }
 
 // FileName is results/<UTC time>-<id>.json's base name.

@@ -108,7 +108,11 @@ func (b *batchState) frame(data []byte, at time.Time) step {
 		var st step
 		if n := f.Completed - b.lastOps; n > 0 {
 			s := experiment.Sample{Op: f.Completed, Ops: n, Ms: msBetween(b.lastAt, at), AtMs: msBetween(b.timingStart, at)}
-			b.res.Samples = append(b.res.Samples, s)
+			if s.Ops == 1 && s.Op <= b.spec.ColdOps() {
+				b.res.ColdSamples = append(b.res.ColdSamples, s) // an op on a fresh object
+			} else {
+				b.res.Samples = append(b.res.Samples, s)
+			}
 			b.steps[n]++
 			b.progresses++
 			b.lastAt, b.lastOps = at, f.Completed

@@ -35,14 +35,18 @@ func (b *batchState) opFrame(f protocol.Frame, at time.Time) step {
 	b.ops.seen[f.Op] = true
 	b.ops.sumMs += f.Ms
 	b.ops.endMs = max(b.ops.endMs, f.StartMs+f.Ms)
-	b.res.OpTimes = append(b.res.OpTimes, experiment.OpTime{Op: f.Op, StartMs: f.StartMs, Ms: f.Ms, Error: f.Error})
+	b.res.OpTimes = append(b.res.OpTimes, experiment.OpTime{Op: f.Op, StartMs: f.StartMs, Ms: f.Ms, Error: f.Error, Cold: f.Cold})
 	s := experiment.Sample{Op: len(b.ops.seen), Ops: 1, Ms: f.Ms, AtMs: msBetween(b.timingStart, at)}
 	if f.Error != "" {
 		b.res.FailedSamples = append(b.res.FailedSamples, s)
 		return step{}
 	}
-	b.res.Samples = append(b.res.Samples, s)
 	b.ops.lastMs = f.Ms
+	if f.Cold {
+		b.res.ColdSamples = append(b.res.ColdSamples, s) // the first op on a fresh object
+		return step{}
+	}
+	b.res.Samples = append(b.res.Samples, s)
 	return step{}
 }
 

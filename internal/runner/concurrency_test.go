@@ -90,3 +90,33 @@ func TestOpFrameForeign(t *testing.T) {
 		t.Fatalf("foreign %v samples %v", o.res.ForeignFrames, o.res.Samples)
 	}
 }
+
+// A cold batch's ops that instantiated their object are reported apart.
+func TestColdOpsApart(t *testing.T) {
+	sp := spec("direct", 2, 0)
+	sp.Concurrency, sp.Cold, sp.Objects = 2, true, 1
+	cold := opFrame("direct", 1, 0, 30, "")
+	cold.Cold = true
+	o := feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 32, f: cold},
+		{ms: 32, f: progress("direct", 2, 1)},
+		{ms: 33, f: opFrame("direct", 0, 0, 31, "")},
+		{ms: 33, f: progress("direct", 2, 2)},
+		{ms: 34, f: complete("direct", 2, 0)},
+	})
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Ms != 30 || len(o.res.Samples) != 1 || !o.res.OpTimes[0].Cold {
+		t.Fatalf("cold %v samples %v", o.res.ColdSamples, o.res.Samples)
+	}
+	// One op at a time, no op frames: the first op on the one fresh object.
+	sp.Concurrency = 0
+	o = feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 40, f: progress("direct", 2, 1)},
+		{ms: 45, f: progress("direct", 2, 2)},
+		{ms: 46, f: complete("direct", 2, 0)},
+	})
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Ms != 39 || len(o.res.Samples) != 1 {
+		t.Fatalf("sequential: cold %v samples %v", o.res.ColdSamples, o.res.Samples)
+	}
+}

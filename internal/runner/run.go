@@ -308,7 +308,7 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 	defer deadline.Stop()
 
 	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
-	req.Concurrency = spec.Concurrency
+	req.Concurrency, req.Objects, req.Cold = spec.Concurrency, spec.Objects, spec.Cold
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(req); err != nil {
 		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))
