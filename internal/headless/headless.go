@@ -63,6 +63,9 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 		g, q := s.Plan.MinuteGroups()
 		delay = fmt.Sprintf("≥ %s (%d groups in whole %s minutes, %d quiet)", report.HumanSeconds(s.Plan.EstimatedDuration()), g, s.Plan.MinuteOf(), q)
 	}
+	if loc := s.Results.Target.Version.Location(); loc != "" {
+		label += ", ran in " + loc
+	}
 	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
 	if o.Live {
 		header = wrap(header, o.Width, "  ")

@@ -67,6 +67,9 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 	if base.Emulated != next.Emulated {
 		fmt.Fprintln(&b, "warning: one run is emulated and the other is not; the comparison mixes targets")
 	}
+	if w := LocationWarning(base, next); w != "" {
+		fmt.Fprintln(&b, "warning: "+w)
+	}
 	fmt.Fprintln(&b)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "duration\tapproach\tbase median\tnew median\tchange\tp\tn (base/new)")
@@ -148,14 +151,16 @@ type Comparison struct {
 	Cells      []CellDelta `json:"cells"`
 	OnlyInBase []string    `json:"onlyInBase,omitempty"`
 	OnlyInNew  []string    `json:"onlyInNew,omitempty"`
-	Alpha      float64     `json:"alpha"`
-	Test       string      `json:"test"`
+	// LocationWarning: the runs' controllers ran in different places.
+	LocationWarning string  `json:"locationWarning,omitempty"`
+	Alpha           float64 `json:"alpha"`
+	Test            string  `json:"test"`
 }
 
 // CompareRuns builds the comparison.
 func CompareRuns(base, next *Results) Comparison {
 	return Comparison{Base: base.ID, New: next.ID, MixedEmu: base.Emulated != next.Emulated, Cells: Compare(base, next),
-		OnlyInBase: onlyIn(base, next), OnlyInNew: onlyIn(next, base), Alpha: 0.05, Test: "Mann–Whitney U, two-sided, on per-op samples"}
+		OnlyInBase: onlyIn(base, next), OnlyInNew: onlyIn(next, base), LocationWarning: LocationWarning(base, next), Alpha: 0.05, Test: "Mann–Whitney U, two-sided, on per-op samples"}
 }
 
 // RenderCompare writes the comparison in format (text, markdown, csv, json).
@@ -191,6 +196,10 @@ func RenderCompare(w io.Writer, base, next *Results, format string) error {
 		fmt.Fprintf(&b, "## Comparison: %s → %s\n\n", base.ID, next.ID)
 		if c.MixedEmu {
 			fmt.Fprintln(&b, "> **Warning:** one run is emulated and the other is not; the comparison mixes targets.")
+			fmt.Fprintln(&b)
+		}
+		if c.LocationWarning != "" {
+			fmt.Fprintln(&b, "> **Warning:** "+c.LocationWarning+".")
 			fmt.Fprintln(&b)
 		}
 		fmt.Fprintln(&b, "| duration | approach | base median | new median | change | p | n (base/new) |")

@@ -172,3 +172,14 @@ func loadsSection(r *Results) string {
 	}
 	return b.String()
 }
+
+// LocationWarning says when two runs' controllers ran in different places
+// (colo, country from /version), whose latencies need not compare; "" when
+// they ran in the same place or either did not say.
+func LocationWarning(base, next *Results) string {
+	same, ok := experiment.SameLocation(base.Target.Version, next.Target.Version)
+	if !ok || same {
+		return ""
+	}
+	return fmt.Sprintf("the runs ran in different locations (base: %s; new: %s): network paths differ, so latencies may not compare", base.Target.Version.Location(), next.Target.Version.Location())
+}

@@ -40,6 +40,9 @@ func Headline(r *Results) string {
 	if r.Status != StatusComplete {
 		status = " [" + r.Status + "]"
 	}
+	if loc := r.Target.Version.Location(); loc != "" {
+		where += "; ran in " + loc
+	}
 	return fmt.Sprintf("pfx-tui run %s%s: %s × %s, %s × %s per cell (%s)",
 		r.ID, status, Count(len(r.Plan.Approaches), "approach", "approaches"), Count(len(r.Plan.DurationsMs), "duration", "durations"),
 		Count(r.Plan.Batches, "batch", "batches"), Count(r.Plan.Ops, "op", "ops"), where)
