@@ -67,6 +67,9 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 		label += ", ran in " + loc
 	}
 	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
+	if n := s.Plan.ConcurrencyNote; n != "" {
+		header += "\nloads: " + n
+	}
 	if o.Live {
 		header = wrap(header, o.Width, "  ")
 	}

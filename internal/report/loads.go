@@ -142,6 +142,9 @@ func LoadLines(r *Results) []LoadLine {
 func loadsSection(r *Results) string {
 	lines := LoadLines(r)
 	if len(lines) == 0 {
+		if n := r.Plan.ConcurrencyNote; n != "" {
+			return "loads: " + n + "\n"
+		}
 		return ""
 	}
 	var b strings.Builder

@@ -69,3 +69,11 @@ func TestColdOpsReportedApart(t *testing.T) {
 		t.Errorf("section:\n%s", txt)
 	}
 }
+
+// A target without the capabilities: the plan's note is the section.
+func TestConcurrencyNoteShown(t *testing.T) {
+	r := &Results{Plan: PlanInfo{Approaches: []string{"direct"}, DurationsMs: []int{500}, Batches: 1, Ops: 4, Concurrency: []int{1}, ConcurrencyNote: "the target does not announce \"concurrency\"", Reference: "direct"}}
+	if txt := loadsSection(r); !strings.Contains(txt, "loads: the target does not announce") {
+		t.Errorf("section %q", txt)
+	}
+}
