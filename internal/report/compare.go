@@ -29,6 +29,8 @@ type CellDelta struct {
 	// CompareLevel is "batch-mean" when the two runs' samples cover
 	// different numbers of ops, so P compares per-batch means.
 	CompareLevel string `json:"compareLevel,omitempty"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // Compare matches the cells both runs measured.
@@ -36,11 +38,11 @@ func Compare(base, next *Results) []CellDelta {
 	ab, an := Analyze(base), Analyze(next)
 	var out []CellDelta
 	for _, c := range an.Cells {
-		b, ok := ab.Cell(c.Approach, c.DurationMs)
+		b, ok := ab.CellAt(c.Approach, c.DurationMs, c.Concurrency)
 		if !ok {
 			continue
 		}
-		d := CellDelta{Approach: c.Approach, DurationMs: c.DurationMs, Base: b.Summary.Median, New: c.Summary.Median, BaseN: b.Summary.N, NewN: c.Summary.N, P: 1}
+		d := CellDelta{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency, Base: b.Summary.Median, New: c.Summary.Median, BaseN: b.Summary.N, NewN: c.Summary.N, P: 1}
 		if b.Summary.N > 0 && c.Summary.N > 0 {
 			if b.Summary.Median != 0 {
 				d.DeltaPct = (c.Summary.Median - b.Summary.Median) / b.Summary.Median * 100
@@ -85,7 +87,7 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 		if d.CompareLevel == BatchMeanLevel {
 			change += " †"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), approachLabel(d.Approach, d.Concurrency), FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
 	}
 	tw.Flush()
 	for _, d := range deltas {

@@ -77,3 +77,22 @@ func TestConcurrencyNoteShown(t *testing.T) {
 		t.Errorf("section %q", txt)
 	}
 }
+
+// report A B and Markdown keep the cells of each K apart.
+func TestConcurrencyCompareAndMarkdown(t *testing.T) {
+	run := func(ms float64) *Results {
+		return &Results{ID: "x", Plan: PlanInfo{Approaches: []string{"direct"}, DurationsMs: []int{500}, Batches: 1, Ops: 4, Concurrency: []int{1, 4}, Reference: "direct"},
+			Batches: []experiment.BatchResult{loadBatch("r-0", "direct", 1, 500), loadBatch("r-1", "direct", 4, ms)}}
+	}
+	deltas := Compare(run(600), run(700))
+	if len(deltas) != 2 || deltas[1].Concurrency != 4 || deltas[1].Base != 601.5 || deltas[1].New != 701.5 || deltas[0].Base != 501.5 {
+		t.Fatalf("deltas %+v", deltas)
+	}
+	var b strings.Builder
+	if err := WriteMarkdown(&b, run(600)); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "| 500ms | direct ×4 | 4 |") {
+		t.Errorf("markdown:\n%s", b.String())
+	}
+}
