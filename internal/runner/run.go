@@ -185,10 +185,11 @@ func (o *observed) perOpMs(c experiment.Cell) (float64, bool) {
 // run), else the delay the plan names for it (a lower bound; zero when
 // server-defined). measured says which.
 func (r *Runner) perOp(spec experiment.BatchSpec, obs *observed) (time.Duration, bool) {
+	k := time.Duration(spec.InFlight()) // K ops in flight finish K times as often
 	if m, ok := obs.perOpMs(cellOf(spec)); ok {
-		return time.Duration(m * float64(time.Millisecond)), true
+		return time.Duration(m*float64(time.Millisecond)) / k, true
 	}
-	return spec.Delay(), false
+	return spec.Delay() / k, false
 }
 
 // eta is the time left for specs (the first already doneOps into), skipping
