@@ -45,7 +45,10 @@ func (c *controller) runOps(ctx context.Context, inv *invocation, req protocol.R
 					return
 				}
 				start := time.Now()
-				object := protocol.OriginObject(req.Mode, req.BatchID, req.Objects, req.Cold, op)
+				object := "" // the approach's one origin, warm
+				if req.Objects > 1 || req.Cold {
+					object = protocol.OriginObject(req.Mode, req.BatchID, req.Objects, req.Cold, op)
+				}
 				cold, err := c.runOp(ctx, inv, req.Mode, req.BatchID, object, op, durationMs)
 				took := time.Since(start)
 				mu.Lock()
