@@ -39,6 +39,9 @@ type runOptions struct {
 	target       string
 	approaches   string
 	durations    string
+	concurrency  string
+	objects      int
+	cold         bool
 	ops          int
 	batches      int
 	warmup       int
@@ -71,6 +74,9 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
 	fs.StringVar(&f.approaches, "approaches", "", "approaches to compare, comma-separated, as the target names them in /patterns (default: every one it offers; "+strings.Join(d.Approaches, ",")+" for a target without /patterns)")
 	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
+	fs.StringVar(&f.concurrency, "concurrency", "1", "ops kept in flight against one origin object, comma-separated for a plan dimension (e.g. 1,4; 1.."+fmt.Sprint(experiment.MaxConcurrency)+")")
+	fs.IntVar(&f.objects, "objects", 1, "origin objects each batch's ops are spread over (op i on object i mod N; names derived from the batch id)")
+	fs.BoolVar(&f.cold, "cold", false, "every batch uses fresh origin objects; its first op on each is reported apart (cold op)")
 	fs.IntVar(&f.ops, "ops", d.Ops, "ops per batch")
 	fs.IntVar(&f.batches, "batches", d.Batches, "batches per cell (approach × duration)")
 	fs.IntVar(&f.warmup, "warmup", d.Warmup, "warmup ops per approach, run first and excluded from statistics")
@@ -135,6 +141,13 @@ func (f *runOptions) config() (config.Config, error) {
 	}
 	cfg.Durations = ds
 	cfg.DurationsGiven, cfg.AssumeServerDuration = config.Changed(fs, "durations"), f.assumeDelay
+	if cfg.Concurrency, err = experiment.ParseConcurrency(f.concurrency); err != nil {
+		return cfg, &errext.UsageError{Flag: "concurrency", Msg: err.Error()}
+	}
+	if f.objects < 1 || f.objects > experiment.MaxObjects {
+		return cfg, &errext.UsageError{Flag: "objects", Msg: fmt.Sprintf("must be within 1..%d", experiment.MaxObjects)}
+	}
+	cfg.Objects, cfg.Cold = f.objects, f.cold
 	cfg.Ops, cfg.Batches, cfg.Warmup, cfg.Order, cfg.Seed = f.ops, f.batches, f.warmup, f.order, f.seed
 	if _, an := session.BillingSources(cfg.Billing); an && !config.Changed(fs, "order") {
 		cfg.Order = experiment.OrderMinute // per-minute billing needs cells in minutes of their own

@@ -81,8 +81,9 @@ type Collector struct {
 }
 
 type cellKey struct {
-	approach   string
-	durationMs int
+	approach    string
+	durationMs  int
+	concurrency int // 0: a plan without the dimension
 }
 
 type batchState struct {
@@ -95,6 +96,8 @@ type batchState struct {
 	ops    int
 	known  bool
 	expect map[string]int
+	// concurrency: the ops the batch kept in flight (0 or 1: one at a time).
+	concurrency int
 	// Window in client-clock epoch ms.
 	startMs, endMs float64
 	roles          map[string]*roleAcc
@@ -136,12 +139,14 @@ func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
 	for _, b := range batches {
 		bs := &batchState{
 			id:     b.ID,
-			cell:   cellKey{b.Approach, b.DurationMs},
+			cell:   cellKey{b.Approach, b.DurationMs, b.Concurrency},
 			warmup: b.Warmup,
 			ok:     b.Status == experiment.StatusOK,
 			status: b.Status,
 			ops:    b.Ops,
-			roles:  map[string]*roleAcc{},
+
+			concurrency: b.Concurrency,
+			roles:       map[string]*roleAcc{},
 		}
 		if !bs.ok {
 			bs.ops = b.OpsSeen
@@ -181,6 +186,9 @@ func sortCells(cells []cellKey) {
 	}
 	slices.SortStableFunc(cells, func(a, b cellKey) int {
 		if c := cmp.Compare(a.durationMs, b.durationMs); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(a.concurrency, b.concurrency); c != 0 {
 			return c
 		}
 		return cmp.Compare(first[a.approach], first[b.approach])
@@ -306,6 +314,9 @@ func (c *Collector) add(rec logpush.Record, dup bool) {
 			b.roles[role] = a
 		}
 		a.add(rec)
+		if b.concurrency > 1 {
+			a.spans.add(rec)
+		}
 		if role == RoleUnknown {
 			c.unknownEP[rec.Entrypoint]++
 		}
@@ -382,7 +393,16 @@ type roleAcc struct {
 	wallSum, cpuSum            int64
 	outcomes, eventTypes       map[string]int
 	wallByEvent                map[string]int64
+	// spans are this batch's intervals when it kept several ops in
+	// flight (union.go); overlapMerged is merged batches' overlap.
+	spans         spans
+	overlapMerged int64
 }
+
+// overlapMs is wall time counted twice or more by Σ WallTimeMs because
+// invocations overlapped on one object (only batches with several ops in
+// flight are checked: one op at a time never overlaps on an object).
+func (a *roleAcc) overlapMs() int64 { return a.spans.overlapMs() + a.overlapMerged }
 
 func (a *roleAcc) add(rec logpush.Record) {
 	a.count++
@@ -421,6 +441,7 @@ func (a *roleAcc) add(rec logpush.Record) {
 
 func (a *roleAcc) merge(o *roleAcc) {
 	a.count += o.count
+	a.overlapMerged += o.overlapMs()
 	a.withTiming += o.withTiming
 	a.missing += o.missing
 	a.wallN += o.wallN
@@ -459,6 +480,7 @@ func (a *roleAcc) figures(role string) RoleFigures {
 		EventTypes:    a.eventTypes,
 
 		WallTimeMsByEvent: a.wallByEvent,
+		OverlapMs:         a.overlapMs(),
 	}
 	if a.wallN > 0 {
 		f.WallTimeMs.Mean = float64(a.wallSum) / float64(a.wallN)
@@ -557,11 +579,11 @@ func (c *Collector) counts(aggs []*cellAgg) (rows []Count, complete bool) {
 		if !a.known {
 			roles := sortedRoles(a.roles)
 			if len(roles) == 0 {
-				rows = append(rows, Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Role: RoleAny, Expected: ExpectedUnknown})
+				rows = append(rows, Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Concurrency: a.key.concurrency, Role: RoleAny, Expected: ExpectedUnknown})
 			}
 			for _, role := range roles {
 				n := a.roles[role].count
-				rows = append(rows, Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Role: role,
+				rows = append(rows, Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Concurrency: a.key.concurrency, Role: role,
 					Matched: n, Expected: ExpectedUnknown, FromFailedBatches: n - a.okMatched[role]})
 			}
 			continue
@@ -572,7 +594,7 @@ func (c *Collector) counts(aggs []*cellAgg) (rows []Count, complete bool) {
 			if r := a.roles[role]; r != nil {
 				n = r.count
 			}
-			row := Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Role: role,
+			row := Count{Approach: a.key.approach, DurationMs: a.key.durationMs, Concurrency: a.key.concurrency, Role: role,
 				Matched: n, Expected: a.expected[role], FromFailedBatches: n - a.okMatched[role]}
 			if row.Short() {
 				complete = false
@@ -622,7 +644,7 @@ func copyCounts(m map[string]int) map[string]int {
 }
 
 func (a *cellAgg) figures() CellFigures {
-	f := CellFigures{Approach: a.key.approach, DurationMs: a.key.durationMs, Batches: a.batches, FailedBatches: a.failed, Ops: a.ops, Roles: []RoleFigures{}}
+	f := CellFigures{Approach: a.key.approach, DurationMs: a.key.durationMs, Concurrency: a.key.concurrency, Batches: a.batches, FailedBatches: a.failed, Ops: a.ops, Roles: []RoleFigures{}}
 	for _, role := range sortedRoles(a.roles) {
 		f.Roles = append(f.Roles, a.roles[role].figures(role))
 	}

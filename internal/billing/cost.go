@@ -200,10 +200,12 @@ type RegimeCost struct {
 // regime's fields sit at the top level; the allowances regime's under
 // "allowances".
 type CellCost struct {
-	Approach   string       `json:"approach"`
-	DurationMs int          `json:"durationMs"`
-	Ops        int          `json:"ops"`
-	Billing    Completeness `json:"billing"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int          `json:"concurrency,omitempty"`
+	Ops         int          `json:"ops"`
+	Billing     Completeness `json:"billing"`
 	// Usable: billing complete enough and every timing present, so dollar
 	// figures, savings and break-even are derived; otherwise none is.
 	Usable bool `json:"usable"`
@@ -243,7 +245,7 @@ func (c CellCost) Regime(regime string) RegimeCost {
 // and named in Missing when none has it.
 func CostOf(f CellFigures, comp Completeness, p Prices, o CostOptions) CellCost {
 	o = o.WithDefaults()
-	c := CellCost{Approach: f.Approach, DurationMs: f.DurationMs, Ops: f.Ops, Billing: comp, RowsWrittenEstimated: true, HarnessIncluded: o.IncludeHarness}
+	c := CellCost{Approach: f.Approach, DurationMs: f.DurationMs, Concurrency: f.Concurrency, Ops: f.Ops, Billing: comp, RowsWrittenEstimated: true, HarnessIncluded: o.IncludeHarness}
 	if f.Ops <= 0 {
 		c.Missing = append(c.Missing, "ops (no op finished)")
 		return c
@@ -291,7 +293,9 @@ func CostOf(f CellFigures, comp Completeness, p Prices, o CostOptions) CellCost 
 //   - Durable Object roles (origin, orchestrator, controller): every record
 //     is a billed request (RPC session, alarm, fetch), incoming WebSocket
 //     messages at 1/WebSocketMessagesPerRequest (PageDOPricing); duration is
-//     Σ WallTimeMs × DOMemoryGB, except the controller's worker_rpc records
+//     Σ WallTimeMs × DOMemoryGB (for an origin or orchestrator, less
+//     OverlapMs: the union of each object's invocations, so overlapping
+//     ones bill once), except the controller's worker_rpc records
 //     (opDone), which run while its batch invocation is open and share its
 //     duration (PageDOPricing, footnote 4: billed once).
 //   - Worker roles: CPUTimeMs is billed; the executor and the delay upstream
@@ -308,6 +312,10 @@ func roleQuantities(r RoleFigures, p Prices) (q CostComponents, missing []string
 			missing = append(missing, r.Role+" WallTimeMs")
 		}
 		wall := scaled(r.WallTimeMs, r.Count)
+		if isDORole(r.Role) {
+			// Overlapping invocations of one object are billed once.
+			wall -= float64(r.OverlapMs)
+		}
 		if r.Role == RoleController {
 			wall -= float64(r.WallTimeMsByEvent[EventWorkerRPC])
 		}
@@ -352,17 +360,17 @@ func (c CellCost) timingComplete() bool {
 }
 
 // CompareToDirect fills the savings of every usable cell that has a usable
-// direct cell at the same duration, in both regimes.
+// direct cell at the same duration (and concurrency), in both regimes.
 func CompareToDirect(costs []CellCost) {
-	ref := map[int]CellCost{}
+	ref := map[[2]int]CellCost{}
 	for _, c := range costs {
 		if c.Approach == ReferenceApproach && c.Usable {
-			ref[c.DurationMs] = c
+			ref[[2]int{c.DurationMs, c.Concurrency}] = c
 		}
 	}
 	for i := range costs {
 		c := &costs[i]
-		r, ok := ref[c.DurationMs]
+		r, ok := ref[[2]int{c.DurationMs, c.Concurrency}]
 		if !ok || !c.Usable {
 			continue
 		}
@@ -412,7 +420,10 @@ const (
 // as direct, in one regime: the headline answer to "when does proxying pay?".
 type BreakEven struct {
 	Approach string `json:"approach"`
-	Regime   string `json:"regime"`
+	// Concurrency: the ops in flight of the cells it was solved from, each
+	// against direct at the same concurrency (0: no such dimension).
+	Concurrency int    `json:"concurrency,omitempty"`
+	Regime      string `json:"regime"`
 	// DurationMs is meaningful for the in-range, below-range and
 	// above-range kinds; 0 otherwise.
 	DurationMs float64 `json:"durationMs"`
@@ -436,28 +447,39 @@ type QuantityPoint struct {
 // regimes, from the usable cells only, approaches in their order in costs.
 func BreakEvens(costs []CellCost, p Prices, o CostOptions) (margin, allowances []BreakEven) {
 	o = o.WithDefaults()
-	ref := map[int]CostComponents{}
+	type key struct {
+		approach    string
+		concurrency int
+	}
+	ref := map[[2]int]CostComponents{}
 	for _, c := range costs {
 		if c.Approach == ReferenceApproach && c.Usable {
-			ref[c.DurationMs] = c.Billed()
+			ref[[2]int{c.DurationMs, c.Concurrency}] = c.Billed()
 		}
 	}
-	var order []string
-	points := map[string][]QuantityPoint{}
+	var order []key
+	points := map[key][]QuantityPoint{}
 	for _, c := range costs {
-		d, ok := ref[c.DurationMs]
+		d, ok := ref[[2]int{c.DurationMs, c.Concurrency}]
 		if c.Approach == ReferenceApproach || !c.Usable || !ok {
 			continue
 		}
-		if _, seen := points[c.Approach]; !seen {
-			order = append(order, c.Approach)
+		k := key{c.Approach, c.Concurrency}
+		if _, seen := points[k]; !seen {
+			order = append(order, k)
 		}
-		points[c.Approach] = append(points[c.Approach], QuantityPoint{float64(c.DurationMs), d, c.Billed()})
+		points[k] = append(points[k], QuantityPoint{float64(c.DurationMs), d, c.Billed()})
 	}
 	margin, allowances = []BreakEven{}, []BreakEven{}
-	for _, a := range order {
-		margin = append(margin, SolveBreakEven(a, points[a], p, RegimeMargin, o.MonthlyOps))
-		allowances = append(allowances, SolveBreakEven(a, points[a], p, RegimeAllowances, o.MonthlyOps))
+	for _, k := range order {
+		name := k.approach
+		if k.concurrency > 0 {
+			name = fmt.Sprintf("%s ×%d", k.approach, k.concurrency)
+		}
+		m := SolveBreakEven(name, points[k], p, RegimeMargin, o.MonthlyOps)
+		a := SolveBreakEven(name, points[k], p, RegimeAllowances, o.MonthlyOps)
+		m.Approach, m.Concurrency, a.Approach, a.Concurrency = k.approach, k.concurrency, k.approach, k.concurrency
+		margin, allowances = append(margin, m), append(allowances, a)
 	}
 	return margin, allowances
 }

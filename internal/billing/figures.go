@@ -25,6 +25,11 @@ type RoleFigures struct {
 	// that overlap another of the same object (the controller's opDone
 	// inside its batch invocation) can be billed once.
 	WallTimeMsByEvent map[string]int64 `json:"wallTimeMsByEvent,omitempty"`
+	// OverlapMs is the part of WallTimeMs.Sum during which another
+	// invocation of the role was already active on the same object, in
+	// batches with several ops in flight (union.go): a Durable Object bills
+	// overlapping activity once, so its billed time is the sum less this.
+	OverlapMs int64 `json:"overlapMs,omitempty"`
 	// Outcomes counts outcomes other than ok (exception, canceled, …):
 	// failed invocations still bill, and explain odd figures.
 	Outcomes   map[string]int `json:"outcomes,omitempty"`
@@ -35,7 +40,9 @@ type RoleFigures struct {
 type CellFigures struct {
 	Approach   string `json:"approach"`
 	DurationMs int    `json:"durationMs"`
-	Batches    int    `json:"batches"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int `json:"concurrency,omitempty"`
+	Batches     int `json:"batches"`
 	// FailedBatches did not finish; their ops count as far as they got.
 	FailedBatches int `json:"failedBatches,omitempty"`
 	// Ops is the denominator of every per-op cost.

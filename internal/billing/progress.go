@@ -29,8 +29,10 @@ const (
 type Count struct {
 	Approach   string `json:"approach"`
 	DurationMs int    `json:"durationMs"`
-	Role       string `json:"role"`
-	Matched    int    `json:"matched"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int    `json:"concurrency,omitempty"`
+	Role        string `json:"role"`
+	Matched     int    `json:"matched"`
 	// Expected is ExpectedUnknown (-1) when the approach's record pattern is
 	// not known; such rows never hold up Complete.
 	Expected int `json:"expected"`

@@ -67,7 +67,7 @@ func (p Plan) minuteSpecs(runID string) []BatchSpec {
 	}
 	for _, c := range p.Cells() {
 		for b := 1; b <= p.Batches; b++ {
-			s := BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Batch: b, Ops: p.Ops}
+			s := BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency, Batch: b, Ops: p.Ops}
 			if b == 1 {
 				s.AlignMinute = AlignAfterQuiet
 				if len(out) == 0 {
@@ -81,7 +81,7 @@ func (p Plan) minuteSpecs(runID string) []BatchSpec {
 		out[i].Index = i
 		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
 	}
-	return out
+	return p.withObjects(out)
 }
 
 // minuteEstimate is a lower bound on a minute-ordered run: every op's
@@ -95,7 +95,7 @@ func (p Plan) minuteEstimate() time.Duration {
 		if s.AlignMinute > 0 && s.Index > 0 {
 			t = MinuteStart(time.Time{}.Add(t), unit, s.AlignMinute).Sub(time.Time{})
 		}
-		t += time.Duration(s.Ops) * time.Duration(s.DurationMs) * time.Millisecond
+		t += time.Duration((s.Ops+s.InFlight()-1)/s.InFlight()) * s.Delay()
 	}
 	return MinuteStart(time.Time{}.Add(t), unit, AlignAfterQuiet).Sub(time.Time{})
 }

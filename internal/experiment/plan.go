@@ -39,6 +39,17 @@ type Plan struct {
 	// the local target's emulated analytics use a shorter one), and
 	// MinuteShift the target's clock minus ours: minutes are the target's.
 	Minute, MinuteShift time.Duration `json:"-"`
+	// Concurrency lists the ops a batch keeps in flight against its origin
+	// object (--concurrency; concurrency.go): a plan dimension. Empty is [1].
+	Concurrency []int `json:"concurrency,omitempty"`
+	// ConcurrencyNote says why the plan runs at K = 1 when more was asked
+	// (the target does not announce CapConcurrency).
+	ConcurrencyNote string `json:"concurrencyNote,omitempty"`
+	// Objects spreads each batch's ops over N origin objects (--objects;
+	// 0 or 1: the approach's one origin); Cold gives every batch fresh
+	// objects (--cold), its first op on each reported apart.
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // Where a plan's upstream delays come from.
@@ -146,6 +157,9 @@ func (p Plan) Validate() error {
 	case p.Warmup < 0:
 		return &PlanError{Flag: "warmup", Msg: fmt.Sprintf("must be 0 or more, got %d", p.Warmup)}
 	}
+	if err := p.validateConcurrency(); err != nil {
+		return err
+	}
 	seen := map[string]bool{}
 	for _, a := range p.Approaches {
 		if a == "" || strings.ContainsAny(a, " ,") {
@@ -190,6 +204,11 @@ type BatchSpec struct {
 	Batch      int    `json:"batch"` // 1-based within its cell; 0 for warmup
 	Warmup     bool   `json:"warmup"`
 	Ops        int    `json:"ops"`
+	// Concurrency is the ops the batch keeps in flight (0 or 1: one at a time).
+	Concurrency int `json:"concurrency,omitempty"`
+	// Objects and Cold: the plan's (--objects, --cold); warmup is never cold.
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 	// AlignMinute > 0: wait for the start of the minute AlignMinute
 	// minutes after the current one before dialling (OrderMinute).
 	AlignMinute int `json:"alignMinute,omitempty"`
@@ -198,18 +217,23 @@ type BatchSpec struct {
 	Attempt int `json:"attempt,omitempty"`
 }
 
-// Cell names an approach × duration.
+// Cell names an approach × duration × concurrency.
 type Cell struct {
 	Approach   string `json:"approach"`
 	DurationMs int    `json:"durationMs"`
+	// Concurrency is 0 in a plan without the dimension (one op at a time).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
-// Cells lists the plan's cells, durations outermost, approaches in plan order.
+// Cells lists the plan's cells, durations outermost, then concurrency,
+// approaches in plan order.
 func (p Plan) Cells() []Cell {
 	var out []Cell
 	for _, d := range p.DurationsMs() {
-		for _, a := range p.Approaches {
-			out = append(out, Cell{a, d})
+		for _, k := range p.cellConcurrency() {
+			for _, a := range p.Approaches {
+				out = append(out, Cell{Approach: a, DurationMs: d, Concurrency: k})
+			}
 		}
 	}
 	return out
@@ -239,13 +263,13 @@ func (p Plan) Specs(runID string) []BatchSpec {
 	case OrderSequential:
 		for _, c := range cells {
 			for b := 1; b <= p.Batches; b++ {
-				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Batch: b, Ops: p.Ops})
+				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency, Batch: b, Ops: p.Ops})
 			}
 		}
 	default: // interleave, and the starting point for random
 		for b := 1; b <= p.Batches; b++ {
 			for _, c := range cells {
-				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Batch: b, Ops: p.Ops})
+				main = append(main, BatchSpec{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency, Batch: b, Ops: p.Ops})
 			}
 		}
 		if p.Order == OrderRandom {
@@ -254,7 +278,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 			// Keep batch numbers ascending in run order within each cell.
 			next := map[Cell]int{}
 			for i := range main {
-				c := Cell{main[i].Approach, main[i].DurationMs}
+				c := main[i].Cell()
 				next[c]++
 				main[i].Batch = next[c]
 			}
@@ -265,7 +289,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 		out[i].Index = i
 		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
 	}
-	return out
+	return p.withObjects(out)
 }
 
 // EstimatedDuration is a lower bound on the run's length: every op waits at
@@ -276,7 +300,7 @@ func (p Plan) EstimatedDuration() time.Duration {
 	}
 	var total time.Duration
 	for _, s := range p.Specs("x") {
-		total += time.Duration(s.Ops) * s.Delay()
+		total += time.Duration((s.Ops+s.InFlight()-1)/s.InFlight()) * s.Delay()
 	}
 	return total
 }

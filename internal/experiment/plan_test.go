@@ -49,7 +49,7 @@ func TestSpecsOrders(t *testing.T) {
 		if s.Warmup {
 			continue
 		}
-		c := Cell{s.Approach, s.DurationMs}
+		c := s.Cell()
 		if s.Batch != seen[c]+1 {
 			t.Errorf("random: %v batch %d after %d", c, s.Batch, seen[c])
 		}

@@ -78,6 +78,15 @@ type BatchResult struct {
 	ForeignFrames []ForeignFrame `json:"foreignFrames,omitempty"`
 	// NotOffered: the target refused the batch's mode ("Unknown mode").
 	NotOffered bool `json:"notOffered,omitempty"`
+	// OpTimes are the ops' own timings from the server's op frames
+	// (CapConcurrency): with them, Samples are the ops' durations, not the
+	// gaps between progress frames. OpsPerSec is the batch's throughput,
+	// ops finished per second of BatchMs, measured by the client.
+	OpTimes   []OpTime `json:"opTimes,omitempty"`
+	OpsPerSec float64  `json:"opsPerSec,omitempty"`
+	// ColdSamples are the latencies of a cold batch's first op on each of
+	// its fresh objects (BatchSpec.ColdOps): reported apart, out of Samples.
+	ColdSamples []Sample `json:"coldSamples,omitempty"`
 	// Drain is set when the client gave up on the batch on a target that
 	// could still be working on it, and waited for it before the next one.
 	Drain *Drain `json:"drain,omitempty"`

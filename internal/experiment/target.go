@@ -29,6 +29,11 @@ type TargetVersion struct {
 	DelayMs *int `json:"delayMs,omitempty"`
 	// Analytics: the emulator's GraphQL Analytics endpoint (analytics.go).
 	Analytics *EmulatorAnalytics `json:"analytics,omitempty"`
+	// Colo and Country say where the controller ran (request.cf.colo and
+	// .country on Cloudflare; our extension, location.go). The local
+	// target reports none.
+	Colo    string `json:"colo,omitempty"`
+	Country string `json:"country,omitempty"`
 }
 
 // Capabilities a target can announce in /version.

@@ -63,7 +63,13 @@ func Run(ctx context.Context, s *session.Session, o Options) error {
 		g, q := s.Plan.MinuteGroups()
 		delay = fmt.Sprintf("≥ %s (%d groups in whole %s minutes, %d quiet)", report.HumanSeconds(s.Plan.EstimatedDuration()), g, s.Plan.MinuteOf(), q)
 	}
+	if loc := s.Results.Target.Version.Location(); loc != "" {
+		label += ", ran in " + loc
+	}
 	header := fmt.Sprintf("pfx-tui: run %s on %s: %d batches, %s; results → %s", s.Results.ID, label, len(p.specs), delay, s.Path)
+	if n := s.Plan.ConcurrencyNote; n != "" {
+		header += "\nloads: " + n
+	}
 	if o.Live {
 		header = wrap(header, o.Width, "  ")
 	}
@@ -210,7 +216,7 @@ func (p *progress) line() {
 	}
 	p.dirty = false
 	c := p.current
-	what := fmt.Sprintf("%s @ %s batch %d/%d", c.Approach, experiment.FormatDuration(c.DurationMs), c.Batch, p.plan.Batches)
+	what := fmt.Sprintf("%s batch %d/%d", c.Cell().Label(), c.Batch, p.plan.Batches)
 	if c.Warmup {
 		what = fmt.Sprintf("%s warmup", c.Approach)
 	}

@@ -152,36 +152,16 @@ func (c *controller) runBatch(ctx context.Context, conn *websocket.Conn, msg []b
 		<-ctx.Done() // chaos: nothing more until the client leaves
 		return
 	}
-	completed, errs := 0, 0
-	var messages []string
-	for op := 0; op < req.Count; op++ {
-		if ctx.Err() != nil {
-			return // the client left: stop after the current op
-		}
-		if err := c.runOp(ctx, inv, req.Mode, req.BatchID, op, durationMs); err != nil {
-			errs++
-			if len(messages) < maxErrorMessages {
-				messages = append(messages, fmt.Sprintf("op %d: %v", op, err))
-			}
-		} else {
-			completed++
-		}
-		if !send(protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: op + 1}) {
-			return
-		}
-		if fault == faultDrop {
-			_ = conn.UnderlyingConn().Close() // chaos: cut, no close frame
-			return
-		}
+	var drop func()
+	if fault == faultDrop {
+		drop = func() { _ = conn.UnderlyingConn().Close() } // chaos: cut after the first progress, no close frame
 	}
-	if !send(protocol.Frame{Type: protocol.TypeTimingEnd, Mode: req.Mode}) {
-		return
-	}
-	send(protocol.Frame{Type: protocol.TypeBatchComplete, Mode: req.Mode, Completed: completed, Errors: errs, ErrorMessages: messages})
+	c.runOps(ctx, inv, req, durationMs, send, drop)
 }
 
 // runOp performs one op and returns when its result reached the origin.
-func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID string, op, durationMs int) error {
+// cold: the op instantiated its origin object.
+func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID, object string, op, durationMs int) (cold bool, err error) {
 	s := c.s
 	key := opKey(batchID, op)
 	ch := make(chan opDone, 1)
@@ -198,14 +178,15 @@ func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID s
 	// measured op completes ("stop after the current op").
 	opCtx, cancel := s.bgCtx()
 	defer cancel()
-	if _, err := s.hop(opCtx, inv, http.MethodPost, s.base+"/_do/origin/"+mode+"/op", opRequest{BatchID: batchID, Op: op, DurationMs: durationMs}, &resp); err != nil {
-		return err
+	if _, err := s.hop(opCtx, inv, http.MethodPost, s.base+"/_do/origin/"+mode+"/op", opRequest{BatchID: batchID, Op: op, DurationMs: durationMs, Object: object}, &resp); err != nil {
+		return false, err
 	}
+	cold = resp.Cold
 	if resp.Error != "" {
-		return fmt.Errorf("%s", resp.Error)
+		return cold, fmt.Errorf("%s", resp.Error)
 	}
 	if !resp.Pending {
-		return nil
+		return cold, nil
 	}
 	// Guard: a stuck chain ends in an error rather than silence.
 	guard := time.Duration(durationMs)*time.Millisecond + s.opts.BackstopSlack + 5*time.Second
@@ -221,12 +202,12 @@ func (c *controller) runOp(ctx context.Context, inv *invocation, mode, batchID s
 		}
 	})
 	if timedOut {
-		return fmt.Errorf("no result within %s", guard)
+		return cold, fmt.Errorf("no result within %s", guard)
 	}
 	if done.Error != "" {
-		return fmt.Errorf("%s", done.Error)
+		return cold, fmt.Errorf("%s", done.Error)
 	}
-	return nil
+	return cold, nil
 }
 
 func (c *controller) handleOpDone(w http.ResponseWriter, r *http.Request) {

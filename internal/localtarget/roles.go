@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	neturl "net/url"
 	"sync"
 	"time"
 )
@@ -15,10 +16,12 @@ type origin struct {
 	mode    string
 	mu      sync.Mutex
 	pending map[string]*pendingOp
+	started map[string]chan struct{} // objects instantiated, closed once ready (objects.go)
 }
 
 type pendingOp struct {
 	batchID string
+	object  string
 	op      int
 	timer   *time.Timer
 }
@@ -32,6 +35,14 @@ func opKey(batchID string, op int) string { return fmt.Sprintf("%s/%d", batchID,
 // originName names the origin object of an approach, as workers/ does
 // (ORIGIN_DO.getByName("origin-<mode>")).
 func originName(mode string) string { return "origin-" + mode }
+
+// object is the origin object an op names ("" = the approach's one origin).
+func (o *origin) object(name string) string {
+	if name == "" {
+		return originName(o.mode)
+	}
+	return name
+}
 
 // take removes a pending op; only the caller that gets it decides the outcome
 // (the atomic cancel of proxyFetchSimple).
@@ -50,14 +61,15 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// The controller calls the origin DO over RPC, as workers/ does.
-	inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventRPC)
-	defer inv.end()
 	var req opRequest
 	if err := readJSON(r, &req); err != nil {
-		inv.respond(http.StatusBadRequest)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	object := o.object(req.Object)
+	inv := s.beginOn(EntrypointOrigin, object, EventRPC)
+	defer inv.end()
+	cold := o.instantiate(inv, req.Object)
 	inv.tag(req.BatchID, req.Op, "op")
 	url := s.upstreamURL(req.BatchID, req.Op, req.DurationMs)
 	switch o.mode {
@@ -67,13 +79,13 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 			// cleared, so it outlives the op (direct clears its own at once).
 			start := time.Now()
 			s.traces.addActivity(Activity{
-				Object: EntrypointOrigin + "/" + originName(o.mode), Kind: ActivityPendingTimer,
+				Object: EntrypointOrigin + "/" + object, Kind: ActivityPendingTimer,
 				BatchID: req.BatchID, Op: req.Op,
 				Start: start, End: start.Add(time.Duration(req.DurationMs)*time.Millisecond + s.opts.BackstopSlack),
 			})
 		}
 		_, _, err := s.upstreamFetch(r.Context(), inv, url)
-		resp := opResponse{}
+		resp := opResponse{Cold: cold}
 		if err != nil {
 			resp.Error = err.Error()
 		}
@@ -81,13 +93,13 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, resp)
 	case "simple", "proxyfetch", "current":
 		key := opKey(req.BatchID, req.Op)
-		p := &pendingOp{batchID: req.BatchID, op: req.Op}
+		p := &pendingOp{batchID: req.BatchID, object: object, op: req.Op}
 		o.mu.Lock()
 		o.pending[key] = p
 		backstop := time.Duration(req.DurationMs)*time.Millisecond + s.opts.BackstopSlack
 		p.timer = time.AfterFunc(backstop, func() { o.alarm(key) })
 		o.mu.Unlock()
-		job := fetchJob{BatchID: req.BatchID, Op: req.Op, URL: url, ReplyTo: s.base + "/_do/origin/" + o.mode + "/result"}
+		job := fetchJob{BatchID: req.BatchID, Op: req.Op, URL: url, ReplyTo: s.base + "/_do/origin/" + o.mode + "/result?object=" + neturl.QueryEscape(object)}
 		target := s.base + "/_do/executor/fetch" // simple, proxyfetch
 		if o.mode == "current" {
 			target = s.base + "/_do/orchestrator/enqueue"
@@ -102,7 +114,7 @@ func (s *Server) handleOriginOp(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		inv.respond(http.StatusAccepted)
-		writeJSON(w, http.StatusOK, opResponse{Pending: true})
+		writeJSON(w, http.StatusOK, opResponse{Pending: true, Cold: cold})
 	}
 }
 
@@ -115,7 +127,7 @@ func (o *origin) alarm(key string) {
 	}
 	s := o.s
 	s.goBackground(func(ctx context.Context) {
-		inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventAlarm)
+		inv := s.beginOn(EntrypointOrigin, p.object, EventAlarm)
 		defer inv.end()
 		inv.tag(p.batchID, p.op, "backstop")
 		s.notifyDone(ctx, inv, opDone{BatchID: p.batchID, Op: p.op, Error: errTimeout.Error()})
@@ -128,7 +140,7 @@ func (s *Server) handleOriginResult(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "no such origin", http.StatusNotFound)
 		return
 	}
-	inv := s.beginOn(EntrypointOrigin, originName(o.mode), EventRPC)
+	inv := s.beginOn(EntrypointOrigin, o.object(r.URL.Query().Get("object")), EventRPC)
 	defer inv.end()
 	var res fetchResult // reading the body here is the origin consuming the response
 	if err := readJSON(r, &res); err != nil {

@@ -79,6 +79,11 @@ type Options struct {
 	// as the Worker requires PFX_TOKEN; 401 otherwise. Empty: any or no
 	// token is accepted.
 	Token string
+	// ColdStart is how long the first op on an origin object a batch names
+	// (run-batch objects or cold) waits before it runs, as a Durable
+	// Object's first request instantiates it (default DefaultColdStart;
+	// negative: none). The approach's one origin is warm from the start.
+	ColdStart time.Duration
 }
 
 // DefaultDelay is the upstream delay of a run-batch without durationMs
@@ -284,6 +289,8 @@ type opRequest struct {
 	BatchID    string `json:"batchId"`
 	Op         int    `json:"op"`
 	DurationMs int    `json:"durationMs"`
+	// Object names the origin object ("" = the approach's one origin).
+	Object string `json:"object,omitempty"`
 }
 
 // opResponse is the origin's answer: for direct the op is finished; for the
@@ -292,6 +299,8 @@ type opRequest struct {
 type opResponse struct {
 	Pending bool   `json:"pending"`
 	Error   string `json:"error,omitempty"`
+	// Cold: this op instantiated its origin object (objects.go).
+	Cold bool `json:"cold,omitempty"`
 }
 
 // fetchJob is a request handed to the executor.

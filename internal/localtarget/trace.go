@@ -178,7 +178,16 @@ func (inv *invocation) log(args ...any) {
 // (op, result, enqueue, …): without it two invocations of one role in the
 // same millisecond (an origin's op and result with 0 ms upstream) would be
 // byte-identical records, and Logpush deduplication would count them once.
-func (inv *invocation) tag(batchID string, op int, step string) { inv.log("pfx", batchID, op, step) }
+//
+// A Durable Object's invocation also names the object (a fifth argument),
+// so billing can take the union of each object's overlapping invocations.
+func (inv *invocation) tag(batchID string, op int, step string) {
+	if inv.object != "" {
+		inv.log("pfx", batchID, op, step, inv.object)
+		return
+	}
+	inv.log("pfx", batchID, op, step)
+}
 
 func (inv *invocation) exception(name, msg string) {
 	inv.mu.Lock()

@@ -21,6 +21,9 @@ const (
 	TypeTimingEnd     = "timing-end"
 	TypeBatchComplete = "batch-complete"
 	TypeError         = "error"
+	// TypeOp reports one op's own timing (our extension, CapConcurrency):
+	// sent as the op ends, before its progress frame.
+	TypeOp = "op"
 )
 
 // ActionRunBatch is the only client → server action.
@@ -46,6 +49,14 @@ type RunBatch struct {
 	DurationMs *int `json:"durationMs,omitempty"`
 	// BatchID tags every invocation of the batch for billing attribution (our extension).
 	BatchID string `json:"batchId,omitempty"`
+	// Concurrency is the ops kept in flight against the origin object
+	// (our extension, CapConcurrency); absent means one at a time.
+	Concurrency int `json:"concurrency,omitempty"`
+	// Objects spreads the batch's ops over this many origin objects, op i
+	// on object i mod Objects (our extension, CapObjects); Cold gives the
+	// batch origin objects of its own, never used before (CapObjects).
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // NewRunBatch builds a run-batch request with both extensions set; a
@@ -72,6 +83,14 @@ type Frame struct {
 	// BatchID echoes run-batch's batchId (our extension, optional): a
 	// frame that carries another batch's id is not credited to this one.
 	BatchID string `json:"batchId,omitempty"`
+	// An op frame (TypeOp): the op's number (0-based), when it started
+	// (ms since timing-start, server clock) and how long its upstream call
+	// took, measured by the server around that call; Error when it failed.
+	Op      int     `json:"op"`
+	StartMs float64 `json:"startMs"`
+	Ms      float64 `json:"ms"`
+	// Cold: the op instantiated its origin object (run-batch cold/objects).
+	Cold bool `json:"cold,omitempty"`
 }
 
 // MarshalJSON writes only the fields that belong to the frame's type, so the
@@ -93,6 +112,14 @@ func (f Frame) MarshalJSON() ([]byte, error) {
 		m["mode"], m["completed"], m["errors"], m["errorMessages"] = f.Mode, f.Completed, f.Errors, msgs
 	case TypeError:
 		m["error"] = f.Error
+	case TypeOp:
+		m["mode"], m["op"], m["startMs"], m["ms"] = f.Mode, f.Op, f.StartMs, f.Ms
+		if f.Error != "" {
+			m["error"] = f.Error
+		}
+		if f.Cold {
+			m["cold"] = true
+		}
 	default:
 		if f.Mode != "" {
 			m["mode"] = f.Mode
@@ -131,6 +158,12 @@ func DecodeRunBatch(data []byte) (RunBatch, error) {
 	if r.Count < 1 {
 		return RunBatch{}, fmt.Errorf("count must be at least 1, got %d", r.Count)
 	}
+	if r.Concurrency < 0 || r.Concurrency > experiment.MaxConcurrency {
+		return RunBatch{}, fmt.Errorf("concurrency must be 0..%d, got %d", experiment.MaxConcurrency, r.Concurrency)
+	}
+	if r.Objects < 0 || r.Objects > experiment.MaxObjects {
+		return RunBatch{}, fmt.Errorf("objects must be 0..%d, got %d", experiment.MaxObjects, r.Objects)
+	}
 	if r.DurationMs != nil && (*r.DurationMs < 0 || *r.DurationMs > MaxDelayMs) {
 		return RunBatch{}, fmt.Errorf("durationMs must be 0..%d, got %d", MaxDelayMs, *r.DurationMs)
 	}
@@ -165,9 +198,9 @@ func ParseUnknownMode(msg string) (mode string, available []string, ok bool) {
 }
 
 // Capabilities is what pfx-tui's targets announce in /version: they honour
-// durationMs and batchId and send progress after every op.
+// durationMs, batchId and concurrency, and send progress after every op.
 func Capabilities() []string {
-	return []string{experiment.CapDurationMs, experiment.CapBatchID, experiment.CapProgressEveryOp}
+	return []string{experiment.CapDurationMs, experiment.CapBatchID, experiment.CapProgressEveryOp, experiment.CapConcurrency, experiment.CapObjects}
 }
 
 // The /version and /patterns bodies are the shared vocabulary's types.

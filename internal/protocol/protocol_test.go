@@ -182,3 +182,26 @@ func FuzzParseBatchTag(f *testing.F) {
 		}
 	})
 }
+
+func TestOpFrameAndLoadsFields(t *testing.T) {
+	b, err := json.Marshal(Frame{Type: TypeOp, Mode: "direct", Op: 3, StartMs: 1.5, Ms: 500.25, Cold: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := string(b); got != `{"cold":true,"mode":"direct","ms":500.25,"op":3,"startMs":1.5,"type":"op"}` {
+		t.Errorf("op frame %s", got)
+	}
+	f, err := DecodeFrame(b)
+	if err != nil || f.Op != 3 || f.Ms != 500.25 || !f.Cold {
+		t.Errorf("decoded %+v %v", f, err)
+	}
+	r, err := DecodeRunBatch([]byte(`{"action":"run-batch","mode":"direct","count":4,"concurrency":4,"objects":2,"cold":true}`))
+	if err != nil || r.Concurrency != 4 || r.Objects != 2 || !r.Cold {
+		t.Errorf("run-batch %+v %v", r, err)
+	}
+	for _, bad := range []string{`{"action":"run-batch","mode":"d","count":1,"concurrency":65}`, `{"action":"run-batch","mode":"d","count":1,"objects":-1}`} {
+		if _, err := DecodeRunBatch([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}

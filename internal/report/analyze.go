@@ -12,9 +12,11 @@ import (
 
 // CellStats is one approach × duration's latency statistics.
 type CellStats struct {
-	Approach   string        `json:"approach"`
-	DurationMs int           `json:"durationMs"`
-	Summary    stats.Summary `json:"latencyMs"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: ops in flight per batch (0: no such dimension).
+	Concurrency int           `json:"concurrency,omitempty"`
+	Summary     stats.Summary `json:"latencyMs"`
 	// Batches counts the cell's measured batches (warmup excluded) and
 	// FailedBatches those that did not end with batch-complete.
 	Batches       int `json:"batches"`
@@ -123,56 +125,58 @@ func Analyze(r *Results) Analysis {
 		}
 	}
 	for _, d := range r.Plan.DurationsMs {
-		for _, a := range r.Plan.Approaches {
-			cs := CellStats{Approach: a, DurationMs: d, Granularity: 1, NotOffered: notOffered[a]}
-			for _, b := range r.Batches {
-				if b.Warmup || b.Approach != a || b.DurationMs != d {
-					continue
-				}
-				cs.Batches++
-				if b.Status == experiment.StatusImpossible {
-					cs.ImpossibleBatches++
-				}
-				switch b.Status {
-				case experiment.StatusOK:
-				case experiment.StatusInterrupted:
-					// The user stopped it: the ops it did not reach are not errors.
-					cs.InterruptedBatches++
-					cs.NotRun += b.Ops - b.OpsSeen
-				default:
-					cs.FailedBatches++
-					// Ops the server never reported finishing are errors too.
-					cs.Errors += b.Ops - b.OpsSeen
-				}
-				cs.Errors += b.Errors
-				xs := b.PerOpMs()
-				cs.Samples = append(cs.Samples, xs...)
-				perBatch[experiment.Cell{Approach: a, DurationMs: d}] = append(perBatch[experiment.Cell{Approach: a, DurationMs: d}], xs)
-				if m, ok := b.MeanPerOpMs(); ok {
-					cs.BatchMeans = append(cs.BatchMeans, m)
-				}
-				if !b.Counts() {
-					continue
-				}
-				cs.Chained = cs.Chained || (b.Chained && len(b.Samples) > 0)
-				for _, s := range b.Samples {
-					if s.Ops > cs.Granularity {
-						cs.Granularity = s.Ops
+		for _, k := range r.cellConcurrency() {
+			for _, a := range r.Plan.Approaches {
+				cs := CellStats{Approach: a, DurationMs: d, Concurrency: k, Granularity: 1, NotOffered: notOffered[a]}
+				for _, b := range r.Batches {
+					if b.Warmup || b.Approach != a || b.DurationMs != d || b.Concurrency != k {
+						continue
+					}
+					cs.Batches++
+					if b.Status == experiment.StatusImpossible {
+						cs.ImpossibleBatches++
+					}
+					switch b.Status {
+					case experiment.StatusOK:
+					case experiment.StatusInterrupted:
+						// The user stopped it: the ops it did not reach are not errors.
+						cs.InterruptedBatches++
+						cs.NotRun += b.Ops - b.OpsSeen
+					default:
+						cs.FailedBatches++
+						// Ops the server never reported finishing are errors too.
+						cs.Errors += b.Ops - b.OpsSeen
+					}
+					cs.Errors += b.Errors
+					xs := b.PerOpMs()
+					cs.Samples = append(cs.Samples, xs...)
+					perBatch[b.Cell()] = append(perBatch[b.Cell()], xs)
+					if m, ok := b.MeanPerOpMs(); ok {
+						cs.BatchMeans = append(cs.BatchMeans, m)
+					}
+					if !b.Counts() {
+						continue
+					}
+					cs.Chained = cs.Chained || (b.Chained && len(b.Samples) > 0)
+					for _, s := range b.Samples {
+						if s.Ops > cs.Granularity {
+							cs.Granularity = s.Ops
+						}
 					}
 				}
+				cs.Summary = stats.Summarize(cs.Samples)
+				cs.NoSuccessfulOp = cs.Summary.N == 0 && cs.Batches > 0
+				cs.NoFigures = cs.Status()
+				if d >= 0 && cs.Summary.N > 0 && cs.Summary.Median < float64(d) {
+					cs.Warning = fmt.Sprintf("median %s is below the %s delay %s: the target did not apply that delay", FormatMs(cs.Summary.Median), experiment.FormatDuration(d), delayLabel(r.Plan.DurationSource))
+				}
+				an.Cells = append(an.Cells, cs)
 			}
-			cs.Summary = stats.Summarize(cs.Samples)
-			cs.NoSuccessfulOp = cs.Summary.N == 0 && cs.Batches > 0
-			cs.NoFigures = cs.Status()
-			if d >= 0 && cs.Summary.N > 0 && cs.Summary.Median < float64(d) {
-				cs.Warning = fmt.Sprintf("median %s is below the %s delay %s: the target did not apply that delay", FormatMs(cs.Summary.Median), experiment.FormatDuration(d), delayLabel(r.Plan.DurationSource))
-			}
-			an.Cells = append(an.Cells, cs)
 		}
 	}
 	for i := range an.Cells {
 		c := &an.Cells[i]
-		refCell, ok := an.Cell(ref, c.DurationMs)
+		refCell, ok := an.CellAt(ref, c.DurationMs, c.Concurrency)
 		if !ok || refCell.Summary.N == 0 || c.Summary.N == 0 {
 			continue
 		}
@@ -193,8 +197,9 @@ func Analyze(r *Results) Analysis {
 		if c.Status() != "" {
 			continue // the cell says why it has no figures
 		}
-		for _, w := range stats.Warnings(perBatch[experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs}]) {
-			an.Warnings = append(an.Warnings, c.Approach+" @ "+experiment.FormatDuration(c.DurationMs)+": "+w)
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+		for _, w := range stats.Warnings(perBatch[cell]) {
+			an.Warnings = append(an.Warnings, cell.Label()+": "+w)
 		}
 	}
 	return an

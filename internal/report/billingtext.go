@@ -135,6 +135,9 @@ func sortCells(cells []billing.CellFigures, p PlanInfo) {
 		if cells[i].DurationMs != cells[j].DurationMs {
 			return cells[i].DurationMs < cells[j].DurationMs
 		}
+		if cells[i].Concurrency != cells[j].Concurrency {
+			return cells[i].Concurrency < cells[j].Concurrency
+		}
 		return rank(cells[i].Approach) < rank(cells[j].Approach)
 	})
 }
@@ -153,6 +156,9 @@ func sortedCosts(r *Results) []billing.CellCost {
 	sort.SliceStable(costs, func(i, j int) bool {
 		if costs[i].DurationMs != costs[j].DurationMs {
 			return costs[i].DurationMs < costs[j].DurationMs
+		}
+		if costs[i].Concurrency != costs[j].Concurrency {
+			return costs[i].Concurrency < costs[j].Concurrency
 		}
 		return rank(costs[i].Approach) < rank(costs[j].Approach)
 	})

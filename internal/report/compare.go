@@ -29,6 +29,8 @@ type CellDelta struct {
 	// CompareLevel is "batch-mean" when the two runs' samples cover
 	// different numbers of ops, so P compares per-batch means.
 	CompareLevel string `json:"compareLevel,omitempty"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int `json:"concurrency,omitempty"`
 }
 
 // Compare matches the cells both runs measured.
@@ -36,11 +38,11 @@ func Compare(base, next *Results) []CellDelta {
 	ab, an := Analyze(base), Analyze(next)
 	var out []CellDelta
 	for _, c := range an.Cells {
-		b, ok := ab.Cell(c.Approach, c.DurationMs)
+		b, ok := ab.CellAt(c.Approach, c.DurationMs, c.Concurrency)
 		if !ok {
 			continue
 		}
-		d := CellDelta{Approach: c.Approach, DurationMs: c.DurationMs, Base: b.Summary.Median, New: c.Summary.Median, BaseN: b.Summary.N, NewN: c.Summary.N, P: 1}
+		d := CellDelta{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency, Base: b.Summary.Median, New: c.Summary.Median, BaseN: b.Summary.N, NewN: c.Summary.N, P: 1}
 		if b.Summary.N > 0 && c.Summary.N > 0 {
 			if b.Summary.Median != 0 {
 				d.DeltaPct = (c.Summary.Median - b.Summary.Median) / b.Summary.Median * 100
@@ -67,6 +69,9 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 	if base.Emulated != next.Emulated {
 		fmt.Fprintln(&b, "warning: one run is emulated and the other is not; the comparison mixes targets")
 	}
+	if w := LocationWarning(base, next); w != "" {
+		fmt.Fprintln(&b, "warning: "+w)
+	}
 	fmt.Fprintln(&b)
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "duration\tapproach\tbase median\tnew median\tchange\tp\tn (base/new)")
@@ -82,7 +87,7 @@ func WriteCompare(w io.Writer, base, next *Results) error {
 		if d.CompareLevel == BatchMeanLevel {
 			change += " †"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), d.Approach, FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d/%d\n", experiment.FormatDuration(d.DurationMs), approachLabel(d.Approach, d.Concurrency), FormatMs(d.Base), FormatMs(d.New), change, FormatP(d.P), d.BaseN, d.NewN)
 	}
 	tw.Flush()
 	for _, d := range deltas {
@@ -148,14 +153,16 @@ type Comparison struct {
 	Cells      []CellDelta `json:"cells"`
 	OnlyInBase []string    `json:"onlyInBase,omitempty"`
 	OnlyInNew  []string    `json:"onlyInNew,omitempty"`
-	Alpha      float64     `json:"alpha"`
-	Test       string      `json:"test"`
+	// LocationWarning: the runs' controllers ran in different places.
+	LocationWarning string  `json:"locationWarning,omitempty"`
+	Alpha           float64 `json:"alpha"`
+	Test            string  `json:"test"`
 }
 
 // CompareRuns builds the comparison.
 func CompareRuns(base, next *Results) Comparison {
 	return Comparison{Base: base.ID, New: next.ID, MixedEmu: base.Emulated != next.Emulated, Cells: Compare(base, next),
-		OnlyInBase: onlyIn(base, next), OnlyInNew: onlyIn(next, base), Alpha: 0.05, Test: "Mann–Whitney U, two-sided, on per-op samples"}
+		OnlyInBase: onlyIn(base, next), OnlyInNew: onlyIn(next, base), LocationWarning: LocationWarning(base, next), Alpha: 0.05, Test: "Mann–Whitney U, two-sided, on per-op samples"}
 }
 
 // RenderCompare writes the comparison in format (text, markdown, csv, json).
@@ -191,6 +198,10 @@ func RenderCompare(w io.Writer, base, next *Results, format string) error {
 		fmt.Fprintf(&b, "## Comparison: %s → %s\n\n", base.ID, next.ID)
 		if c.MixedEmu {
 			fmt.Fprintln(&b, "> **Warning:** one run is emulated and the other is not; the comparison mixes targets.")
+			fmt.Fprintln(&b)
+		}
+		if c.LocationWarning != "" {
+			fmt.Fprintln(&b, "> **Warning:** "+c.LocationWarning+".")
 			fmt.Fprintln(&b)
 		}
 		fmt.Fprintln(&b, "| duration | approach | base median | new median | change | p | n (base/new) |")

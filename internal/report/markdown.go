@@ -34,19 +34,22 @@ func writeMarkdown(w io.Writer, r *Results, path string) error {
 	fmt.Fprintf(&b, "| duration | approach | n | mean ± σ | median | p95 | min … max | errors | vs %s |\n", an.Reference)
 	fmt.Fprintln(&b, "|---|---|--:|--:|--:|--:|--:|--:|--:|")
 	for _, d := range r.Plan.DurationsMs {
-		for _, a := range r.Plan.Approaches {
-			c, _ := an.Cell(a, d)
-			s := c.Summary
-			if s.N == 0 {
-				what := "—"
-				if st := c.Status(); st != "" {
-					what = st
+		for _, k := range r.cellConcurrency() {
+			for _, approach := range r.Plan.Approaches {
+				c, _ := an.CellAt(approach, d, k)
+				a := approachLabel(approach, k)
+				s := c.Summary
+				if s.N == 0 {
+					what := "—"
+					if st := c.Status(); st != "" {
+						what = st
+					}
+					fmt.Fprintf(&b, "| %s | %s | 0 | %s | — | — | — | %d | — |\n", experiment.FormatDuration(d), a, what, c.Errors)
+					continue
 				}
-				fmt.Fprintf(&b, "| %s | %s | 0 | %s | — | — | — | %d | — |\n", experiment.FormatDuration(d), a, what, c.Errors)
-				continue
+				fmt.Fprintf(&b, "| %s | %s | %d | %s ± %s | %s | %s | %s … %s | %d | %s |\n", experiment.FormatDuration(d), a, s.N,
+					FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median)+WarnMark(c), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 			}
-			fmt.Fprintf(&b, "| %s | %s | %d | %s ± %s | %s | %s | %s … %s | %d | %s |\n", experiment.FormatDuration(d), a, s.N,
-				FormatMs(s.Mean), FormatMs(s.StdDev), FormatMs(s.Median)+WarnMark(c), FormatMs(s.P95), FormatMs(s.Min), FormatMs(s.Max), c.Errors, ratioText(c, an.Reference))
 		}
 	}
 	if r.Billing != nil {

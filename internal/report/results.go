@@ -88,6 +88,14 @@ type PlanInfo struct {
 	// DurationSource: where the durations come from (experiment.Durations*;
 	// empty = asked for batch by batch and honoured by the target).
 	DurationSource string `json:"durationSource,omitempty"`
+	// Concurrency: the ops in flight per batch, a cell dimension when some
+	// K > 1 (--concurrency); ConcurrencyNote why the plan runs K = 1.
+	Concurrency     []int  `json:"concurrency,omitempty"`
+	ConcurrencyNote string `json:"concurrencyNote,omitempty"`
+	// Objects: origin objects per batch (--objects); Cold: fresh ones for
+	// every batch (--cold).
+	Objects int  `json:"objects,omitempty"`
+	Cold    bool `json:"cold,omitempty"`
 }
 
 // RefreshHint says how to complete billing later, or why it cannot be.
@@ -103,7 +111,8 @@ func (r *Results) RefreshHint(path string) string {
 
 // PlanInfoOf records a runner plan.
 func PlanInfoOf(p experiment.Plan, reference string) PlanInfo {
-	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource}
+	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource,
+		Concurrency: p.Concurrency, ConcurrencyNote: p.ConcurrencyNote, Objects: p.Objects, Cold: p.Cold}
 }
 
 // FileName is results/<UTC time>-<id>.json's base name.

@@ -17,7 +17,10 @@ import (
 // no dollars and says why in Reason.
 type CostLine struct {
 	DurationMs int
-	Approach   string
+	// Approach is labelled with the concurrency in a plan with that
+	// dimension ("direct ×4"); Concurrency is 0 otherwise.
+	Approach    string
+	Concurrency int
 	// Records is matched/expected ("24/24") or the cell's billing state
 	// ("incomplete: 12/54 records", "no billing data").
 	Records string
@@ -42,7 +45,7 @@ func CostLines(r *Results) []CostLine {
 	}
 	var out []CostLine
 	for _, c := range sortedCosts(r) {
-		l := CostLine{DurationMs: c.DurationMs, Approach: c.Approach, Records: recordsText(c), VsDirect: "—", AllowancesVsDirect: "—"}
+		l := CostLine{DurationMs: c.DurationMs, Approach: approachLabel(c.Approach, c.Concurrency), Concurrency: c.Concurrency, Records: recordsText(c), VsDirect: "—", AllowancesVsDirect: "—"}
 		if !c.Usable || c.DollarsPerMillionOps == nil || c.Allowances.DollarsPerMillionOps == nil {
 			l.Reason = unusableText(c)
 			out = append(out, l)
@@ -62,7 +65,7 @@ func CostLines(r *Results) []CostLine {
 func markCheapest(lines []CostLine) {
 	for i := 0; i < len(lines); {
 		j := i
-		for j < len(lines) && lines[j].DurationMs == lines[i].DurationMs {
+		for j < len(lines) && lines[j].DurationMs == lines[i].DurationMs && lines[j].Concurrency == lines[i].Concurrency {
 			j++
 		}
 		best := -1
@@ -124,7 +127,7 @@ func BillingLines(r *Results) []BillingLine {
 	}
 	counts := map[string]billing.Count{}
 	for _, c := range b.Counts {
-		counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, c.Role)] = c
+		counts[fmt.Sprintf("%s/%d/%d/%s", c.Approach, c.DurationMs, c.Concurrency, c.Role)] = c
 	}
 	cells := append([]billing.CellFigures(nil), b.Cells...)
 	sortCells(cells, r.Plan)
@@ -133,8 +136,8 @@ func BillingLines(r *Results) []BillingLine {
 		roles := append([]billing.RoleFigures(nil), c.Roles...)
 		sort.SliceStable(roles, func(i, j int) bool { return billing.RoleRank(roles[i].Role) < billing.RoleRank(roles[j].Role) })
 		for _, rf := range roles {
-			cnt := counts[fmt.Sprintf("%s/%d/%s", c.Approach, c.DurationMs, rf.Role)]
-			l := BillingLine{DurationMs: c.DurationMs, Approach: c.Approach, Role: rf.Role, Harness: billing.IsHarness(rf.Role),
+			cnt := counts[fmt.Sprintf("%s/%d/%d/%s", c.Approach, c.DurationMs, c.Concurrency, rf.Role)]
+			l := BillingLine{DurationMs: c.DurationMs, Approach: approachLabel(c.Approach, c.Concurrency), Role: rf.Role, Harness: billing.IsHarness(rf.Role),
 				Matched: rf.Count, WallSumMs: rf.WallTimeMs.Sum, CPUSumMs: rf.CPUTimeMs.Sum, WallPerRecord: rf.WallTimeMs.Mean,
 				CPUPerRecord: rf.CPUTimeMs.Mean, MissingTiming: rf.MissingTiming}
 			if cnt.Role != "" {

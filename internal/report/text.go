@@ -40,6 +40,9 @@ func Headline(r *Results) string {
 	if r.Status != StatusComplete {
 		status = " [" + r.Status + "]"
 	}
+	if loc := r.Target.Version.Location(); loc != "" {
+		where += "; ran in " + loc
+	}
 	return fmt.Sprintf("pfx-tui run %s%s: %s × %s, %s × %s per cell (%s)",
 		r.ID, status, Count(len(r.Plan.Approaches), "approach", "approaches"), Count(len(r.Plan.DurationsMs), "duration", "durations"),
 		Count(r.Plan.Batches, "batch", "batches"), Count(r.Plan.Ops, "op", "ops"), where)
@@ -61,27 +64,30 @@ func LatencyHeader(reference string) []string {
 // LatencyRows are the latency table's rows for one duration.
 func LatencyRows(r *Results, an Analysis, durationMs int) [][]string {
 	var rows [][]string
-	for _, a := range r.Plan.Approaches {
-		c, _ := an.Cell(a, durationMs)
-		s := c.Summary
-		errs := fmt.Sprint(c.Errors)
-		if c.FailedBatches > 0 {
-			errs += fmt.Sprintf(" (%d failed batch", c.FailedBatches)
-			if c.FailedBatches > 1 {
-				errs += "es"
+	for _, k := range r.cellConcurrency() {
+		for _, approach := range r.Plan.Approaches {
+			c, _ := an.CellAt(approach, durationMs, k)
+			a := approachLabel(approach, k)
+			s := c.Summary
+			errs := fmt.Sprint(c.Errors)
+			if c.FailedBatches > 0 {
+				errs += fmt.Sprintf(" (%d failed batch", c.FailedBatches)
+				if c.FailedBatches > 1 {
+					errs += "es"
+				}
+				errs += ")"
 			}
-			errs += ")"
-		}
-		if s.N == 0 {
-			what := "—"
-			if st := c.Status(); st != "" {
-				what = st
+			if s.N == 0 {
+				what := "—"
+				if st := c.Status(); st != "" {
+					what = st
+				}
+				rows = append(rows, []string{a, "0", what, "—", "—", "—", errs, "—"})
+				continue
 			}
-			rows = append(rows, []string{a, "0", what, "—", "—", "—", errs, "—"})
-			continue
+			rows = append(rows, []string{a, fmt.Sprint(s.N), FormatMs(s.Mean) + " ± " + FormatMs(s.StdDev), FormatMs(s.Median) + WarnMark(c), FormatMs(s.P95),
+				FormatMs(s.Min) + " … " + FormatMs(s.Max), errs, ratioText(c, an.Reference)})
 		}
-		rows = append(rows, []string{a, fmt.Sprint(s.N), FormatMs(s.Mean) + " ± " + FormatMs(s.StdDev), FormatMs(s.Median) + WarnMark(c), FormatMs(s.P95),
-			FormatMs(s.Min) + " … " + FormatMs(s.Max), errs, ratioText(c, an.Reference)})
 	}
 	return rows
 }
@@ -216,7 +222,7 @@ func Notes(r *Results, an Analysis) []string {
 			notes = append(notes, fmt.Sprintf("%s @ %s: its samples and %s's cover different numbers of ops, so the ratio and significance against %s compare batch means (n = %d and %d batches)", c.Approach, experiment.FormatDuration(c.DurationMs), an.Reference, an.Reference, len(c.BatchMeans), refBatches(an, c.DurationMs)))
 		}
 		if n := len(c.Summary.Outliers); n > 0 {
-			notes = append(notes, fmt.Sprintf("%s @ %s: %d outlier(s) by the MAD rule (kept in every figure)", c.Approach, experiment.FormatDuration(c.DurationMs), n))
+			notes = append(notes, fmt.Sprintf("%s: %d outlier(s) by the MAD rule (kept in every figure)", c.Label(), n))
 		}
 	}
 	return notes

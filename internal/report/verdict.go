@@ -195,7 +195,7 @@ func durationVerdict(lines []CostLine, d int) (DurationVerdict, bool) {
 }
 
 func breakEvenVerdict(be billing.BreakEven) BreakEvenVerdict {
-	v := BreakEvenVerdict{Approach: be.Approach, Kind: be.Kind, DurationMs: be.DurationMs, CheaperAbove: be.CheaperAbove, Statement: be.Statement}
+	v := BreakEvenVerdict{Approach: approachLabel(be.Approach, be.Concurrency), Kind: be.Kind, DurationMs: be.DurationMs, CheaperAbove: be.CheaperAbove, Statement: be.Statement}
 	side := "above"
 	if !be.CheaperAbove {
 		side = "below"

@@ -30,6 +30,7 @@ type batchState struct {
 	seen        map[string]bool // batch-started / timing-start received
 	stopping    bool
 	over        bool
+	ops         opFrames // op frames received (concurrency.go)
 }
 
 // traits are what the runner knows of the server a batch runs on.
@@ -94,7 +95,12 @@ func (b *batchState) frame(data []byte, at time.Time) step {
 	case protocol.TypeTimingStart:
 		b.timingStart, b.lastAt = at, at
 		b.res.TimingFallback = false
+	case protocol.TypeOp:
+		return b.opFrame(f, at)
 	case protocol.TypeProgress:
+		if b.ops.any() {
+			return b.progressAfterOps(f, at)
+		}
 		if b.timingStart.IsZero() {
 			b.timingStart, b.lastAt = b.start, b.start
 			b.res.TimingFallback = true
@@ -102,7 +108,11 @@ func (b *batchState) frame(data []byte, at time.Time) step {
 		var st step
 		if n := f.Completed - b.lastOps; n > 0 {
 			s := experiment.Sample{Op: f.Completed, Ops: n, Ms: msBetween(b.lastAt, at), AtMs: msBetween(b.timingStart, at)}
-			b.res.Samples = append(b.res.Samples, s)
+			if s.Ops == 1 && s.Op <= b.spec.ColdOps() {
+				b.res.ColdSamples = append(b.res.ColdSamples, s) // an op on a fresh object
+			} else {
+				b.res.Samples = append(b.res.Samples, s)
+			}
 			b.steps[n]++
 			b.progresses++
 			b.lastAt, b.lastOps = at, f.Completed
@@ -143,6 +153,13 @@ func (b *batchState) foreign(f protocol.Frame) string {
 		if b.seen[f.Type] || b.progresses > 0 {
 			return fmt.Sprintf("a second %s in the batch", f.Type)
 		}
+	case protocol.TypeOp:
+		switch {
+		case f.Op < 0 || f.Op >= spec.Ops:
+			return fmt.Sprintf("op %d, but the batch asked for %d ops", f.Op, spec.Ops)
+		case b.ops.seen[f.Op]:
+			return fmt.Sprintf("a second op frame for op %d", f.Op)
+		}
 	case protocol.TypeProgress:
 		switch {
 		case f.Total != 0 && f.Total != spec.Ops:
@@ -172,6 +189,10 @@ func (b *batchState) complete(f protocol.Frame, at time.Time) step {
 	finished := f.Completed + f.Errors
 	gap := experiment.Sample{Op: finished, Ops: finished - b.lastOps, Ms: msBetween(b.lastAt, at), AtMs: b.res.BatchMs}
 	switch {
+	case b.ops.any():
+		if st, bad := b.completeOps(f, at); bad {
+			return st
+		}
 	case b.progresses == 0:
 		// No progress frames (a chained mode on a third-party server): one
 		// sample per batch, the batch mean over its successful ops.
@@ -207,11 +228,13 @@ func (b *batchState) complete(f protocol.Frame, at time.Time) step {
 		if from.IsZero() {
 			from = b.start
 		}
-		floor, took := float64(f.Completed*d), msBetween(from, at)
+		k := b.spec.InFlight()
+		rounds := (f.Completed + k - 1) / k
+		floor, took := float64(rounds*d), msBetween(from, at)
 		if took < floor-(1+0.001*floor) {
 			return step{done: true, err: b.finish(experiment.StatusImpossible, fmt.Errorf(
 				"impossible: %d successful ops ended %s after run-batch was sent, sooner than %d × the %s delay the target honours: the delay was not applied (kept out of statistics)",
-				f.Completed, fmtMs(took), f.Completed, experiment.FormatDuration(d)), at)}
+				f.Completed, fmtMs(took), rounds, experiment.FormatDuration(d)), at)}
 		}
 	}
 	b.finish(experiment.StatusOK, nil, at)
@@ -279,6 +302,10 @@ func (b *batchState) observedPerOpMs() (float64, bool) {
 	}
 	if ops == 0 {
 		return 0, false
+	}
+	// Op frames time each op; K in flight finish K times as often.
+	if b.ops.any() {
+		return sum / float64(ops) / float64(b.spec.InFlight()), true
 	}
 	return sum / float64(ops), true
 }

@@ -126,7 +126,7 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 const serverErrorPrefix = "server error: "
 
 func cellOf(s experiment.BatchSpec) experiment.Cell {
-	return experiment.Cell{Approach: s.Approach, DurationMs: s.DurationMs}
+	return s.Cell()
 }
 
 // anySucceeded reports whether a measured (not warmup) batch reported a
@@ -195,10 +195,11 @@ func (o *observed) perOpMs(c experiment.Cell) (float64, bool) {
 // run), else the delay the plan names for it (a lower bound; zero when
 // server-defined). measured says which.
 func (r *Runner) perOp(spec experiment.BatchSpec, obs *observed) (time.Duration, bool) {
+	k := time.Duration(spec.InFlight()) // K ops in flight finish K times as often
 	if m, ok := obs.perOpMs(cellOf(spec)); ok {
-		return time.Duration(m * float64(time.Millisecond)), true
+		return time.Duration(m*float64(time.Millisecond)) / k, true
 	}
-	return spec.Delay(), false
+	return spec.Delay() / k, false
 }
 
 // eta is the time left for specs (the first already doneOps into), skipping
@@ -319,6 +320,7 @@ func (r *Runner) runBatch(ctx context.Context, spec experiment.BatchSpec, ch *ou
 	defer deadline.Stop()
 
 	req := protocol.NewRunBatch(spec.Approach, spec.Ops, spec.DurationMs, spec.ID)
+	req.Concurrency, req.Objects, req.Cold = spec.Concurrency, spec.Objects, spec.Cold
 	_ = conn.SetWriteDeadline(time.Now().Add(10 * time.Second))
 	if err := conn.WriteJSON(req); err != nil {
 		return end(b.failed(experiment.StatusDropped, fmt.Errorf("sending run-batch: %w", err), time.Now()))

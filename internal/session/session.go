@@ -166,6 +166,7 @@ func New(t *Target, cfg config.Config, tool string, checks ...PlanCheck) (*Sessi
 	if err != nil {
 		return nil, err
 	}
+	plan = plan.ConcurrencyForTarget(t.Info.Version) // K = 1 where not honoured
 	// --order minute aligns to the analytics' minute, on the target's clock.
 	plan.Minute = PlanMinute(cfg, t)
 	plan.MinuteShift = time.Duration(t.Info.ClockOffsetMs * float64(time.Millisecond))

@@ -126,7 +126,7 @@ func specName(s experiment.BatchSpec) string {
 	if s.Warmup {
 		return "warmup " + s.Approach
 	}
-	return cellName(s.Approach, s.DurationMs)
+	return s.Cell().Label()
 }
 
 func (m *runModel) observe(ev runner.Event) {

@@ -6,7 +6,7 @@ import {
   errorMessage,
   guardSlackMs,
   isMode,
-  originName,
+  originObject,
   tag,
   unknownModeError,
   type Frame,
@@ -101,7 +101,7 @@ export class PerformanceController extends DurableObject<Env> {
   private async runBatch(ws: WebSocket, att: Attachment, req: RunBatch): Promise<void> {
     const mode = req.mode;
     if (!isMode(mode)) return;
-    const origin = this.env.ORIGIN_DO.getByName(originName(mode));
+    const named = req.objects > 1 || req.cold;
     const controllerId = this.ctx.id.toString();
     // The guard sits past the origin's backstop: it only fires when the chain
     // itself is broken (no result and no backstop report).
@@ -109,44 +109,70 @@ export class PerformanceController extends DurableObject<Env> {
 
     if (!this.send(ws, { type: "batch-started", mode, count: req.count })) return;
     if (!this.send(ws, { type: "timing-start", mode })) return;
+    const t0 = performance.now();
 
     let completed = 0;
     let errors = 0;
+    let finished = 0;
+    let next = 0;
+    let stop = false;
     const errorMessages: string[] = [];
-    for (let op = 0; op < req.count; op++) {
-      if (this.clientGone) return; // the client left: stop after the current op
-      const opReq: OpRequest = {
-        batchId: req.batchId,
-        op,
-        mode,
-        url: upstreamURL(this.env, att.base, req.durationMs, req.batchId, op, req.upstreamStatus),
-        controllerId,
-        backstopMs: req.timeoutMs,
-        ...(req.simulate ? { simulate: req.simulate } : {}),
-      };
-      let opError: string | undefined;
-      try {
-        opError = await this.runOp(origin, opReq, guardMs);
-      } catch (e) {
-        if (e instanceof StuckChainError) {
-          this.send(ws, { type: "error", error: e.message });
-          try {
-            ws.close(1011, "stuck chain");
-          } catch {
-            // already closed
+    // K workers take ops in order (one at a time when concurrency is absent);
+    // a run-batch that names its concurrency gets an op frame per op.
+    const worker = async (): Promise<void> => {
+      while (!stop && !this.clientGone && next < req.count) {
+        const op = next++;
+        const object = originObject(mode, req.batchId, req.objects, req.cold, op);
+        const origin = this.env.ORIGIN_DO.getByName(object);
+        const opReq: OpRequest = {
+          batchId: req.batchId,
+          op,
+          mode,
+          url: upstreamURL(this.env, att.base, req.durationMs, req.batchId, op, req.upstreamStatus),
+          controllerId,
+          backstopMs: req.timeoutMs,
+          ...(req.simulate ? { simulate: req.simulate } : {}),
+          ...(named ? { object } : {}),
+        };
+        const start = performance.now();
+        let opError: string | undefined;
+        try {
+          opError = await this.runOp(origin, opReq, guardMs);
+        } catch (e) {
+          if (e instanceof StuckChainError) {
+            if (!stop) {
+              stop = true;
+              this.send(ws, { type: "error", error: e.message });
+              try {
+                ws.close(1011, "stuck chain");
+              } catch {
+                // already closed
+              }
+            }
+            return;
           }
-          return;
+          opError = errorMessage(e);
         }
-        opError = errorMessage(e);
+        if (stop) return;
+        const took = performance.now() - start;
+        if (opError === undefined) {
+          completed++;
+        } else {
+          errors++;
+          if (errorMessages.length < MAX_ERROR_MESSAGES) errorMessages.push(`op ${op}: ${opError}`);
+        }
+        finished++;
+        if (req.concurrency > 0) {
+          const f: Extract<Frame, { type: "op" }> = { type: "op", mode, op, startMs: start - t0, ms: took };
+          if (opError !== undefined) f.error = opError;
+          if (!this.send(ws, f)) return;
+        }
+        if (!this.send(ws, { type: "progress", mode, total: req.count, completed: finished })) return;
       }
-      if (opError === undefined) {
-        completed++;
-      } else {
-        errors++;
-        if (errorMessages.length < MAX_ERROR_MESSAGES) errorMessages.push(`op ${op}: ${opError}`);
-      }
-      if (!this.send(ws, { type: "progress", mode, total: req.count, completed: op + 1 })) return;
-    }
+    };
+    const k = Math.min(Math.max(req.concurrency, 1), req.count);
+    await Promise.all(Array.from({ length: k }, () => worker()));
+    if (stop || this.clientGone || finished < req.count) return;
     if (!this.send(ws, { type: "timing-end", mode })) return;
     this.send(ws, { type: "batch-complete", mode, completed, errors, errorMessages });
   }

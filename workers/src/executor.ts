@@ -68,7 +68,7 @@ async function runJob(env: Env, job: FetchJob): Promise<void> {
   let delivered = false;
   let deliveryError: string | undefined;
   try {
-    await env.ORIGIN_DO.getByName(originName(job.mode)).deliverResult(result);
+    await env.ORIGIN_DO.getByName(job.origin ?? originName(job.mode)).deliverResult(result);
     delivered = true;
   } catch (e) {
     deliveryError = errorMessage(e);

@@ -106,7 +106,16 @@ export default {
 
     if (request.method === "GET" || request.method === "HEAD") {
       if (url.pathname === "/version") {
-        return json({ version: 1, timestamp: Date.now(), capabilities: ["durationMs", "batchId", "progressEveryOp"] });
+        // Where the controller runs (request.cf: the colo and country that
+        // served this request); absent under a local runtime without cf.
+        const cf = request.cf as { colo?: unknown; country?: unknown } | undefined;
+        return json({
+          version: 1,
+          timestamp: Date.now(),
+          capabilities: ["durationMs", "batchId", "progressEveryOp", "concurrency", "objects"],
+          ...(typeof cf?.colo === "string" && cf.colo !== "" ? { colo: cf.colo } : {}),
+          ...(typeof cf?.country === "string" && cf.country !== "" ? { country: cf.country } : {}),
+        });
       }
       if (url.pathname === "/patterns") {
         return json({ patterns: PATTERNS });

@@ -75,7 +75,7 @@ export class FetchOrchestrator extends DurableObject<Env> {
           error: `dispatch failed: ${errorMessage(e)}`,
         };
         try {
-          await this.env.ORIGIN_DO.getByName(originName(q.job.mode)).deliverResult(r);
+          await this.env.ORIGIN_DO.getByName(q.job.origin ?? originName(q.job.mode)).deliverResult(r);
         } catch (e2) {
           console.error("could not tell the origin about the failed dispatch:", errorMessage(e2));
         }

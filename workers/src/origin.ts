@@ -54,9 +54,13 @@ const EXECUTOR_FETCH_GRACE_MS = 1_000;
  * is told with opDone().
  */
 export class OriginDO extends DurableObject<Env> {
+  /** This object's name when a batch named it (objects, cold): its tags carry it. */
+  private objectName: string | undefined;
+
   /** RPC from the controller: run one op. */
   async startOp(req: OpRequest): Promise<OpStart> {
-    tag(req.batchId, req.op, "op");
+    if (req.object) this.objectName = req.object;
+    tag(req.batchId, req.op, "op", this.objectName);
     if (req.mode === "direct") {
       return this.direct(req);
     }
@@ -86,6 +90,7 @@ export class OriginDO extends DurableObject<Env> {
       mode: req.mode,
       url: req.url,
       fetchTimeoutMs: req.backstopMs + EXECUTOR_FETCH_GRACE_MS,
+      ...(req.object ? { origin: req.object } : {}),
     };
     try {
       switch (req.mode) {
@@ -151,7 +156,7 @@ export class OriginDO extends DurableObject<Env> {
 
   /** RPC from the executor (or the orchestrator on a failed dispatch): the fetch result. */
   async deliverResult(r: FetchResult): Promise<boolean> {
-    tag(r.batchId, r.op, "result");
+    tag(r.batchId, r.op, "result", this.objectName);
     const p = this.take(r.reqId);
     if (!p) {
       // The backstop already fired (or a duplicate delivery): drop it.
@@ -178,7 +183,7 @@ export class OriginDO extends DurableObject<Env> {
       }
     }
     if (expired.length === 0) console.log("origin alarm with nothing expired");
-    for (const p of expired) tag(p.batchId, p.op, "backstop");
+    for (const p of expired) tag(p.batchId, p.op, "backstop", this.objectName);
     await this.armAlarm();
     for (const p of expired) {
       await this.notify(p, TIMEOUT_ERROR);

@@ -119,13 +119,24 @@ export interface RunBatch {
   upstreamStatus: number;
   /** Test hook: "stuck" makes the origin drop the op (no dispatch, no backstop). */
   simulate?: "stuck";
+  /** Ops kept in flight (0 = one at a time, no op frames); >0 sends an op frame per op. */
+  concurrency: number;
+  /** Origin objects the ops are spread over (op i on object i mod objects; 0 or 1 = one). */
+  objects: number;
+  /** Fresh origin objects for this batch, named from its batchId. */
+  cold: boolean;
 }
+
+/** Bounds of run-batch's concurrency and objects (pfx-tui's MaxConcurrency, MaxObjects). */
+export const MAX_CONCURRENCY = 64;
+export const MAX_OBJECTS = 1024;
 
 export type Frame =
   | { type: "batch-started"; mode: string; count: number }
   | { type: "timing-start"; mode: string }
   | { type: "progress"; mode: string; total: number; completed: number }
   | { type: "timing-end"; mode: string }
+  | { type: "op"; mode: string; op: number; startMs: number; ms: number; error?: string }
   | {
       type: "batch-complete";
       mode: string;
@@ -189,6 +200,20 @@ export function decodeRunBatch(text: string, maxDelay: number = MAX_DELAY_MS): R
   if (raw.simulate !== undefined && raw.simulate !== null && raw.simulate !== "stuck") {
     throw new Error(`simulate must be "stuck", got ${String(raw.simulate)}`);
   }
+  let concurrency = 0;
+  if (raw.concurrency !== undefined && raw.concurrency !== null) {
+    if (!isInt(raw.concurrency) || raw.concurrency < 0 || raw.concurrency > MAX_CONCURRENCY) {
+      throw new Error(`concurrency must be 0..${MAX_CONCURRENCY}, got ${String(raw.concurrency)}`);
+    }
+    concurrency = raw.concurrency;
+  }
+  let objects = 0;
+  if (raw.objects !== undefined && raw.objects !== null) {
+    if (!isInt(raw.objects) || raw.objects < 0 || raw.objects > MAX_OBJECTS) {
+      throw new Error(`objects must be 0..${MAX_OBJECTS}, got ${String(raw.objects)}`);
+    }
+    objects = raw.objects;
+  }
   const batchId =
     typeof raw.batchId === "string" && raw.batchId.trim() !== ""
       ? raw.batchId.trim()
@@ -202,6 +227,9 @@ export function decodeRunBatch(text: string, maxDelay: number = MAX_DELAY_MS): R
     timeoutMs,
     upstreamStatus,
     ...(raw.simulate === "stuck" ? { simulate: "stuck" as const } : {}),
+    concurrency,
+    objects,
+    cold: raw.cold === true,
   };
 }
 
@@ -219,6 +247,8 @@ export interface OpRequest {
   /** Timeout backstop for this op, ms from its start. */
   backstopMs: number;
   simulate?: "stuck";
+  /** The origin object's name, when the batch names its objects (objects, cold): tags name it. */
+  object?: string;
 }
 
 /** Origin → controller, as startOp's return: for direct the op is finished; pending means opDone follows. */
@@ -238,6 +268,8 @@ export interface FetchJob {
   fetchTimeoutMs: number;
   /** Set by the orchestrator: the executor reports delivery back to it. */
   reportToOrchestrator?: boolean;
+  /** The origin object to deliver to when the batch named it (objects, cold); else originName(mode). */
+  origin?: string;
 }
 
 /** Executor (or orchestrator on dispatch failure) → origin: the fetch result. */
@@ -278,8 +310,28 @@ export function errorMessage(e: unknown): string {
  * enqueue, …) so two invocations of one class in the same millisecond never
  * produce identical records, which Logpush deduplication would count once.
  */
-export function tag(batchId: string, op: number, step: string): void {
+export function tag(batchId: string, op: number, step: string, object?: string): void {
+  if (object) {
+    console.log("pfx", batchId, op, step, object);
+    return;
+  }
   console.log("pfx", batchId, op, step);
+}
+
+/**
+ * The origin object an op of a batch runs on (pfx-tui's protocol.OriginObject):
+ * one warm object "origin-<mode>"; several, "origin-<mode>-<run>-<i>" shared by
+ * the run's batches (run = batchId without its last "-NNN"); cold,
+ * "origin-<mode>-<batchId>-<i>", objects no earlier batch touched.
+ */
+export function originObject(mode: Mode, batchId: string, objects: number, cold: boolean, op: number): string {
+  if (objects <= 1 && !cold) return originName(mode);
+  let base = batchId;
+  if (!cold) {
+    const i = batchId.lastIndexOf("-");
+    if (i > 0) base = batchId.slice(0, i);
+  }
+  return `origin-${mode}-${base}-${op % Math.max(objects, 1)}`;
 }
 
 /** Name of the origin DO instance of an approach. */

@@ -1,0 +1,122 @@
+package runner
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
+)
+
+func opFrame(mode string, op int, startMs, ms float64, errMsg string) protocol.Frame {
+	return protocol.Frame{Type: protocol.TypeOp, Mode: mode, Op: op, StartMs: startMs, Ms: ms, Error: errMsg}
+}
+
+// concurrentScript: 4 ops of 500 ms, 2 in flight, starting at 0 and 500 ms.
+func concurrentScript(lastOpMs float64) []in {
+	return []in{
+		{ms: 1, f: started("direct", 4)},
+		{ms: 2, f: timingStart("direct")},
+		{ms: 503, f: opFrame("direct", 0, 0, 500, "")},
+		{ms: 503, f: progress("direct", 4, 1)},
+		{ms: 504, f: opFrame("direct", 1, 0, 501, "")},
+		{ms: 504, f: progress("direct", 4, 2)},
+		{ms: 1004, f: opFrame("direct", 2, 501, 500, "")},
+		{ms: 1004, f: progress("direct", 4, 3)},
+		{ms: 1005, f: opFrame("direct", 3, 502, lastOpMs, "upstream failed")},
+		{ms: 1005, f: progress("direct", 4, 4)},
+		{ms: 1006, f: timingEnd("direct")},
+		{ms: 1006, f: complete("direct", 3, 1, "op 3: upstream failed")},
+	}
+}
+
+func TestOpFramesAreTheLatencies(t *testing.T) {
+	sp := spec("direct", 4, 500)
+	sp.Concurrency = 2
+	o := feed(newBatchState(sp, ours(500), t0), concurrentScript(500))
+	if !o.done || o.err != nil || o.res.Status != experiment.StatusOK {
+		t.Fatalf("done %v err %v status %s", o.done, o.err, o.res.Status)
+	}
+	// Latencies are the ops' own durations, not the ~0–500 ms gaps between progress frames.
+	if got := o.res.PerOpMs(); len(got) != 3 || got[0] != 500 || got[1] != 501 || got[2] != 500 {
+		t.Errorf("per-op %v", got)
+	}
+	if len(o.res.FailedSamples) != 1 || len(o.res.OpTimes) != 4 || o.res.OpTimes[3].Error == "" {
+		t.Errorf("failed %v op times %v", o.res.FailedSamples, o.res.OpTimes)
+	}
+	if got := o.res.OpsPerSec; got < 3.98 || got > 4.0 { // 4 ops in 1004 ms
+		t.Errorf("ops/s %v", got)
+	}
+	var last OpProgress
+	for _, e := range o.events {
+		if p, ok := e.(OpProgress); ok {
+			last = p
+		}
+	}
+	if last.Completed != 4 || last.SampleMs != 500 {
+		t.Errorf("last progress %+v", last)
+	}
+	// Two in flight: 4 successful ops need 2 rounds of 500 ms, not 4.
+	if b := newBatchState(sp, ours(500), t0); b.spec.InFlight() != 2 {
+		t.Fatal("in flight")
+	}
+}
+
+func TestOpFramesInconsistentWithWallTime(t *testing.T) {
+	sp := spec("direct", 4, 500)
+	sp.Concurrency = 2
+	// Op 3 claims 2 s inside a batch of about 1 s.
+	o := feed(newBatchState(sp, ours(500), t0), concurrentScript(2000))
+	if o.res.Status != experiment.StatusImpossible || !strings.Contains(o.res.Failure, "op ended") {
+		t.Fatalf("status %s failure %q", o.res.Status, o.res.Failure)
+	}
+	// The same batch timed as one op at a time cannot have taken 1 s either.
+	sp.Concurrency = 0
+	o = feed(newBatchState(sp, ours(500), t0), concurrentScript(500))
+	if o.res.Status != experiment.StatusImpossible {
+		t.Fatalf("sequential: status %s failure %q", o.res.Status, o.res.Failure)
+	}
+}
+
+func TestOpFrameForeign(t *testing.T) {
+	sp := spec("direct", 2, 0)
+	o := feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 2, f: opFrame("direct", 5, 0, 1, "")},
+		{ms: 3, f: opFrame("direct", 0, 0, 1, "")},
+		{ms: 4, f: opFrame("direct", 0, 0, 1, "")},
+	})
+	if len(o.res.ForeignFrames) != 2 || len(o.res.Samples) != 1 {
+		t.Fatalf("foreign %v samples %v", o.res.ForeignFrames, o.res.Samples)
+	}
+}
+
+// A cold batch's ops that instantiated their object are reported apart.
+func TestColdOpsApart(t *testing.T) {
+	sp := spec("direct", 2, 0)
+	sp.Concurrency, sp.Cold, sp.Objects = 2, true, 1
+	cold := opFrame("direct", 1, 0, 30, "")
+	cold.Cold = true
+	o := feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 32, f: cold},
+		{ms: 32, f: progress("direct", 2, 1)},
+		{ms: 33, f: opFrame("direct", 0, 0, 31, "")},
+		{ms: 33, f: progress("direct", 2, 2)},
+		{ms: 34, f: complete("direct", 2, 0)},
+	})
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Ms != 30 || len(o.res.Samples) != 1 || !o.res.OpTimes[0].Cold {
+		t.Fatalf("cold %v samples %v", o.res.ColdSamples, o.res.Samples)
+	}
+	// One op at a time, no op frames: the first op on the one fresh object.
+	sp.Concurrency = 0
+	o = feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 40, f: progress("direct", 2, 1)},
+		{ms: 45, f: progress("direct", 2, 2)},
+		{ms: 46, f: complete("direct", 2, 0)},
+	})
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Ms != 39 || len(o.res.Samples) != 1 {
+		t.Fatalf("sequential: cold %v samples %v", o.res.ColdSamples, o.res.Samples)
+	}
+}
