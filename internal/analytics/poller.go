@@ -3,7 +3,6 @@ package analytics
 import (
 	"context"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/r2"
@@ -36,19 +35,10 @@ type PollerOptions struct {
 // next poll, polls, rows as "files"), so the front ends render it alike,
 // and takes the same levers: PollNow, Extend, Stop.
 type Poller struct {
+	*r2.Schedule
 	f    Fetcher
 	col  *Collector
 	opts PollerOptions
-
-	pollNow  chan struct{}
-	extended chan struct{}
-	stop     chan struct{}
-	stopOnce sync.Once
-
-	mu       sync.Mutex
-	started  bool
-	deadline time.Time
-	extra    time.Duration
 }
 
 // NewPoller builds a Poller feeding col.
@@ -67,52 +57,7 @@ func NewPoller(f Fetcher, col *Collector, opts PollerOptions) *Poller {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Poller{f: f, col: col, opts: opts, pollNow: make(chan struct{}, 1), extended: make(chan struct{}, 1), stop: make(chan struct{})}
-}
-
-// PollNow asks for a poll at once.
-func (p *Poller) PollNow() {
-	select {
-	case p.pollNow <- struct{}{}:
-	default:
-	}
-}
-
-// Extend moves the deadline d later.
-func (p *Poller) Extend(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	p.mu.Lock()
-	if p.started {
-		p.deadline = p.deadline.Add(d)
-	} else {
-		p.extra += d
-	}
-	p.mu.Unlock()
-	select {
-	case p.extended <- struct{}{}:
-	default:
-	}
-}
-
-// Stop ends polling; Run's last event then has Reason "stopped".
-func (p *Poller) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
-
-// Deadline is when polling gives up (zero before Run).
-func (p *Poller) Deadline() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deadline
-}
-
-func (p *Poller) stopped() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
-	}
+	return &Poller{Schedule: r2.NewSchedule(), f: f, col: col, opts: opts}
 }
 
 // Run polls at once, then every Interval, sending an event after every
@@ -123,40 +68,24 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 	tl := p.col.Timeline()
 	closed := tl.Closed()
 	now := p.opts.Now()
-	p.mu.Lock()
-	p.started = true
-	p.deadline = now.Add(p.opts.Timeout + p.extra)
-	if least := closed.Add(2 * p.opts.Interval); p.deadline.Before(least) {
-		p.deadline = least
+	deadline := now.Add(p.opts.Timeout)
+	if least := closed.Add(2 * p.opts.Interval); deadline.Before(least) {
+		deadline = least // at least two looks after the window closes
 	}
-	p.mu.Unlock()
+	p.Start(deadline)
 
 	pollCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		select {
-		case <-p.stop:
+		case <-p.Stopped():
 			cancel()
 		case <-pollCtx.Done():
 		}
 	}()
 
 	var ev r2.PollEvent
-	send := func(e r2.PollEvent) bool {
-		select {
-		case out <- e:
-			return true
-		case <-ctx.Done():
-		}
-		t := time.NewTimer(time.Second)
-		defer t.Stop()
-		select {
-		case out <- e:
-			return true
-		case <-t.C:
-			return false
-		}
-	}
+	send := func(e r2.PollEvent) bool { return r2.Send(ctx, out, e) }
 	finish := func(reason string) {
 		ev.Done, ev.Reason, ev.NextPoll, ev.Deadline = true, reason, time.Time{}, p.Deadline()
 		ev.FilesSeen = p.col.RowCount()
@@ -164,7 +93,7 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 	}
 	afterClose := 0 // polls that ran after the window closed
 	for {
-		if p.stopped() {
+		if p.IsStopped() {
 			finish(r2.ReasonStopped)
 			return
 		}
@@ -177,7 +106,7 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 		case ctx.Err() != nil:
 			finish(r2.ReasonCancelled)
 			return
-		case p.stopped():
+		case p.IsStopped():
 			finish(r2.ReasonStopped)
 			return
 		case err != nil:
@@ -203,45 +132,22 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 			finish(r2.ReasonDeadline)
 			return
 		}
-		select { // a key press during the poll was served by it
-		case <-p.pollNow:
-		default:
-		}
 		lastPoll := now
-	wait:
-		for {
-			deadline := p.Deadline()
+		reason := p.WaitFor(ctx, p.opts.Now, func(time.Time) time.Time {
 			next := lastPoll.Add(p.opts.Interval)
 			if lastPoll.Before(closed) && closed.Before(next) {
 				next = closed // the first look after the window closes comes at once
 			}
-			if next.After(deadline) {
-				next = deadline
-			}
+			return next
+		}, func(deadline, next time.Time) bool {
 			ev.Deadline, ev.NextPoll = deadline, next
-			if !send(ev) {
-				finish(r2.ReasonCancelled)
-				return
-			}
+			sent := send(ev)
 			ev.FilesNew = 0
-			timer := time.NewTimer(next.Sub(p.opts.Now()))
-			select {
-			case <-timer.C:
-				break wait
-			case <-p.pollNow:
-				timer.Stop()
-				break wait
-			case <-p.extended:
-				timer.Stop()
-			case <-p.stop:
-				timer.Stop()
-				finish(r2.ReasonStopped)
-				return
-			case <-ctx.Done():
-				timer.Stop()
-				finish(r2.ReasonCancelled)
-				return
-			}
+			return sent
+		})
+		if reason != "" {
+			finish(reason)
+			return
 		}
 	}
 }

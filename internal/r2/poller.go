@@ -2,7 +2,6 @@ package r2
 
 import (
 	"context"
-	"sync"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/config"
@@ -37,19 +36,10 @@ type PollerOptions struct {
 // PollNow, Extend and Stop may be called from any goroutine (the TUI's key
 // handlers), before or during Run.
 type Poller struct {
+	*Schedule
 	client *Client
 	sink   Sink
 	opts   PollerOptions
-
-	pollNow  chan struct{}
-	extended chan struct{}
-	stop     chan struct{}
-	stopOnce sync.Once
-
-	mu       sync.Mutex
-	started  bool
-	deadline time.Time
-	extra    time.Duration // extensions asked for before Run
 }
 
 // NewPoller builds a Poller that feeds sink with the objects client finds.
@@ -60,53 +50,7 @@ func NewPoller(client *Client, sink Sink, opts PollerOptions) *Poller {
 	if opts.Timeout <= 0 {
 		opts.Timeout = config.DefaultPollTimeout
 	}
-	return &Poller{
-		client:   client,
-		sink:     sink,
-		opts:     opts,
-		pollNow:  make(chan struct{}, 1),
-		extended: make(chan struct{}, 1),
-		stop:     make(chan struct{}),
-	}
-}
-
-// PollNow asks for a poll at once instead of waiting for the next tick. A
-// request made while a poll is running is folded into that poll.
-func (p *Poller) PollNow() {
-	select {
-	case p.pollNow <- struct{}{}:
-	default:
-	}
-}
-
-// Extend moves the deadline d later (logs can take minutes to arrive); an
-// event with the new deadline follows. Non-positive d is ignored.
-func (p *Poller) Extend(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	p.mu.Lock()
-	if p.started {
-		p.deadline = p.deadline.Add(d)
-	} else {
-		p.extra += d
-	}
-	p.mu.Unlock()
-	select {
-	case p.extended <- struct{}{}:
-	default:
-	}
-}
-
-// Stop ends polling: a poll in flight is cancelled and Run emits its last
-// event with Reason "stopped". Calling it more than once is harmless.
-func (p *Poller) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
-
-// Deadline is when polling gives up, zero before Run starts.
-func (p *Poller) Deadline() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deadline
+	return &Poller{Schedule: NewSchedule(), client: client, sink: sink, opts: opts}
 }
 
 // Run polls at once, then every Interval, until done; it sends a PollEvent
@@ -115,10 +59,7 @@ func (p *Poller) Deadline() time.Time {
 // ctx has ended, Run waits at most a second for the reader to take an event.
 func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 	defer close(out)
-	p.mu.Lock()
-	p.started = true
-	p.deadline = time.Now().Add(p.opts.Timeout + p.extra)
-	p.mu.Unlock()
+	p.Start(time.Now().Add(p.opts.Timeout))
 
 	fetcher := p.client.NewFetcher(p.opts.From, p.opts.To)
 	// A poll in flight ends when ctx ends or Stop is called.
@@ -126,7 +67,7 @@ func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 	defer cancelPoll()
 	go func() {
 		select {
-		case <-p.stop:
+		case <-p.Stopped():
 			cancelPoll()
 		case <-pollCtx.Done():
 		}
@@ -137,9 +78,9 @@ func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 		ev.Done, ev.Reason, ev.NextPoll = true, reason, time.Time{}
 		ev.Deadline = p.Deadline()
 		p.fill(&ev, fetcher)
-		p.send(ctx, out, ev)
+		Send(ctx, out, ev)
 	}
-	if p.stopped() {
+	if p.IsStopped() {
 		finish(ReasonStopped)
 		return
 	}
@@ -151,7 +92,7 @@ func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 		case ctx.Err() != nil:
 			finish(ReasonCancelled)
 			return
-		case p.stopped():
+		case p.IsStopped():
 			finish(ReasonStopped)
 			return
 		case err != nil:
@@ -173,53 +114,17 @@ func (p *Poller) Run(ctx context.Context, out chan<- PollEvent) {
 			finish(ReasonDeadline)
 			return
 		}
-		// A key press during the poll was served by it.
-		select {
-		case <-p.pollNow:
-		default:
-		}
-	wait:
-		for {
-			deadline := p.Deadline()
-			next := lastPoll.Add(p.opts.Interval)
-			if next.After(deadline) {
-				next = deadline
-			}
+		reason := p.Wait(ctx, lastPoll, p.opts.Interval, func(deadline, next time.Time) bool {
 			ev.Deadline, ev.NextPoll = deadline, next
 			p.fill(&ev, fetcher)
-			if !p.send(ctx, out, ev) {
-				finish(ReasonCancelled)
-				return
-			}
+			sent := Send(ctx, out, ev)
 			ev.FilesNew = 0 // reported once
-			timer := time.NewTimer(time.Until(next))
-			select {
-			case <-timer.C:
-				break wait // the last tick lands on the deadline: one final poll
-			case <-p.pollNow:
-				timer.Stop()
-				break wait
-			case <-p.extended:
-				timer.Stop() // re-arm against the new deadline and tell the reader
-			case <-p.stop:
-				timer.Stop()
-				finish(ReasonStopped)
-				return
-			case <-ctx.Done():
-				timer.Stop()
-				finish(ReasonCancelled)
-				return
-			}
+			return sent
+		})
+		if reason != "" {
+			finish(reason)
+			return
 		}
-	}
-}
-
-func (p *Poller) stopped() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
 	}
 }
 
@@ -229,22 +134,4 @@ func (p *Poller) fill(ev *PollEvent, f *Fetcher) {
 	ev.FilesSeen = t.Objects
 	ev.IgnoredKeys = t.Ignored
 	ev.Ops = p.client.Ops()
-}
-
-// send delivers ev; it reports false when ctx ended and the reader did not
-// take the event within a second.
-func (p *Poller) send(ctx context.Context, out chan<- PollEvent, ev PollEvent) bool {
-	select {
-	case out <- ev:
-		return true
-	case <-ctx.Done():
-	}
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
-	select {
-	case out <- ev:
-		return true
-	case <-t.C:
-		return false
-	}
 }

@@ -3,7 +3,6 @@ package tail
 import (
 	"context"
 	"errors"
-	"sync"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/logpush"
@@ -35,19 +34,10 @@ type PollerOptions struct {
 //
 // PollNow, Extend and Stop may be called from any goroutine.
 type Poller struct {
+	*r2.Schedule
 	r    *Reader
 	sink Sink
 	opts PollerOptions
-
-	pollNow  chan struct{}
-	extended chan struct{}
-	stop     chan struct{}
-	stopOnce sync.Once
-
-	mu       sync.Mutex
-	started  bool
-	deadline time.Time
-	extra    time.Duration
 }
 
 // NewPoller reads r into sink.
@@ -55,53 +45,7 @@ func NewPoller(r *Reader, sink Sink, opts PollerOptions) *Poller {
 	if opts.Interval <= 0 {
 		opts.Interval = time.Second
 	}
-	return &Poller{r: r, sink: sink, opts: opts,
-		pollNow: make(chan struct{}, 1), extended: make(chan struct{}, 1), stop: make(chan struct{})}
-}
-
-// PollNow asks for a read at once.
-func (p *Poller) PollNow() {
-	select {
-	case p.pollNow <- struct{}{}:
-	default:
-	}
-}
-
-// Extend moves the deadline d later.
-func (p *Poller) Extend(d time.Duration) {
-	if d <= 0 {
-		return
-	}
-	p.mu.Lock()
-	if p.started {
-		p.deadline = p.deadline.Add(d)
-	} else {
-		p.extra += d
-	}
-	p.mu.Unlock()
-	select {
-	case p.extended <- struct{}{}:
-	default:
-	}
-}
-
-// Stop ends the reading; the last event says "stopped".
-func (p *Poller) Stop() { p.stopOnce.Do(func() { close(p.stop) }) }
-
-// Deadline is when reading gives up, zero before Run.
-func (p *Poller) Deadline() time.Time {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.deadline
-}
-
-func (p *Poller) stopped() bool {
-	select {
-	case <-p.stop:
-		return true
-	default:
-		return false
-	}
+	return &Poller{Schedule: r2.NewSchedule(), r: r, sink: sink, opts: opts}
 }
 
 // Run reads at once, then every Interval, sending an event after each
@@ -109,10 +53,7 @@ func (p *Poller) stopped() bool {
 // read out until it is closed.
 func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 	defer close(out)
-	p.mu.Lock()
-	p.started = true
-	p.deadline = time.Now().Add(p.opts.Timeout + p.extra)
-	p.mu.Unlock()
+	p.Start(time.Now().Add(p.opts.Timeout))
 
 	var ev r2.PollEvent
 	finish := func(reason string) {
@@ -125,10 +66,10 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 			reason = r2.ReasonComplete
 		}
 		ev.Done, ev.Reason, ev.NextPoll, ev.Deadline = true, reason, time.Time{}, p.Deadline()
-		p.send(ctx, out, ev)
+		r2.Send(ctx, out, ev)
 	}
 	for {
-		if p.stopped() {
+		if p.IsStopped() {
 			finish(r2.ReasonStopped)
 			return
 		}
@@ -170,57 +111,13 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 			finish(r2.ReasonDeadline)
 			return
 		}
-		select {
-		case <-p.pollNow: // served by this read
-		default:
-		}
-	wait:
-		for {
-			deadline := p.Deadline()
-			next := last.Add(p.opts.Interval)
-			if next.After(deadline) {
-				next = deadline
-			}
+		reason := p.Wait(ctx, last, p.opts.Interval, func(deadline, next time.Time) bool {
 			ev.Deadline, ev.NextPoll = deadline, next
-			if !p.send(ctx, out, ev) {
-				finish(r2.ReasonCancelled)
-				return
-			}
-			timer := time.NewTimer(time.Until(next))
-			select {
-			case <-timer.C:
-				break wait
-			case <-p.pollNow:
-				timer.Stop()
-				break wait
-			case <-p.extended:
-				timer.Stop()
-			case <-p.stop:
-				timer.Stop()
-				finish(r2.ReasonStopped)
-				return
-			case <-ctx.Done():
-				timer.Stop()
-				finish(r2.ReasonCancelled)
-				return
-			}
+			return r2.Send(ctx, out, ev)
+		})
+		if reason != "" {
+			finish(reason)
+			return
 		}
-	}
-}
-
-// send delivers ev, or gives up a second after ctx ended.
-func (p *Poller) send(ctx context.Context, out chan<- r2.PollEvent, ev r2.PollEvent) bool {
-	select {
-	case out <- ev:
-		return true
-	case <-ctx.Done():
-	}
-	t := time.NewTimer(time.Second)
-	defer t.Stop()
-	select {
-	case out <- ev:
-		return true
-	case <-t.C:
-		return false
 	}
 }
