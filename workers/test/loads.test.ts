@@ -1,7 +1,7 @@
 import { SELF } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it, vi, type MockInstance } from "vitest";
 import { originObject } from "../src/protocol";
-import { runBatch } from "./helpers";
+import { AUTH, runBatch } from "./helpers";
 
 let logSpy: MockInstance<typeof console.log>;
 beforeEach(() => {
@@ -24,7 +24,7 @@ function originObjectsOf(batchId: string): Map<string, number> {
 
 describe("loads: concurrency, objects, cold", () => {
   it("announces concurrency and objects in /version", async () => {
-    const res = await SELF.fetch("https://pfx.test/version");
+    const res = await SELF.fetch("https://pfx.test/version", { headers: AUTH });
     const body = (await res.json()) as { capabilities: string[] };
     expect(body.capabilities).toEqual(expect.arrayContaining(["concurrency", "objects"]));
   });
