@@ -101,6 +101,7 @@ func invocations(srv *localtarget.Server, batchID string) map[string]int {
 }
 
 func TestDirectTimerLeavesAPendingTimerOnItsOrigin(t *testing.T) {
+	t.Parallel()
 	const slack = 10 * time.Second // far past the batch, however slow the machine
 	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, BackstopSlack: slack, PushInterval: time.Hour})
 	if err != nil {
@@ -174,6 +175,7 @@ func equalCounts(a, b map[string]int) bool {
 }
 
 func TestProxyfetchRunsExactlyAsSimple(t *testing.T) {
+	t.Parallel()
 	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -222,6 +224,7 @@ func TestProxyfetchRunsExactlyAsSimple(t *testing.T) {
 }
 
 func TestDefaultDelayForARunBatchWithoutDurationMs(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		opt  time.Duration
 		want int // ms

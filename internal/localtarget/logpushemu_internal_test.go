@@ -13,6 +13,7 @@ import (
 )
 
 func TestCloseStopsTheTickerAndFlushes(t *testing.T) {
+	t.Parallel()
 	srv, err := Start(Options{PushInterval: time.Hour, KeepTraces: true})
 	if err != nil {
 		t.Fatal(err)
@@ -57,6 +58,7 @@ func TestCloseStopsTheTickerAndFlushes(t *testing.T) {
 }
 
 func TestLogpushObjectKey(t *testing.T) {
+	t.Parallel()
 	start := time.Date(2026, 11, 26, 23, 59, 45, 500, time.UTC)
 	end := time.Date(2026, 11, 27, 0, 0, 15, 0, time.UTC)
 	key := logpushObjectKey("workers", start, end)

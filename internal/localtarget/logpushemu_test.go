@@ -91,6 +91,7 @@ func localClient(t *testing.T, srv *localtarget.Server) *r2.Client {
 }
 
 func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
+	t.Parallel()
 	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: time.Hour})
 	if err != nil {
 		t.Fatal(err)
@@ -175,6 +176,7 @@ func TestLogpushEmulatorRoundTripThroughR2Client(t *testing.T) {
 }
 
 func TestLogpushEmulatorPushesOnItsInterval(t *testing.T) {
+	t.Parallel()
 	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true, PushInterval: 40 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
@@ -206,6 +208,7 @@ func TestLogpushEmulatorPushesOnItsInterval(t *testing.T) {
 }
 
 func TestEmbeddedS3RefusesOtherCredentials(t *testing.T) {
+	t.Parallel()
 	srv, err := localtarget.Start(localtarget.Options{KeepTraces: true})
 	if err != nil {
 		t.Fatal(err)

@@ -72,6 +72,7 @@ func originObjects(t *testing.T, srv *Server, batchID string, n int) map[string]
 // the objects derived from the batch id, and a cold object's first op waits
 // the cold start.
 func TestConcurrentOpsOnColdObjects(t *testing.T) {
+	t.Parallel()
 	srv, err := Start(Options{PushInterval: time.Hour, ColdStart: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 )
 
 func TestDecodeLine(t *testing.T) {
+	t.Parallel()
 	full := `{"CPUTimeMs":5,"WallTimeMs":120,"EventTimestampMs":1795688100000,` +
 		`"ScriptName":"pfx","Entrypoint":"OriginDO","EventType":"fetch","Outcome":"ok",` +
 		`"DispatchNamespace":"ns","ScriptTags":["a","b"],"ScriptVersion":{"ID":"v1","Tag":"t","Message":"m"},` +
@@ -107,6 +108,7 @@ func TestDecodeLine(t *testing.T) {
 }
 
 func TestDecodeLineEventTimestamp(t *testing.T) {
+	t.Parallel()
 	const ms = 1795688100123 // 2026-11-26T10:15:00.123Z
 	tests := []struct {
 		raw  string
@@ -160,6 +162,7 @@ func TestDecodeLineEventTimestamp(t *testing.T) {
 }
 
 func TestDecodeLineMaxInt64Timestamp(t *testing.T) {
+	t.Parallel()
 	for raw, want := range map[string]int64{
 		`9223372036854775807`:      9223372036854775807,
 		`-9223372036854775808`:     -9223372036854775808,
@@ -174,6 +177,7 @@ func TestDecodeLineMaxInt64Timestamp(t *testing.T) {
 
 // Record.UnmarshalJSON applies the same rules through encoding/json.
 func TestRecordUnmarshalJSON(t *testing.T) {
+	t.Parallel()
 	var recs []Record
 	err := json.Unmarshal([]byte(`[{"scriptname":"a","EventTimestampMs":"2026-11-26T10:15:00Z"},null,{"WallTimeMs":3}]`), &recs)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 // Lines are the same invocation only when identical byte for byte: a
 // redelivery repeats the line exactly.
 func TestDeduperLines(t *testing.T) {
+	t.Parallel()
 	var d Deduper
 	a := `{"ScriptName":"pfx","WallTimeMs":100,"CPUTimeMs":5,"EventTimestampMs":1795688100000,"Logs":[{"Level":"log","Message":["pfx",{"x":1,"y":2}],"TimestampMs":1}]}`
 	steps := []struct {
@@ -50,6 +51,7 @@ func TestDeduperLines(t *testing.T) {
 // Records without a line (tail captures, hand-built) are the same when
 // they encode alike, and then equal the line that is their encoding.
 func TestDeduperRecords(t *testing.T) {
+	t.Parallel()
 	var d Deduper
 	r := Record{ScriptName: "pfx", WallTimeMs: Int64(100)}
 	if d.Seen(r) || !d.Seen(r) {
@@ -88,6 +90,7 @@ func TestDeduperRecords(t *testing.T) {
 // The set stays exact through its growth, across shards, with the
 // all-zero hash included.
 func TestHashSet(t *testing.T) {
+	t.Parallel()
 	var s hashSet
 	const n = 50000
 	for i := range n {
@@ -110,6 +113,7 @@ func TestHashSet(t *testing.T) {
 }
 
 func TestDeduperConcurrent(t *testing.T) {
+	t.Parallel()
 	var d Deduper
 	var wg sync.WaitGroup
 	dups := make([]int, 8)

@@ -100,6 +100,7 @@ func scanBoth(t testing.TB, line []byte) {
 // The fast path and the general scanner agree on generated data and on
 // adversarial lines near the Logpush form.
 func TestFastPathMatchesGeneral(t *testing.T) {
+	t.Parallel()
 	var sc lineScanner
 	var f Fields
 	if !sc.fast([]byte(logpushLine), &f) || fieldsOf(&f) != `script="pfx" ep="OriginDO" ev="fetch" ts=1795688100000 wall=120 cpu=3` {
@@ -138,6 +139,7 @@ func TestFastPathMatchesGeneral(t *testing.T) {
 // A file of adversarial lines (CRLF, a cut last line) scans to the same
 // summary whichever scanner reads it.
 func TestFastPathScanFile(t *testing.T) {
+	t.Parallel()
 	lines := adversarialLines()
 	body := strings.Join(lines[:45], "\r\n") + "\n" + logpushLine[:100]
 	s := NewScan(Filter{})

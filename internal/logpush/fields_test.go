@@ -22,6 +22,7 @@ func fieldsOf(f *Fields) string {
 }
 
 func TestScanLineRules(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name, line string
 		reason     Reason
@@ -196,6 +197,7 @@ func FuzzScanLine(f *testing.F) {
 // The word-at-a-time bracket skipper agrees with the byte loop on every
 // line without backslashes.
 func TestSkipBracketsWords(t *testing.T) {
+	t.Parallel()
 	for _, in := range []string{
 		`[]`, `{}`, `[1,2]x`, `{"a":"]"}`, `{"a":"}}}}}}}}"}]`, `[{"a":["x","y"]},{"b":{}}],"c":1}`,
 		`["`, `[[[[[[[[[[`, `]`, `["a""b"]`, `[` + strings.Repeat(`"abcdefg[",`, 20) + `1]`,

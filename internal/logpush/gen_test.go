@@ -12,6 +12,7 @@ import (
 // form, the promised duplicates and missing timing, and the same bytes for
 // the same seed.
 func TestGenerate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	st, err := Generate(dir, GenOptions{Records: 3000, Files: 4, Seed: 7, DupRate: 0.02, NoTimingRate: 0.05})
 	if err != nil {

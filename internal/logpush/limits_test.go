@@ -50,6 +50,7 @@ func heapGrowth(fn func()) uint64 {
 // records around it are read, and memory stays near MaxLineBytes.
 // Not parallel: it measures the heap.
 func TestReaderFiftyMBLine(t *testing.T) {
+	t.Parallel()
 	src := io.MultiReader(strings.NewReader(recA+"\n"), &repeatReader{b: 'x', n: 50 << 20}, strings.NewReader("\n"+recB+"\n"))
 	var got []string
 	var peak runtime.MemStats
@@ -97,6 +98,7 @@ func bomb(t testing.TB, n int) []byte {
 // same code path.
 // Not parallel: it measures the heap.
 func TestReaderGzipBomb(t *testing.T) {
+	t.Parallel()
 	data := bomb(t, 1024)
 	if len(data) > 4<<20 {
 		t.Fatalf("bomb is %d bytes, want about 1 MB", len(data))

@@ -9,6 +9,7 @@ import (
 )
 
 func TestParseObjectKey(t *testing.T) {
+	t.Parallel()
 	utc := func(s string) time.Time {
 		t.Helper()
 		v, err := time.Parse(time.RFC3339, s)
@@ -78,6 +79,7 @@ func TestParseObjectKey(t *testing.T) {
 }
 
 func TestDateFolder(t *testing.T) {
+	t.Parallel()
 	paris := time.FixedZone("CET", 3600)
 	if got := DateFolder(time.Date(2026, 11, 27, 0, 30, 0, 0, paris)); got != "20261126" {
 		t.Errorf("DateFolder = %s, want the UTC day 20261126", got)
@@ -85,6 +87,7 @@ func TestDateFolder(t *testing.T) {
 }
 
 func TestDateFoldersBetween(t *testing.T) {
+	t.Parallel()
 	at := func(s string) time.Time {
 		t.Helper()
 		v, err := time.Parse(time.RFC3339, s)

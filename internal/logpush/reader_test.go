@@ -64,6 +64,7 @@ const (
 )
 
 func TestReader(t *testing.T) {
+	t.Parallel()
 	lines := func(ls ...string) string { return strings.Join(ls, "\n") }
 	body := lines(recA, "", recB, "   \t", "{oops", `{"WallTimeMs":"x"}`, noWall, noCPU, recC) + "\n"
 	tests := []struct {
@@ -161,6 +162,7 @@ func corruptCRC(b []byte) []byte {
 }
 
 func TestReaderOverlongLine(t *testing.T) {
+	t.Parallel()
 	long := `{"ScriptName":"long","Logs":[{"Message":["` + strings.Repeat("x", MaxLineBytes) + `"]}]}`
 	justFits := `{"ScriptName":"fits","Logs":[{"Message":["`
 	justFits += strings.Repeat("y", MaxLineBytes-len(justFits)-len(`"]}]}`)) + `"]}]}`
@@ -189,6 +191,7 @@ func TestReaderOverlongLine(t *testing.T) {
 }
 
 func TestReaderNotGzip(t *testing.T) {
+	t.Parallel()
 	rd := NewReader(strings.NewReader(recA+"\n"), true)
 	_, err := rd.Next()
 	if err == nil || err == io.EOF || !errors.Is(err, gzip.ErrHeader) {
@@ -202,6 +205,7 @@ func TestReaderNotGzip(t *testing.T) {
 // A failing source is an error, unlike a truncation; the lines read before
 // it still count.
 func TestReaderSourceError(t *testing.T) {
+	t.Parallel()
 	boom := errors.New("connection reset")
 	for _, gzipped := range []bool{false, true} {
 		in := []byte(recA + "\n" + recB + "\n" + recC + "\n")
@@ -225,6 +229,7 @@ func TestReaderSourceError(t *testing.T) {
 }
 
 func TestReaderEachStopsOnCallbackError(t *testing.T) {
+	t.Parallel()
 	stop := errors.New("stop")
 	rd := NewReader(strings.NewReader(recA+"\n"+recB+"\n"), false)
 	n := 0

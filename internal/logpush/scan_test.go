@@ -78,6 +78,7 @@ var scanFiles = []string{
 // TestWriteScanFixtures regenerates the committed .log.gz files with
 // -update; otherwise it checks that they still match their source above.
 func TestWriteScanFixtures(t *testing.T) {
+	t.Parallel()
 	c := gzStored(t, scanFixture.c)
 	cut := bytes.Index(c, []byte(`"WallTimeMs":999`))
 	if cut < 0 {
@@ -165,6 +166,7 @@ const wantScanJSON = `{"files":3,"truncatedFiles":1,"lines":13,"records":10,"dup
 	`"wallTimeMs":{"sum":150,"mean":50,"p50":50,"p95":68},"cpuTimeMs":{"sum":9,"mean":3}}]}`
 
 func TestScanFixture(t *testing.T) {
+	t.Parallel()
 	s := NewScan(Filter{})
 	scanFixtureFiles(t, s)
 	sum := s.Summary()
@@ -189,6 +191,7 @@ func TestScanFixture(t *testing.T) {
 }
 
 func TestScanFixtureKeys(t *testing.T) {
+	t.Parallel()
 	for _, name := range scanFiles {
 		on, err := ParseObjectKey("scan/20261126/" + name)
 		if err != nil {
@@ -201,6 +204,7 @@ func TestScanFixtureKeys(t *testing.T) {
 }
 
 func TestScanWriteText(t *testing.T) {
+	t.Parallel()
 	s := NewScan(Filter{})
 	scanFixtureFiles(t, s)
 	var buf bytes.Buffer
@@ -240,6 +244,7 @@ func golden(t *testing.T, path, got string) {
 }
 
 func TestScanFilter(t *testing.T) {
+	t.Parallel()
 	T := time.UnixMilli(1795688100000).UTC()
 	tests := []struct {
 		name       string
@@ -287,6 +292,7 @@ func TestScanFilter(t *testing.T) {
 }
 
 func TestScanPlainAndEmpty(t *testing.T) {
+	t.Parallel()
 	s := NewScan(Filter{})
 	if err := s.AddFile("capture.ndjson", strings.NewReader(recA+"\n"+noWall+"\n")); err != nil {
 		t.Fatal(err)
@@ -317,6 +323,7 @@ func TestScanPlainAndEmpty(t *testing.T) {
 
 // AddFile may be called from parallel downloads; the figures are the same.
 func TestScanConcurrent(t *testing.T) {
+	t.Parallel()
 	s := NewScan(Filter{})
 	var wg sync.WaitGroup
 	for range 3 { // every file three times: 2 extra copies of 11 valid records
@@ -355,6 +362,7 @@ func TestScanConcurrent(t *testing.T) {
 // Unknown figures are null (JSON) and "—" (text), never 0; known ones keep
 // full float64 precision in JSON.
 func TestScanNullAndPrecision(t *testing.T) {
+	t.Parallel()
 	s := NewScan(Filter{})
 	in := `{"ScriptName":"none","EventType":"fetch"}` + "\n" +
 		`{"ScriptName":"p","WallTimeMs":1,"CPUTimeMs":1}` + "\n" +
@@ -390,6 +398,7 @@ func TestScanNullAndPrecision(t *testing.T) {
 // Percentiles from value counts are stats.Percentile of the sorted values,
 // bit for bit, across the dense/sparse split and merges.
 func TestValueCountsPercentile(t *testing.T) {
+	t.Parallel()
 	rng := rand.New(rand.NewPCG(1, 2))
 	for trial := range 200 {
 		var a, b valueCounts

@@ -12,6 +12,7 @@ import (
 // --concurrency 1,4 against the local target: the K = 4 batch takes about a
 // quarter of the K = 1 one, and both report per-op latencies of about the delay.
 func TestRunnerConcurrencyAgainstLocalTarget(t *testing.T) {
+	t.Parallel()
 	srv := startLocal(t)
 	const d = 100
 	plan := experiment.Plan{Approaches: []string{"direct", "simple"}, Durations: []time.Duration{d * time.Millisecond},

@@ -31,6 +31,7 @@ func concurrentScript(lastOpMs float64) []in {
 }
 
 func TestOpFramesAreTheLatencies(t *testing.T) {
+	t.Parallel()
 	sp := spec("direct", 4, 500)
 	sp.Concurrency = 2
 	o := feed(newBatchState(sp, ours(500), t0), concurrentScript(500))
@@ -63,6 +64,7 @@ func TestOpFramesAreTheLatencies(t *testing.T) {
 }
 
 func TestOpFramesInconsistentWithWallTime(t *testing.T) {
+	t.Parallel()
 	sp := spec("direct", 4, 500)
 	sp.Concurrency = 2
 	// Op 3 claims 2 s inside a batch of about 1 s.
@@ -79,6 +81,7 @@ func TestOpFramesInconsistentWithWallTime(t *testing.T) {
 }
 
 func TestOpFrameForeign(t *testing.T) {
+	t.Parallel()
 	sp := spec("direct", 2, 0)
 	o := feed(newBatchState(sp, ours(0), t0), []in{
 		{ms: 1, f: timingStart("direct")},
@@ -93,6 +96,7 @@ func TestOpFrameForeign(t *testing.T) {
 
 // A cold batch's ops that instantiated their object are reported apart.
 func TestColdOpsApart(t *testing.T) {
+	t.Parallel()
 	sp := spec("direct", 2, 0)
 	sp.Concurrency, sp.Cold, sp.Objects = 2, true, 1
 	cold := opFrame("direct", 1, 0, 30, "")

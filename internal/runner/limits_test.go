@@ -22,6 +22,7 @@ import (
 //
 // Not parallel: it measures the heap.
 func TestHundredMBFrameRefused(t *testing.T) {
+	t.Parallel()
 	chunk := []byte(strings.Repeat("x", 1<<20))
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})

@@ -8,6 +8,7 @@ import (
 )
 
 func TestOutboxKeepsEveryResultAndCoalescesProgress(t *testing.T) {
+	t.Parallel()
 	ob := newOutbox()
 	a, b := experiment.BatchSpec{ID: "a"}, experiment.BatchSpec{ID: "b"}
 	// The consumer is not reading yet: emit must not block.
@@ -50,6 +51,7 @@ func TestOutboxKeepsEveryResultAndCoalescesProgress(t *testing.T) {
 }
 
 func TestWaitReturnsTheRunOutcome(t *testing.T) {
+	t.Parallel()
 	ch := make(chan Event, 3)
 	ch <- BatchStarted{}
 	ch <- BatchDone{Result: experiment.BatchResult{BatchSpec: experiment.BatchSpec{ID: "x"}}}

@@ -81,6 +81,7 @@ func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) 
 }
 
 func TestSilentAfterTimingStartTimesOutAndOthersGoOn(t *testing.T) {
+	t.Parallel()
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		if n == 1 {
 			send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
@@ -110,6 +111,7 @@ func TestSilentAfterTimingStartTimesOutAndOthersGoOn(t *testing.T) {
 }
 
 func TestDroppedConnectionMidBatch(t *testing.T) {
+	t.Parallel()
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
 		send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
@@ -125,10 +127,13 @@ func TestDroppedConnectionMidBatch(t *testing.T) {
 }
 
 func TestServerThatNeverAnswersCloseFrame(t *testing.T) {
+	t.Parallel()
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit) }) // the handler outlives the batch, not the test
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		conn.SetCloseHandler(func(int, string) error { return nil }) // swallow it
 		healthy(conn, req, 1, time.Millisecond, true)
-		time.Sleep(3 * time.Second) // never close
+		<-quit // never close
 	}}
 	t0 := time.Now()
 	done := runPlan(t, f.start(t), 2, 2, 5*time.Second)
@@ -143,6 +148,7 @@ func TestServerThatNeverAnswersCloseFrame(t *testing.T) {
 }
 
 func TestMissingTimingStartAndEveryFiveProgress(t *testing.T) {
+	t.Parallel()
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		healthy(conn, req, 5, 2*time.Millisecond, false)
 	}}
@@ -164,6 +170,7 @@ func TestMissingTimingStartAndEveryFiveProgress(t *testing.T) {
 }
 
 func TestErrorFrameFromServer(t *testing.T) {
+	t.Parallel()
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		send(conn, protocol.Frame{Type: protocol.TypeError, Error: "Unknown mode: direct. Available: proxyfetch"})
 	}}
@@ -176,6 +183,7 @@ func TestErrorFrameFromServer(t *testing.T) {
 // Lumenize's sequential runner sends progress every 5 *successful* ops and
 // leaves failures out of it: a batch with errors gets approximate samples.
 func TestEveryFiveSuccessesWithErrorsMarksSamplesApprox(t *testing.T) {
+	t.Parallel()
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
 		send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
@@ -201,6 +209,7 @@ func TestEveryFiveSuccessesWithErrorsMarksSamplesApprox(t *testing.T) {
 }
 
 func TestDefaultBatchTimeout(t *testing.T) {
+	t.Parallel()
 	if got := runner.DefaultBatchTimeout(5, 100); got != 60*time.Second {
 		t.Errorf("small: %s", got)
 	}

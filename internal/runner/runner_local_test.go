@@ -46,6 +46,7 @@ func collect(t *testing.T, ch <-chan runner.Event) (runner.RunDone, []runner.Eve
 }
 
 func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
+	t.Parallel()
 	srv := startLocal(t)
 	plan := experiment.Plan{
 		Approaches: []string{"direct", "current", "simple"},
@@ -95,6 +96,7 @@ func TestRunnerAgainstLocalTargetAllApproaches(t *testing.T) {
 }
 
 func TestRunnerUnknownMode(t *testing.T) {
+	t.Parallel()
 	srv := startLocal(t)
 	plan := experiment.Plan{Approaches: []string{"bogus", "direct"}, Durations: []time.Duration{0}, Batches: 1, Ops: 2, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t2", Server: ourServer(t, srv)})
@@ -115,6 +117,7 @@ func TestRunnerUnknownMode(t *testing.T) {
 }
 
 func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
+	t.Parallel()
 	srv := startLocal(t)
 	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{100 * time.Millisecond}, Batches: 3, Ops: 20, Order: experiment.OrderSequential}
 	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "t3", Server: ourServer(t, srv)})
@@ -145,6 +148,7 @@ func TestRunnerCancelKeepsMeasuredOps(t *testing.T) {
 }
 
 func TestRunnerConnectionRefused(t *testing.T) {
+	t.Parallel()
 	srv := startLocal(t)
 	url := srv.URL()
 	_ = srv.Close()

@@ -20,6 +20,7 @@ import (
 // TestTokenSentOnEveryRequest: Probe's /version and /patterns and the
 // batch's WebSocket upgrade all carry Authorization: Bearer <token>.
 func TestTokenSentOnEveryRequest(t *testing.T) {
+	t.Parallel()
 	const token = "tok-123"
 	var mu sync.Mutex
 	seen := map[string]string{}
@@ -67,6 +68,7 @@ func TestTokenSentOnEveryRequest(t *testing.T) {
 // without it (or with a wrong one) on /version, /patterns, /delay and the
 // WebSocket, keeps /health open, and runs a whole plan with it.
 func TestLocalTargetWithToken(t *testing.T) {
+	t.Parallel()
 	const token = "local-token"
 	srv, err := localtarget.Start(localtarget.Options{Token: token})
 	if err != nil {

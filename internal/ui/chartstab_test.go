@@ -12,6 +12,7 @@ import (
 // colours; without, each approach has its own character. Both name every
 // approach (in the tables' colours), mark the break-even and say EMULATED.
 func TestChartsTabColourAndPlain(t *testing.T) {
+	t.Parallel()
 	m := resultsModelWithBilling(t, 80, 24, nil)
 	rs := m.resultsScreen()
 	plain := strings.Join(rs.chartsTab(80), "\n")
@@ -53,6 +54,7 @@ func TestChartsTabColourAndPlain(t *testing.T) {
 // (here none is usable: no empty chart);
 // durations spanning more than a decade are on a log axis.
 func TestChartsTabMissingAndLogScale(t *testing.T) {
+	t.Parallel()
 	m := resultsModelWithBilling(t, 80, 24, func(i int) bool { return i%3 == 0 })
 	rs := m.resultsScreen()
 	out := strings.Join(rs.chartsTab(80), "\n")

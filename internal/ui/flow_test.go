@@ -48,6 +48,7 @@ func waitFor(t *testing.T, tm *teatest.TestModel, what ...string) {
 }
 
 func TestFlowSetupRunResults(t *testing.T) {
+	t.Parallel()
 	cfg := config.Defaults()
 	cfg.Approaches = []string{"direct", "simple"}
 	cfg.Durations = []time.Duration{20 * time.Millisecond}
@@ -88,6 +89,7 @@ func TestFlowSetupRunResults(t *testing.T) {
 }
 
 func TestFlowCtrlCSavesPartialResults(t *testing.T) {
+	t.Parallel()
 	cfg := config.Defaults()
 	cfg.Approaches = []string{"direct"}
 	cfg.Durations = []time.Duration{100 * time.Millisecond}
@@ -135,6 +137,7 @@ func startLocalBilling(ctx context.Context, s *session.Session) (<-chan session.
 // emulator: toggle an approach, run, wait for billing, read the verdict on
 // the results screen and export.
 func TestFlowSetupToExport(t *testing.T) {
+	t.Parallel()
 	cfg := config.Defaults()
 	cfg.Approaches = []string{"direct", "simple"}
 	cfg.Durations = []time.Duration{20 * time.Millisecond, 60 * time.Millisecond}
@@ -187,6 +190,7 @@ func TestFlowSetupToExport(t *testing.T) {
 // pfx-tui report FILE --tui: a saved run opens on the results screen with
 // its verdict, and e exports next to the file.
 func TestFlowSavedRunOnResults(t *testing.T) {
+	t.Parallel()
 	m := resultsModelWithBilling(t, 80, 24, nil)
 	dir := t.TempDir()
 	path := filepath.Join(dir, report.FileName(m.results.CreatedAt, m.results.ID))

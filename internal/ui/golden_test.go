@@ -20,6 +20,7 @@ import (
 var sizes = []struct{ w, h int }{{60, 20}, {80, 24}, {100, 30}, {120, 40}}
 
 func TestGolden(t *testing.T) {
+	t.Parallel()
 	screens := []struct {
 		name  string
 		build func(t *testing.T, w, h int) Model

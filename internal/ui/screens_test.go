@@ -20,6 +20,7 @@ var allSizes = []struct{ w, h int }{{60, 20}, {80, 24}, {100, 30}, {120, 40}}
 // cheapest at each duration, by how much, the Cost table's $/M ops and vs
 // direct columns, and the break-even.
 func TestAnswerOnScreenWithoutAnyKey(t *testing.T) {
+	t.Parallel()
 	for _, sz := range allSizes {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m := resultsModelWithBilling(t, sz.w, sz.h, nil)
@@ -58,6 +59,7 @@ func regexpLine(s, sub string) string {
 // none, at every size — with the descriptions shown inline on tall
 // terminals too.
 func TestSetupTogglesAtEverySize(t *testing.T) {
+	t.Parallel()
 	for _, sz := range append(allSizes, struct{ w, h int }{120, 50}) {
 		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
 			m, _ := newTestModel(t, sz.w, sz.h, Options{})
@@ -103,6 +105,7 @@ func TestSetupTogglesAtEverySize(t *testing.T) {
 // The selection bar marks the row under the cursor with › (the colour
 // bar's stand-in without colour) and only that row.
 func TestSetupSelectionBar(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "down")
 	v := m.View()
@@ -118,6 +121,7 @@ func TestSetupSelectionBar(t *testing.T) {
 // Every screen keeps "? help · q quit" at the right end of its last line;
 // the quit dialog and the too-small notice are never cut.
 func TestFooterDialogAndTooSmallAreWhole(t *testing.T) {
+	t.Parallel()
 	for _, sz := range allSizes {
 		builds := map[string]Model{
 			"setup":   func() Model { m, _ := newTestModel(t, sz.w, sz.h, Options{}); return m }(),
@@ -165,6 +169,7 @@ func TestFooterDialogAndTooSmallAreWhole(t *testing.T) {
 // The results scroll in a viewport with the position beside the tabs, at
 // the smallest size too.
 func TestResultsScrollHintAtEverySize(t *testing.T) {
+	t.Parallel()
 	for _, sz := range allSizes {
 		m := resultsModelWithBilling(t, sz.w, sz.h, nil)
 		if v := m.View(); !strings.Contains(v, "↓ 1–") {

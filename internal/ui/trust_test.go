@@ -13,6 +13,7 @@ import (
 // The run screen reports what the runner did to keep batches honest, and
 // drops the batches of approaches the target lacks from its counts.
 func TestRunScreenShowsDrainsForeignFramesAndDroppedModes(t *testing.T) {
+	t.Parallel()
 	m, clk := newTestModel(t, 120, 40, Options{})
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
@@ -50,6 +51,7 @@ func TestRunScreenShowsDrainsForeignFramesAndDroppedModes(t *testing.T) {
 // The results tab says "no successful op" / "not offered by the target"
 // where a cell has no figures, and flags a median below its delay.
 func TestResultsShowCellsWithoutFiguresAndBelowTheirDelay(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 120, 40, Options{})
 	r := &report.Results{SchemaVersion: report.SchemaVersion, ID: "tp0001", CreatedAt: t0, Status: report.StatusComplete,
 		Plan: report.PlanInfo{Approaches: []string{"direct", "simple", "current"}, DurationsMs: []int{100}, Batches: 1, Ops: 5, Reference: "direct", DurationSource: experiment.DurationsAssumed}}

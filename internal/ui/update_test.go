@@ -33,6 +33,7 @@ func startMsg(t *testing.T, cmd tea.Cmd) startRunMsg {
 }
 
 func TestSetupPrefilledFromConfig(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	cfg, err := m.setupScreen().config()
 	if err != nil {
@@ -46,6 +47,7 @@ func TestSetupPrefilledFromConfig(t *testing.T) {
 }
 
 func TestSetupKeysBuildTheRun(t *testing.T) {
+	t.Parallel()
 	ctl := &fakeBilling{}
 	m, _ := newTestModel(t, 80, 24, Options{StartBilling: startBillingWith(nil, ctl), BillingSource: "logpush"})
 	// approaches: j moves, space drops current
@@ -82,6 +84,7 @@ func TestSetupKeysBuildTheRun(t *testing.T) {
 }
 
 func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "tab", "tab") // plan: ops
 	m = keys(m, "left", "left", "left", "left", "left", "left")
@@ -113,6 +116,7 @@ func TestSetupOrderCyclesAndNumbersClamp(t *testing.T) {
 }
 
 func TestSetupRefusesInvalidPlans(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "tab", "up") // wraps? no: up from the first durations row goes to the last approach
 	if m.setupScreen().panel != panelApproaches {
@@ -139,6 +143,7 @@ func TestSetupRefusesInvalidPlans(t *testing.T) {
 }
 
 func TestSetupWithoutBillingSourceCannotTurnItOn(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "shift+tab", "space", "right")
 	if m.setupScreen().billingOn {
@@ -151,6 +156,7 @@ func TestSetupWithoutBillingSourceCannotTurnItOn(t *testing.T) {
 }
 
 func TestGlobalKeys(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = keys(m, "?")
 	if !m.showHelp {
@@ -171,6 +177,7 @@ func TestGlobalKeys(t *testing.T) {
 }
 
 func TestLiveResizeAndTooSmall(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 50, 15, Options{})
 	if v := m.View(); !strings.Contains(v, "terminal too small") || !strings.Contains(v, "need 60×20, have 50×15") {
 		t.Fatalf("too small:\n%s", v)
@@ -191,6 +198,7 @@ func TestLiveResizeAndTooSmall(t *testing.T) {
 }
 
 func TestSkipSetupStartsAtOnce(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{SkipSetup: true})
 	if m.screen != screenStarting {
 		t.Fatalf("screen = %v", m.screen)
@@ -202,6 +210,7 @@ func TestSkipSetupStartsAtOnce(t *testing.T) {
 }
 
 func TestStartFailure(t *testing.T) {
+	t.Parallel()
 	cfg := testConfig()
 	cfg.Approaches = []string{"direct", "bogus"}
 	cfg.Out = t.TempDir()
@@ -220,6 +229,7 @@ func TestStartFailure(t *testing.T) {
 }
 
 func TestRunCancelShowsResultsSoFar(t *testing.T) {
+	t.Parallel()
 	m, clk := newTestModel(t, 80, 24, Options{StartBilling: startBillingNoop})
 	f := newFakeRun(testConfig())
 	m = f.start(m, true)
@@ -253,6 +263,7 @@ func TestRunCancelShowsResultsSoFar(t *testing.T) {
 }
 
 func TestRunQuitAsksFirst(t *testing.T) {
+	t.Parallel()
 	m, clk := newTestModel(t, 80, 24, Options{})
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
@@ -279,6 +290,7 @@ func TestRunQuitAsksFirst(t *testing.T) {
 }
 
 func TestCtrlCDuringRun(t *testing.T) {
+	t.Parallel()
 	m, clk := newTestModel(t, 80, 24, Options{})
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
@@ -302,6 +314,7 @@ func TestCtrlCDuringRun(t *testing.T) {
 }
 
 func TestRunFailureExitCodes(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	f := newFakeRun(testConfig())
 	m = f.start(m, false)
@@ -321,6 +334,7 @@ func TestRunFailureExitCodes(t *testing.T) {
 }
 
 func TestBillingFlow(t *testing.T) {
+	t.Parallel()
 	ctl := &fakeBilling{}
 	var gotSession *session.Session
 	start := func(ctx context.Context, s *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
@@ -367,6 +381,7 @@ func TestBillingFlow(t *testing.T) {
 }
 
 func TestBillingQuitAsksAndStops(t *testing.T) {
+	t.Parallel()
 	ctl := &fakeBilling{}
 	m, clk := newTestModel(t, 80, 24, Options{StartBilling: startBillingWith(nil, ctl), BillingSource: "logpush"})
 	f := newFakeRun(testConfig())
@@ -384,6 +399,7 @@ func TestBillingQuitAsksAndStops(t *testing.T) {
 }
 
 func TestBillingStartErrorGoesToResults(t *testing.T) {
+	t.Parallel()
 	start := func(context.Context, *session.Session) (<-chan session.BillingEvent, BillingControls, error) {
 		return nil, nil, errors.New("no R2 credentials")
 	}
@@ -398,6 +414,7 @@ func TestBillingStartErrorGoesToResults(t *testing.T) {
 }
 
 func TestResultsTabsScrollAndExport(t *testing.T) {
+	t.Parallel()
 	m := resultsModelAt(t, 80, 24)
 	m.sess.Cfg.Out = t.TempDir()
 	m.exportDir = m.sess.Cfg.Out
@@ -463,6 +480,7 @@ func TestResultsTabsScrollAndExport(t *testing.T) {
 // The Billing and Cost tabs are laid out from report's structured rows:
 // every approach's cost row and every role's billing row is on them.
 func TestBillingAndCostTabsFromRows(t *testing.T) {
+	t.Parallel()
 	m := resultsModelWithBilling(t, 120, 40, nil)
 	if m.resultsScreen().tabs.active != tabCost {
 		t.Fatalf("with billing the results open on %d, want Cost", m.resultsScreen().tabs.active)
@@ -498,6 +516,7 @@ func TestBillingAndCostTabsFromRows(t *testing.T) {
 }
 
 func TestRecorderRecordsEveryEventOnce(t *testing.T) {
+	t.Parallel()
 	ch := make(chan runner.Event, 4)
 	var got []runner.Event
 	rec := &recorder{events: ch, record: func(ev runner.Event) error { got = append(got, ev); return nil }}
@@ -522,6 +541,7 @@ func TestRecorderRecordsEveryEventOnce(t *testing.T) {
 }
 
 func TestRunesArriveTogether(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	m = send(m, keyMsg("jj"))
 	if m.setupScreen().row[panelApproaches] != 2 {
@@ -537,6 +557,7 @@ func TestRunesArriveTogether(t *testing.T) {
 // With --approaches not given (every approach the target offers), what the
 // setup screen shows ticked is what runs: dropping one must stick.
 func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
+	t.Parallel()
 	m, _ := newTestModel(t, 80, 24, Options{})
 	s := m.setupScreen()
 	s.base.AllApproaches = true
@@ -557,6 +578,7 @@ func TestSetupDropsApproachWhenAllWereDefault(t *testing.T) {
 // The Cost tab prints no figure and no verdict when the run's billing
 // matched nothing: it says so instead.
 func TestCostTabNoVerdictWithoutBillingData(t *testing.T) {
+	t.Parallel()
 	m := resultsModelWithBilling(t, 120, 40, func(int) bool { return false })
 	v := m.View()
 	if !strings.Contains(v, "no verdict") || !strings.Contains(v, "no billing data") || strings.Contains(v, "break-even (") || strings.Contains(v, "saves $") {
