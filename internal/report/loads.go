@@ -47,8 +47,10 @@ func (a Analysis) CellAt(approach string, durationMs, concurrency int) (CellStat
 	return CellStats{}, false
 }
 
-// approachLabel names an approach at a concurrency as tables do: "direct",
+// ApproachLabel names an approach at a concurrency as tables do: "direct",
 // "direct ×4" (a plan with the dimension labels K = 1 too).
+func ApproachLabel(approach string, concurrency int) string { return approachLabel(approach, concurrency) }
+
 func approachLabel(approach string, concurrency int) string {
 	if concurrency > 0 {
 		return fmt.Sprintf("%s ×%d", approach, concurrency)

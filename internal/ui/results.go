@@ -270,8 +270,13 @@ func (m resultsModel) latency(w int) []string {
 	failed := false
 	rowsets := make([][][]string, len(m.r.Plan.DurationsMs))
 	for i, d := range m.r.Plan.DurationsMs {
-		for _, a := range m.r.Plan.Approaches {
-			c, _ := an.Cell(a, d)
+		// Every cell of the duration: each approach, at each concurrency
+		// when the plan has that dimension.
+		for _, c := range an.Cells {
+			if c.DurationMs != d {
+				continue
+			}
+			a := report.ApproachLabel(c.Approach, c.Concurrency)
 			s := c.Summary
 			what := "—" // a cell without latency says why: no successful op, not offered …
 			if x := c.Status(); x != "" {
