@@ -49,7 +49,9 @@ func (a Analysis) CellAt(approach string, durationMs, concurrency int) (CellStat
 
 // ApproachLabel names an approach at a concurrency as tables do: "direct",
 // "direct ×4" (a plan with the dimension labels K = 1 too).
-func ApproachLabel(approach string, concurrency int) string { return approachLabel(approach, concurrency) }
+func ApproachLabel(approach string, concurrency int) string {
+	return approachLabel(approach, concurrency)
+}
 
 func approachLabel(approach string, concurrency int) string {
 	if concurrency > 0 {
