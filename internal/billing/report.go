@@ -194,7 +194,7 @@ func Assumptions(p Prices, o CostOptions, approaches []string) []string {
 	}
 	return []string{
 		fmt.Sprintf("billing: a cell's cost, savings and break-even are shown only when ≥ %.0f%% of its expected Logpush records matched", o.MinMatched*100),
-		"one fetch in flight per object: ops do not overlap on an origin or orchestrator, so Σ WallTimeMs is their billed duration",
+		"DO duration: each origin or orchestrator object's invocation intervals (EventTimestampMs, WallTimeMs) merged where they overlap, so ops in flight together on one object (--concurrency) are billed once; with one op at a time that is Σ WallTimeMs; nothing else keeps an object from hibernating except direct-timer's modelled idle tail",
 		fmt.Sprintf("regime margin: list prices of %s for every unit, as if the account's monthly allowances were used up elsewhere", p.Date),
 		fmt.Sprintf("regime allowances: %s ops a month of this workload alone on a Workers Paid account; only usage above the included %s DO requests, %s DO GB-s, %s Worker requests, %s Worker CPU-ms and %s rows written is billed; the $5 monthly subscription is not counted (--monthly-ops changes the volume)",
 			human(o.MonthlyOps), human(p.Included.DORequests), human(p.Included.DOGBs), human(p.Included.WorkersRequests), human(p.Included.WorkersCPUMs), human(p.Included.SQLiteRowsWritten)),
@@ -210,7 +210,7 @@ func (c *Collector) notes(aggs []*cellAgg) []string {
 	p := c.prices
 	notes := []string{
 		fmt.Sprintf("prices as of %s: %s", p.Date, p.Source),
-		fmt.Sprintf("DO duration = Σ WallTimeMs of origin and orchestrator invocations / 1000 × %g GB, plus the modelled idle time of a pending timer (direct-timer); see the assumptions", p.DOMemoryGB),
+		fmt.Sprintf("DO duration = the union of each origin and orchestrator object's invocation intervals / 1000 × %g GB, plus the modelled idle time of a pending timer (direct-timer); see the assumptions", p.DOMemoryGB),
 	}
 	notes = append(notes, LifecycleRules()...)
 	failed := map[string]int{}

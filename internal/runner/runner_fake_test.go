@@ -82,12 +82,17 @@ func runPlan(t *testing.T, url string, batches, ops int, timeout time.Duration) 
 
 func TestSilentAfterTimingStartTimesOutAndOthersGoOn(t *testing.T) {
 	t.Parallel()
+	quit := make(chan struct{})
+	t.Cleanup(func() { close(quit) }) // the silent handler ends with the test (goleak)
 	f := &fakeServer{behave: func(conn *websocket.Conn, req protocol.RunBatch, n int) {
 		if n == 1 {
 			send(conn, protocol.Frame{Type: protocol.TypeBatchStarted, Mode: req.Mode, Count: req.Count})
 			send(conn, protocol.Frame{Type: protocol.TypeTimingStart, Mode: req.Mode})
 			send(conn, protocol.Frame{Type: protocol.TypeProgress, Mode: req.Mode, Total: req.Count, Completed: 1})
-			time.Sleep(2 * time.Second) // a continuation threw: silence
+			select { // a continuation threw: silence
+			case <-quit:
+			case <-time.After(2 * time.Second):
+			}
 			return
 		}
 		healthy(conn, req, 1, 5*time.Millisecond, true)
