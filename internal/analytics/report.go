@@ -525,7 +525,7 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		c.perOp(&cell)
 		r.Cells = append(r.Cells, cell)
 		if cell.Ops > 0 {
-			r.Costs = append(r.Costs, c.cost(cell))
+			r.Costs = append(r.Costs, c.cost(cell, prog.Counts))
 		}
 	}
 	if a := byOwner[Owner{Warmup: true}]; a != nil {
@@ -567,9 +567,18 @@ func (c *Collector) perOp(cell *CellBilled) {
 }
 
 // cost applies the price table to a cell's billed per-op figures.
-func (c *Collector) cost(cell CellBilled) billing.CellCost {
+func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCost {
 	p := c.prices
-	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Ops: cell.Ops, PerOp: cell.PerOp.Components()}
+	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Ops: cell.Ops, PerOp: cell.PerOp.Components(),
+		Billing: billing.CompletenessOf(counts, cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
+	// No data, no verdict: the same completeness rule as the logged figures,
+	// and minutes that can still grow are not a bill yet.
+	if cc.Billing.Status != billing.BillingComplete {
+		cc.Missing = append(cc.Missing, "analytics rows for the cell's roles: "+cc.Billing.String())
+	}
+	if !c.settled {
+		cc.Missing = append(cc.Missing, "settled minutes (refresh later with pfx-tui billing FILE --source analytics)")
+	}
 	if _, ok := cell.Role(billing.RoleOrigin); !ok {
 		cc.Missing = append(cc.Missing, "origin activeTime (no analytics rows for the cell's minutes)")
 	}

@@ -125,8 +125,22 @@ func TestCollectorReport(t *testing.T) {
 	if rep.Complete {
 		t.Error("complete before the poller judged it settled")
 	}
+	// Minutes that can still grow are not a bill: no dollar figure, no break-even.
+	for _, c := range rep.Costs {
+		if c.Usable || c.DollarsPerMillionOps != nil {
+			t.Errorf("unsettled %s @ %d costed: %+v", c.Approach, c.DurationMs, c)
+		}
+	}
+	if len(rep.BreakEvens) != 0 {
+		t.Errorf("break-evens from unsettled analytics: %+v", rep.BreakEvens)
+	}
 	col.MarkSettled(true)
 	rep = col.Report(nil)
+	for _, c := range rep.Costs {
+		if !c.Usable || c.DollarsPerMillionOps == nil {
+			t.Errorf("settled %s @ %d not costed: %v", c.Approach, c.DurationMs, c.Missing)
+		}
+	}
 	if !rep.Complete || len(rep.Cells) != 2 || len(rep.Rows) != 14 || rep.Warmup == nil {
 		t.Fatalf("report: complete %v cells %d rows %d warmup %v", rep.Complete, len(rep.Cells), len(rep.Rows), rep.Warmup)
 	}
