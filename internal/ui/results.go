@@ -391,7 +391,7 @@ func (m resultsModel) details(w int) []string {
 	var right []string
 	right = append(right, st.Title.Render(cellName(c.Approach, c.DurationMs)))
 	kv := func(k, v string) { right = append(right, hang(v, rw, pad(k, 13), strings.Repeat(" ", 13))...) }
-	kv("n", fmt.Sprintf("%d samples · %d batches, %d failed", s.N, c.Batches, c.FailedBatches))
+	kv("n", fmt.Sprintf("%d sample%s · %d batch%s, %d failed", s.N, plural(s.N, "", "s"), c.Batches, plural(c.Batches, "", "es"), c.FailedBatches))
 	kv("errors", fmt.Sprint(c.Errors))
 	if s.N > 0 {
 		kv("mean ± σ", meanSigma(s))
