@@ -124,6 +124,18 @@ func newPlot(c Curves, title, ylabel string) *plot.Plot {
 	return p
 }
 
+// approachLine is the i-th approach's line and points, in its colour.
+func approachLine(i int, points []CurvePoint) (*plotter.Line, *plotter.Scatter, error) {
+	l, pts, err := plotter.NewLinePoints(xys(points))
+	if err != nil {
+		return nil, nil, err
+	}
+	l.Color, pts.Color = colorOf(i), colorOf(i)
+	l.Width = vg.Points(1.5)
+	pts.Shape = draw.CircleGlyph{}
+	return l, pts, nil
+}
+
 func xys(pts []CurvePoint) plotter.XYs {
 	out := make(plotter.XYs, len(pts))
 	for i, p := range pts {
@@ -144,13 +156,10 @@ func costPlot(c Curves) (*plot.Plot, error) {
 		if len(cv.Points) == 0 {
 			continue
 		}
-		l, pts, err := plotter.NewLinePoints(xys(cv.Points))
+		l, pts, err := approachLine(i, cv.Points)
 		if err != nil {
 			return nil, err
 		}
-		l.Color, pts.Color = colorOf(i), colorOf(i)
-		l.Width = vg.Points(1.5)
-		pts.Shape = draw.CircleGlyph{}
 		p.Add(l, pts)
 		p.Legend.Add(cv.Approach, l, pts)
 		for k := 0; k+1 < len(cv.Extrapolated); k += 2 {
@@ -232,13 +241,10 @@ func latencyPlot(c Curves) (*plot.Plot, error) {
 		if len(cv.Points) == 0 {
 			continue
 		}
-		l, pts, err := plotter.NewLinePoints(xys(cv.Points))
+		l, pts, err := approachLine(i, cv.Points)
 		if err != nil {
 			return nil, err
 		}
-		l.Color, pts.Color = colorOf(i), colorOf(i)
-		l.Width = vg.Points(1.5)
-		pts.Shape = draw.CircleGlyph{}
 		p.Y.Max = max(p.Y.Max, maxY(c.Latency)*1.3)
 		eb, err := plotter.NewYErrorBars(whiskers(cv.Points))
 		if err != nil {
