@@ -18,11 +18,7 @@ import (
 // credentials give a clear error that names the variables, never the key.
 func TestBillingCommandAgainstServeLocalBucket(t *testing.T) {
 	t.Parallel()
-	srv, err := localtarget.Start(localtarget.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveLocal(t, localtarget.Options{})
 	dir := t.TempDir()
 	_, stderr, code := runBinary(t, dir, "run", "--no-tui", "--target", srv.URL(), "--approaches", "direct,simple", "--durations", "20ms", "--ops", "3", "--batches", "1", "--warmup", "0", "--billing", "none")
 	if code != 0 {

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/pfx-tui/pfx-tui/internal/localtarget"
 	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
@@ -69,6 +70,18 @@ func fastLocalBilling(args []string) []string {
 		}
 	}
 	return append(append([]string{}, args...), "--local-push-interval", "100ms")
+}
+
+// serveLocal starts a local target that the binary reaches by URL, as a
+// `pfx-tui serve-local` would be; it is closed with the test.
+func serveLocal(t *testing.T, opts localtarget.Options) *localtarget.Server {
+	t.Helper()
+	srv, err := localtarget.Start(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
 }
 
 // cleanEnv drops variables that would change the target or leak credentials.

@@ -19,11 +19,7 @@ import (
 // from the target's bucket.
 func TestReportAndBillingOnAnInterruptedRunsFile(t *testing.T) {
 	t.Parallel()
-	srv, err := localtarget.Start(localtarget.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveLocal(t, localtarget.Options{})
 	dir := t.TempDir()
 	cmd := exec.Command(binPath, "run", "--no-tui", "--target", srv.URL(), "--billing", "none", "--approaches", "direct", "--durations", "100ms", "--ops", "20", "--batches", "3", "--warmup", "0")
 	cmd.Dir = dir

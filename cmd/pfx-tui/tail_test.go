@@ -64,11 +64,7 @@ func asTailEvent(rec logpush.Record) map[string]any {
 // is complete, each expected record matched exactly once.
 func TestBillingFromATailCapture(t *testing.T) {
 	t.Parallel()
-	srv, err := localtarget.Start(localtarget.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv := serveLocal(t, localtarget.Options{KeepTraces: true}) // the test reads the traces back
 	dir := t.TempDir()
 	_, stderr, code := runBinary(t, dir, "run", "--no-tui", "--target", srv.URL(), "--approaches", "direct,current,simple", "--durations", "20ms", "--ops", "3", "--batches", "2", "--warmup", "1", "--billing", "none")
 	if code != 0 {
