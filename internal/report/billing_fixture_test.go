@@ -160,3 +160,19 @@ func TestNoBillingDataNoVerdict(t *testing.T) {
 		})
 	}
 }
+
+// The R2 requests billing made are priced, but on the emulator they cost
+// nothing and the text says so.
+func TestBillingOpsPricedAndLabelled(t *testing.T) {
+	t.Parallel()
+	r := withBilling(fixture("ops", 0))
+	r.BillingOps = &BillingOps{ClassA: 3, ClassB: 40, CostUSD: 0.0000279, Prices: "R2 Standard"}
+	r.Target.Kind = "url"
+	if s := BillingSection(r); !strings.Contains(s, "3 list requests (Class A) and 40 get requests (Class B): $0.000028") || strings.Contains(s, "charges nothing") {
+		t.Errorf("deployed target:\n%s", s)
+	}
+	r.Target.Kind = "local"
+	if s := BillingSection(r); !strings.Contains(s, "on R2 that would be $0.000028") || !strings.Contains(s, "the emulator's S3 charges nothing") {
+		t.Errorf("local target:\n%s", s)
+	}
+}

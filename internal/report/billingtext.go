@@ -103,8 +103,12 @@ func BillingFacts(r *Results) []string {
 	out = append(out, fmt.Sprintf("files: %d read, %d truncated, %d unreadable; lines: %d malformed, %d badType; %d records without timing",
 		fc.Files, fc.Truncated, fc.ReadErrors, fc.Malformed, fc.BadType, fc.MissingTiming))
 	if o := r.BillingOps; o != nil {
-		out = append(out, fmt.Sprintf("reading billing took %s and %s: $%.6f (%s)", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
-			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), o.CostUSD, o.Prices))
+		what := fmt.Sprintf("$%.6f (%s)", o.CostUSD, o.Prices)
+		if r.Target.Kind == experiment.TargetLocal {
+			what = "on R2 that would be " + what + "; the emulator's S3 charges nothing"
+		}
+		out = append(out, fmt.Sprintf("reading billing took %s and %s: %s", Count(int(o.ClassA), "list request (Class A)", "list requests (Class A)"),
+			Count(int(o.ClassB), "get request (Class B)", "get requests (Class B)"), what))
 	}
 	for _, w := range b.Warnings {
 		out = append(out, "  ! "+w)
