@@ -92,6 +92,20 @@ func (g *groupAcc) merge(o *groupAcc) {
 // NewScan returns a Scan that keeps only the records f matches.
 func NewScan(f Filter) *Scan { return &Scan{filter: f} }
 
+// expectLineBytes is the line length Expect assumes: a Logpush line with
+// its 13 fields and a short Logs array is 400-600 bytes. Longer lines only
+// mean a set larger than needed; shorter ones, that it grows as usual.
+const expectLineBytes = 512
+
+// Expect tells the scan how many uncompressed bytes it is about to read
+// (see UncompressedSize), so that the de-duplication set is sized once for
+// them instead of growing step by step. A hint only: any value is safe.
+func (s *Scan) Expect(bytes int64) {
+	if bytes > 0 {
+		s.dedupe.set.reserve(int(min(bytes/expectLineBytes, 1<<28)))
+	}
+}
+
 // fileScan is what one AddFile gathers before merging it into the Scan
 // under one lock: groups by the raw bytes of their key.
 type fileScan struct {
