@@ -18,23 +18,41 @@ type fastKey struct {
 	lit      string // `"Key":`
 	field    int
 	optional bool // CPUTimeMs and WallTimeMs: absent in jobs created before they existed
+	// usual is the member with the value almost every line has, for a
+	// value the scanners do not read: one comparison takes key and value
+	// (each a complete JSON value, so nothing is left to validate).
+	usual string
 }
 
 var fastKeys = [...]fastKey{
-	{`"CPUTimeMs":`, fieldCPUTimeMs, true},
-	{`"DispatchNamespace":`, fieldOther, false},
-	{`"Entrypoint":`, fieldEntrypoint, false},
-	{`"Event":`, fieldOther, false},
-	{`"EventTimestampMs":`, fieldEventTimestampMs, false},
-	{`"EventType":`, fieldEventType, false},
-	{`"Exceptions":`, fieldOther, false},
-	{`"Logs":`, fieldOther, false},
-	{`"Outcome":`, fieldOther, false},
-	{`"ScriptName":`, fieldScriptName, false},
-	{`"ScriptTags":`, fieldOther, false},
-	{`"ScriptVersion":`, fieldOther, false},
-	{`"WallTimeMs":`, fieldWallTimeMs, true},
+	{`"CPUTimeMs":`, fieldCPUTimeMs, true, ""},
+	{`"DispatchNamespace":`, fieldOther, false, `"DispatchNamespace":""`},
+	{`"Entrypoint":`, fieldEntrypoint, false, ""},
+	{`"Event":`, fieldOther, false, ""},
+	{`"EventTimestampMs":`, fieldEventTimestampMs, false, ""},
+	{`"EventType":`, fieldEventType, false, ""},
+	{`"Exceptions":`, fieldOther, false, `"Exceptions":[]`},
+	{`"Logs":`, fieldOther, false, ""},
+	{`"Outcome":`, fieldOther, false, `"Outcome":"ok"`},
+	{`"ScriptName":`, fieldScriptName, false, ""},
+	{`"ScriptTags":`, fieldOther, false, `"ScriptTags":[]`},
+	{`"ScriptVersion":`, fieldOther, false, ""},
+	{`"WallTimeMs":`, fieldWallTimeMs, true, ""},
 }
+
+// keyLits are the literals the fast path compares, prepared once: each
+// key alone (the first member) and after its comma, and the usual member.
+type keyLits struct{ first, next, usualFirst, usualNext literal }
+
+var fastLits = func() (l [len(fastKeys)]keyLits) {
+	for k, key := range fastKeys {
+		l[k].first, l[k].next = newLiteral(key.lit), newLiteral(","+key.lit)
+		if key.usual != "" {
+			l[k].usualFirst, l[k].usualNext = newLiteral(key.usual), newLiteral(","+key.usual)
+		}
+	}
+	return l
+}()
 
 // fast reads a line in Logpush's form into f and reports whether it could;
 // false says nothing about the line, only that the general scanner must
@@ -48,24 +66,23 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 	sc.setLine(b)
 	i, members := 1, 0
 	for k := range fastKeys {
-		key := &fastKeys[k]
-		j := i
-		if members > 0 {
-			if j >= n || b[j] != ',' {
-				if key.optional {
-					continue
-				}
-				return false
-			}
-			j++
+		key, lits := &fastKeys[k], &fastLits[k]
+		lit, usual := &lits.next, &lits.usualNext
+		if members == 0 {
+			lit, usual = &lits.first, &lits.usualFirst
 		}
-		if !hasAt(b, j, key.lit) {
+		if usual.n > 0 && usual.at(b, i) {
+			i += usual.n
+			members++
+			continue
+		}
+		if !lit.at(b, i) {
 			if key.optional {
 				continue
 			}
 			return false
 		}
-		j += len(key.lit)
+		j := i + lit.n
 		if j >= n {
 			return false
 		}
@@ -93,12 +110,9 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 				f.EventType = v
 			}
 		default: // the three integers
-			start := j
-			if j, ok = skipNumber(b, j); !ok {
-				return false
-			}
 			var x int64
-			if x, ok = parseInt64(b[start:j]); !ok {
+			x, j, ok = fastInt(b, j)
+			if !ok {
 				return false
 			}
 			switch key.field {
@@ -122,25 +136,63 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 	return skipWS(b, i+1) == n
 }
 
-// hasAt reports whether lit is at b[i:], comparing eight bytes at a time
-// (the keys are 8 to 20 bytes long).
-func hasAt(b []byte, i int, lit string) bool {
-	if i+len(lit) > len(b) {
-		return false
+// fastInt reads the integer at b[j]: a run of at most 18 digits (no sign,
+// no leading zero) is read in one pass; anything else (a sign, a fraction,
+// an exponent, a longer number) goes through skipNumber and parseInt64,
+// as the general scanner reads it.
+func fastInt(b []byte, j int) (x int64, end int, ok bool) {
+	start, n := j, len(b)
+	for j < n && b[j]-'0' <= 9 {
+		x = x*10 + int64(b[j]-'0')
+		j++
 	}
-	b = b[i : i+len(lit)]
-	for len(b) >= 8 {
-		if binary.LittleEndian.Uint64(b) != leUint64(lit) {
-			return false
-		}
-		b, lit = b[8:], lit[8:]
+	if d := j - start; d > 0 && d <= 18 && (b[start] != '0' || d == 1) &&
+		(j == n || b[j] != '.' && b[j] != 'e' && b[j] != 'E') {
+		return x, j, true
 	}
-	return string(b) == lit
+	if j, ok = skipNumber(b, start); !ok {
+		return 0, j, false
+	}
+	x, ok = parseInt64(b[start:j])
+	return x, j, ok
 }
 
-// leUint64 is binary.LittleEndian.Uint64 of a string's first 8 bytes.
-func leUint64(s string) uint64 {
-	_ = s[7]
-	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+// literal is a byte string prepared for comparing eight bytes at a time.
+type literal struct {
+	s    string
+	n    int
+	w    [3]uint64 // the first 24 bytes, eight at a time (the literals are 7 to 23 bytes long)
+	last uint64    // the last eight bytes
+}
+
+func newLiteral(s string) literal {
+	if len(s) > 24 {
+		panic("logpush: fast-path literal of " + s)
+	}
+	l := literal{s: s, n: len(s)}
+	if len(s) >= 8 {
+		l.last = binary.LittleEndian.Uint64([]byte(s[len(s)-8:]))
+	}
+	for k := 0; k+8 <= len(s); k += 8 {
+		l.w[k/8] = binary.LittleEndian.Uint64([]byte(s[k:]))
+	}
+	return l
+}
+
+// at reports whether the literal is at b[i:].
+func (l *literal) at(b []byte, i int) bool {
+	if i < 0 || i+l.n > len(b) {
+		return false
+	}
+	p := b[i : i+l.n]
+	if l.n < 8 {
+		return string(p) == l.s
+	}
+	k := 0
+	for ; k+8 <= l.n; k += 8 {
+		if binary.LittleEndian.Uint64(p[k:]) != l.w[k/8] {
+			return false
+		}
+	}
+	return k == l.n || binary.LittleEndian.Uint64(p[l.n-8:]) == l.last
 }

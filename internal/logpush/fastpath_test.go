@@ -182,6 +182,15 @@ func FuzzFastPath(f *testing.F) {
 		}
 	}
 	f.Add([]byte(fmt.Sprintf(`{"CPUTimeMs":1,"DispatchNamespace":"","Entrypoint":"","Event":{},"EventTimestampMs":0,"EventType":"","Exceptions":[],"Logs":[],"Outcome":"","ScriptName":"","ScriptTags":[],"ScriptVersion":{},"WallTimeMs":%d}`, 2)))
+	// The usual members the fast path takes whole, and near misses of them.
+	for _, l := range []string{
+		`{"CPUTimeMs":0,"DispatchNamespace":"","Entrypoint":"E","Event":{"RpcMethod":"x"},"EventTimestampMs":1795737600001,"EventType":"worker_rpc","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"s","ScriptTags":[],"ScriptVersion":{"ID":"i","Message":"","Tag":""},"WallTimeMs":80}`,
+		`{"DispatchNamespace":"","Entrypoint":"E","Event":{},"EventTimestampMs":1,"EventType":"t","Exceptions":[]],"Logs":[],"Outcome":"ok","ScriptName":"s","ScriptTags":[],"ScriptVersion":{}}`,
+		`{"CPUTimeMs":0,"DispatchNamespace":""x,"Entrypoint":"E","Event":{},"EventTimestampMs":1,"EventType":"t","Exceptions":[],"Logs":[],"Outcome":"ok"1,"ScriptName":"s","ScriptTags":[] ,"ScriptVersion":{},"WallTimeMs":-0}`,
+		`{"CPUTimeMs":01,"DispatchNamespace":"","Entrypoint":"E","Event":{},"EventTimestampMs":1e3,"EventType":"t","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"s","ScriptTags":[],"ScriptVersion":{},"WallTimeMs":1234567890123456789}`,
+	} {
+		f.Add([]byte(l))
+	}
 	f.Fuzz(func(t *testing.T, line []byte) {
 		scanBoth(t, line)
 	})

@@ -24,7 +24,9 @@ func (sc *lineScanner) setLine(b []byte) {
 // skipOpaque skips the value at b[i] as described above and returns the
 // index after it.
 func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
-	if c := b[i]; c == '{' || c == '[' {
+	switch b[i] {
+	case '{', '[':
+		c := b[i]
 		if i+1 < len(b) && b[i+1] == c+2 { // "[]" or "{}": ']' is '[' + 2, '}' is '{' + 2
 			return i + 2, true
 		}
@@ -32,6 +34,8 @@ func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
 			return skipBracketsFast(b, i)
 		}
 		return skipBrackets(b, i)
+	case '"':
+		return skipStr(b, i)
 	}
 	return sc.skipValue(b, i)
 }

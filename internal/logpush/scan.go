@@ -110,6 +110,7 @@ func (s *Scan) Expect(bytes int64) {
 // under one lock: groups by the raw bytes of their key.
 type fileScan struct {
 	groups     map[string]*groupFile
+	few        []*groupFile // the first fewGroups groups, in order of appearance
 	key        []byte
 	outside    int
 	duplicates int
@@ -178,8 +179,25 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 }
 
 // add queues a record for its group. The group is found by its key bytes
-// without allocating; a new group copies them.
+// without allocating: first among the file's first few groups (a file
+// holds a handful: one per script, entrypoint and event type), then in
+// the map; a new group copies them.
 func (fs *fileScan) add(f *Fields, h LineHash) {
+	g := fs.find(f)
+	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
+	fs.hashes = append(fs.hashes, h)
+}
+
+// fewGroups is how many groups fileScan.find compares one by one before
+// the map.
+const fewGroups = 16
+
+func (fs *fileScan) find(f *Fields) *groupFile {
+	for _, g := range fs.few {
+		if string(f.ScriptName) == g.key.script && string(f.Entrypoint) == g.key.entrypoint && string(f.EventType) == g.key.eventType {
+			return g
+		}
+	}
 	k := fs.key[:0]
 	k = binary.AppendUvarint(k, uint64(len(f.ScriptName)))
 	k = append(k, f.ScriptName...)
@@ -191,9 +209,11 @@ func (fs *fileScan) add(f *Fields, h LineHash) {
 	if g == nil {
 		g = &groupFile{key: groupKey{string(f.ScriptName), string(f.Entrypoint), string(f.EventType)}}
 		fs.groups[string(k)] = g
+		if len(fs.few) < fewGroups {
+			fs.few = append(fs.few, g)
+		}
 	}
-	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
-	fs.hashes = append(fs.hashes, h)
+	return g
 }
 
 // flush de-duplicates the queued records and counts the distinct ones.
