@@ -72,6 +72,7 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchtime 3x -count 5 ./internal/logpush/
 	$(GO) test -run '^$$' -bench . -benchtime 1000x -count 5 ./internal/runner/
 	$(GO) test -run '^$$' -bench BenchmarkResultsFrame -benchtime 200x -count 5 ./internal/ui/
+	$(GO) test -run '^$$' -bench BenchmarkTUIAttachedOverhead -benchtime 40x -count 5 ./internal/ui/
 
 # Peak memory of a 100,000-op run on the local target (bench/scale.sh).
 bench-scale:

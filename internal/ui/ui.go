@@ -86,15 +86,22 @@ func Run(ctx context.Context, cfg config.Config, opts Options) error {
 	}
 
 	m := newModel(ctx, cfg, opts, t, newStyles(opts.Output, opts.NoColor), nil)
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
-	if opts.Input != nil {
-		popts = append(popts, tea.WithInput(opts.Input))
-	}
-	final, runErr := tea.NewProgram(m, popts...).Run()
+	final, runErr := tea.NewProgram(m, programOptions(ctx, opts)...).Run()
 	if fm, ok := final.(Model); ok {
 		m = fm
 	}
 	return m.finish(errOut, runErr)
+}
+
+// programOptions are the bubbletea options every program of the front end
+// runs with (BenchmarkTUIAttachedOverhead starts its program with them too).
+// opts.Output must be set.
+func programOptions(ctx context.Context, opts Options) []tea.ProgramOption {
+	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
+	if opts.Input != nil {
+		popts = append(popts, tea.WithInput(opts.Input))
+	}
+	return popts
 }
 
 // finish runs after the terminal is restored: it stops and drains a runner
@@ -170,11 +177,7 @@ func ShowResults(ctx context.Context, r *report.Results, path string, opts Optio
 		errOut = opts.Output
 	}
 	m := newSavedModel(ctx, r, path, opts, newStyles(opts.Output, opts.NoColor), nil)
-	popts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(opts.Output), tea.WithContext(ctx)}
-	if opts.Input != nil {
-		popts = append(popts, tea.WithInput(opts.Input))
-	}
-	final, err := tea.NewProgram(m, popts...).Run()
+	final, err := tea.NewProgram(m, programOptions(ctx, opts)...).Run()
 	if fm, ok := final.(Model); ok {
 		m = fm
 	}
