@@ -18,6 +18,10 @@ type runEventMsg struct {
 	recordErr error
 }
 
+// runEventsMsg is several runner events in the order they came (see
+// waitRunEvent); only the last can be RunDone.
+type runEventsMsg []runEventMsg
+
 // runClosedMsg: the runner's channel is closed (after RunDone).
 type runClosedMsg struct{}
 

@@ -201,10 +201,15 @@ func tuiRun(b *testing.B, ctx context.Context, t *session.Target, cfg config.Con
 	runDone := make(chan struct{})
 	var once sync.Once
 	seeEnd := tea.WithFilter(func(_ tea.Model, msg tea.Msg) tea.Msg {
-		if e, ok := msg.(runEventMsg); ok {
-			if _, ok := e.ev.(runner.RunDone); ok {
-				once.Do(func() { close(runDone) })
-			}
+		var last runEventMsg
+		switch e := msg.(type) {
+		case runEventMsg:
+			last = e
+		case runEventsMsg:
+			last = e[len(e)-1]
+		}
+		if _, ok := last.ev.(runner.RunDone); ok {
+			once.Do(func() { close(runDone) })
 		}
 		return msg
 	})

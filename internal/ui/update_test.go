@@ -515,6 +515,39 @@ func TestBillingAndCostTabsFromRows(t *testing.T) {
 	}
 }
 
+// An event that comes after the frame is over goes in the next message,
+// and RunDone ends a message.
+func TestWaitRunEventFrames(t *testing.T) {
+	t.Parallel()
+	ch := make(chan runner.Event, 4) // the sends after the pause do not wait for the reader
+	rec := &recorder{events: ch}
+	go func() {
+		ch <- runner.BatchStarted{}
+		time.Sleep(3 * eventFrame)
+		ch <- runner.BatchStarted{}
+		ch <- runner.RunDone{}
+		ch <- runner.BatchStarted{} // not a real run's order: shows RunDone ends the message
+		close(ch)
+	}()
+	cmd := waitRunEvent(rec)
+	if _, ok := cmd().(runEventMsg); !ok {
+		t.Fatal("first message: one event")
+	}
+	msgs, ok := cmd().(runEventsMsg)
+	if !ok || len(msgs) != 2 {
+		t.Fatalf("second message: %#v", msgs)
+	}
+	if _, done := msgs[1].ev.(runner.RunDone); !done {
+		t.Fatal("RunDone is not last")
+	}
+	if _, ok := cmd().(runEventMsg); !ok {
+		t.Fatal("third message")
+	}
+	if _, ok := cmd().(runClosedMsg); !ok {
+		t.Fatal("closed")
+	}
+}
+
 func TestRecorderRecordsEveryEventOnce(t *testing.T) {
 	t.Parallel()
 	ch := make(chan runner.Event, 4)
@@ -524,13 +557,16 @@ func TestRecorderRecordsEveryEventOnce(t *testing.T) {
 	ch <- runner.RunDone{}
 	close(ch)
 	cmd := waitRunEvent(rec)
-	if _, ok := cmd().(runEventMsg); !ok {
-		t.Fatal("first read")
+	// Both events came within one frame: one message, in order.
+	msgs, ok := cmd().(runEventsMsg)
+	if !ok || len(msgs) != 2 {
+		t.Fatalf("first read: %#v", msgs)
 	}
-	if msg, ok := cmd().(runEventMsg); !ok {
-		t.Fatal("second read")
-	} else if _, done := msg.ev.(runner.RunDone); !done {
-		t.Fatal("second read")
+	if _, started := msgs[0].ev.(runner.BatchStarted); !started {
+		t.Fatal("first event")
+	}
+	if _, done := msgs[1].ev.(runner.RunDone); !done {
+		t.Fatal("second event")
 	}
 	if _, ok := cmd().(runClosedMsg); !ok {
 		t.Fatal("closed channel")
