@@ -63,7 +63,6 @@ func (sc *lineScanner) fast(b []byte, f *Fields) bool {
 		return false
 	}
 	*f = Fields{}
-	sc.setLine(b)
 	if sc.template(b, f) {
 		return true
 	}

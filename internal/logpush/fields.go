@@ -49,9 +49,8 @@ const maxNestingDepth = 10000
 // lineScanner holds the reusable buffers of the scanners; one per
 // goroutine.
 type lineScanner struct {
-	stack       []byte    // open containers while skipping a value
-	sbuf        [3][]byte // decoded ScriptName, Entrypoint, EventType with escapes
-	noBackslash bool      // the line has no '\\' (see setLine)
+	stack []byte    // open containers while skipping a value
+	sbuf  [3][]byte // decoded ScriptName, Entrypoint, EventType with escapes
 }
 
 // field numbers of the members the scanners read.
@@ -90,7 +89,6 @@ func (sc *lineScanner) scan(line []byte, f *Fields) (Reason, string) {
 // field.
 func (sc *lineScanner) general(b []byte, f *Fields) (reason Reason, badField string) {
 	*f = Fields{}
-	sc.setLine(b)
 	n := len(b)
 	i := skipWS(b, 0)
 	if i >= n || b[i] != '{' {

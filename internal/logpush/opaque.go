@@ -1,7 +1,6 @@
 package logpush
 
 import (
-	"bytes"
 	"encoding/binary"
 	"math/bits"
 )
@@ -15,12 +14,6 @@ import (
 // hold "[1,,2]" is still a record for `logs scan`; DecodeLine, which
 // decodes Logs, counts it malformed.
 
-// setLine prepares the scanner for a line: the word-at-a-time bracket
-// skipper needs a line without backslashes.
-func (sc *lineScanner) setLine(b []byte) {
-	sc.noBackslash = bytes.IndexByte(b, '\\') < 0
-}
-
 // skipOpaque skips the value at b[i] as described above and returns the
 // index after it.
 func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
@@ -30,10 +23,7 @@ func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
 		if i+1 < len(b) && b[i+1] == c+2 { // "[]" or "{}": ']' is '[' + 2, '}' is '{' + 2
 			return i + 2, true
 		}
-		if sc.noBackslash {
-			return skipBracketsFast(b, i)
-		}
-		return skipBrackets(b, i)
+		return skipBracketsFast(b, i)
 	case '"':
 		return skipStr(b, i)
 	}
@@ -70,17 +60,19 @@ func skipBrackets(b []byte, i int) (int, bool) {
 	return len(b), false
 }
 
-// skipBracketsWords is skipBrackets eight bytes at a time for a line
-// without backslashes: every quote then starts or ends a string, so a
-// prefix XOR of the quote flags tells the bytes inside strings, and only
-// the brackets outside them are looked at one by one.
+// skipBracketsWords is skipBrackets eight bytes at a time. Without
+// backslashes every quote starts or ends a string, so a prefix XOR of the
+// quote flags tells the bytes inside strings, and only the brackets
+// outside them are looked at one by one; on a backslash (an escape, rare
+// in Logpush lines) it hands the value to skipBrackets from its start.
 func skipBracketsWords(b []byte, i int) (int, bool) {
-	return skipBracketsWordsFrom(b, i, 0, 0)
+	return skipBracketsWordsFrom(b, i, i, 0, 0)
 }
 
 // skipBracketsWordsFrom goes on from b[j] at the given depth and string
-// state (inStr all ones inside a string).
-func skipBracketsWordsFrom(b []byte, j, depth int, inStr uint64) (int, bool) {
+// state (inStr all ones inside a string) for the value that starts at
+// b[start].
+func skipBracketsWordsFrom(b []byte, start, j, depth int, inStr uint64) (int, bool) {
 	const (
 		m7   = 0x7F7F7F7F7F7F7F7F
 		bit5 = 0x2020202020202020
@@ -91,6 +83,9 @@ func skipBracketsWordsFrom(b []byte, j, depth int, inStr uint64) (int, bool) {
 	}
 	for ; j+8 <= len(b); j += 8 {
 		x := binary.LittleEndian.Uint64(b[j:])
+		if eq(x, '\\'*lo8) != 0 {
+			return skipBrackets(b, start)
+		}
 		q := eq(x, '"'*lo8)
 		y := x | bit5 // '[' and '{' both become '{', ']' and '}' both '}'
 		open, closing := eq(y, '{'*lo8), eq(y, '}'*lo8)
@@ -113,14 +108,18 @@ func skipBracketsWordsFrom(b []byte, j, depth int, inStr uint64) (int, bool) {
 		}
 		inStr = uint64(int64(p) >> 63)
 	}
-	return skipBracketsFrom(b, j, depth, inStr != 0)
+	return skipBracketsFrom(b, start, j, depth, inStr != 0)
 }
 
 // skipBracketsFrom goes on byte by byte from b[j] at the given depth and
-// string state, in a line without backslashes.
-func skipBracketsFrom(b []byte, j, depth int, strState bool) (int, bool) {
+// string state, and like skipBracketsWordsFrom hands a value with a
+// backslash to skipBrackets.
+func skipBracketsFrom(b []byte, start, j, depth int, strState bool) (int, bool) {
 	for ; j < len(b); j++ {
 		c := b[j]
+		if c == '\\' {
+			return skipBrackets(b, start)
+		}
 		if strState {
 			if c == '"' {
 				strState = false

@@ -4,11 +4,11 @@ package logpush
 
 import "math/bits"
 
-// bracketMasks64 flags the quotes, opening and closing brackets among the
-// 64 bytes at p (SSE2; see opaque_amd64.s).
+// bracketMasks64 flags the quotes, opening and closing brackets and
+// backslashes among the 64 bytes at p (SSE2; see opaque_amd64.s).
 //
 //go:noescape
-func bracketMasks64(p *byte) (quote, open, close uint64)
+func bracketMasks64(p *byte) (quote, open, close, bslash uint64)
 
 // skipBracketsFast is skipBracketsWords 64 bytes at a time with SSE2
 // compares. A block may extend past the line into the rest of its buffer
@@ -20,10 +20,13 @@ func skipBracketsFast(b []byte, i int) (int, bool) {
 	var inStr uint64
 	j := i
 	for j < n && j+64 <= len(full) {
-		q, open, closing := bracketMasks64(&full[j])
+		q, open, closing, bs := bracketMasks64(&full[j])
 		if left := n - j; left < 64 {
 			valid := uint64(1)<<left - 1
-			q, open, closing = q&valid, open&valid, closing&valid
+			q, open, closing, bs = q&valid, open&valid, closing&valid, bs&valid
+		}
+		if bs != 0 {
+			return skipBrackets(b, i)
 		}
 		p := q
 		p ^= p << 1
@@ -49,5 +52,5 @@ func skipBracketsFast(b []byte, i int) (int, bool) {
 	if j >= n {
 		return n, false
 	}
-	return skipBracketsWordsFrom(b, j, depth, inStr)
+	return skipBracketsWordsFrom(b, i, j, depth, inStr)
 }

@@ -19,11 +19,12 @@
 	SHLQ $shift, AX \
 	ORQ AX, DX
 
-// func bracketMasks64(p *byte) (quote, open, close uint64)
+// func bracketMasks64(p *byte) (quote, open, close, bslash uint64)
 //
-// Bit k of quote, open and close is set when p[k] is '"', '{' or '[', and
-// '}' or ']'. Reads exactly 64 bytes. SSE2 only (every amd64 has it).
-TEXT ·bracketMasks64(SB), NOSPLIT, $0-32
+// Bit k of quote, open, close and bslash is set when p[k] is '"', '{' or
+// '[', '}' or ']', and '\\'. Reads exactly 64 bytes. SSE2 only (every amd64
+// has it).
+TEXT ·bracketMasks64(SB), NOSPLIT, $0-40
 	MOVQ p+0(FP), SI
 	MOVQ $0x2222222222222222, AX
 	MOVQ AX, X1
@@ -58,4 +59,14 @@ TEXT ·bracketMasks64(SB), NOSPLIT, $0-32
 	MASK16OR(32, X4, 32)
 	MASK16OR(48, X4, 48)
 	MOVQ DX, close+24(FP)
+
+	MOVQ $0x5c5c5c5c5c5c5c5c, AX
+	MOVQ AX, X5
+	PUNPCKLQDQ X5, X5
+	XORQ DX, DX
+	MASK16(0, X5, 0)
+	MASK16(16, X5, 16)
+	MASK16(32, X5, 32)
+	MASK16(48, X5, 48)
+	MOVQ DX, bslash+32(FP)
 	RET

@@ -110,7 +110,7 @@ func (s *Scan) Expect(bytes int64) {
 // under one lock: groups by the raw bytes of their key.
 type fileScan struct {
 	groups     map[string]*groupFile
-	few        []*groupFile // the first fewGroups groups, in order of appearance
+	cache      [groupCacheSize]*groupFile // see find
 	key        []byte
 	outside    int
 	duplicates int
@@ -178,25 +178,40 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	return nil
 }
 
-// add queues a record for its group. The group is found by its key bytes
-// without allocating: first among the file's first few groups (a file
-// holds a handful: one per script, entrypoint and event type), then in
-// the map; a new group copies them.
+// add queues a record for its group.
 func (fs *fileScan) add(f *Fields, h LineHash) {
 	g := fs.find(f)
 	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
 	fs.hashes = append(fs.hashes, h)
 }
 
-// fewGroups is how many groups fileScan.find compares one by one before
-// the map.
-const fewGroups = 16
+// groupCacheSize is the number of slots of fileScan's group cache.
+const groupCacheSize = 64
 
+// groupSlot hashes a group's key cheaply (lengths and end bytes) for the
+// cache; slots may collide, the full key is compared.
+func groupSlot(f *Fields) int {
+	h := uint(len(f.ScriptName))*131 + uint(len(f.Entrypoint))*31 + uint(len(f.EventType))*7
+	if n := len(f.ScriptName); n > 0 {
+		h += uint(f.ScriptName[n-1]) * 17
+	}
+	if n := len(f.Entrypoint); n > 0 {
+		h += uint(f.Entrypoint[0])*3 + uint(f.Entrypoint[n-1])
+	}
+	if n := len(f.EventType); n > 0 {
+		h += uint(f.EventType[0]) * 5
+	}
+	return int(h % groupCacheSize)
+}
+
+// find returns the record's group without allocating: from a small cache
+// indexed by a cheap hash of the key (a file holds a handful of groups:
+// one per script, entrypoint and event type), else from the map by the
+// key's bytes; a new group copies them.
 func (fs *fileScan) find(f *Fields) *groupFile {
-	for _, g := range fs.few {
-		if string(f.ScriptName) == g.key.script && string(f.Entrypoint) == g.key.entrypoint && string(f.EventType) == g.key.eventType {
-			return g
-		}
+	slot := groupSlot(f)
+	if g := fs.cache[slot]; g != nil && string(f.ScriptName) == g.key.script && string(f.Entrypoint) == g.key.entrypoint && string(f.EventType) == g.key.eventType {
+		return g
 	}
 	k := fs.key[:0]
 	k = binary.AppendUvarint(k, uint64(len(f.ScriptName)))
@@ -209,10 +224,8 @@ func (fs *fileScan) find(f *Fields) *groupFile {
 	if g == nil {
 		g = &groupFile{key: groupKey{string(f.ScriptName), string(f.Entrypoint), string(f.EventType)}}
 		fs.groups[string(k)] = g
-		if len(fs.few) < fewGroups {
-			fs.few = append(fs.few, g)
-		}
 	}
+	fs.cache[slot] = g
 	return g
 }
 
