@@ -225,7 +225,7 @@ func fastInt(b []byte, j int) (x int64, end int, ok bool) {
 type literal struct {
 	s    string
 	n    int
-	w    [5]uint64 // the first 40 bytes, eight at a time (the literals are 7 to 35 bytes long)
+	w    [4]uint64 // the first 32 bytes, eight at a time (the literals are 7 to 37 bytes long)
 	last uint64    // the last eight bytes
 }
 
@@ -237,26 +237,31 @@ func newLiteral(s string) literal {
 	if len(s) >= 8 {
 		l.last = binary.LittleEndian.Uint64([]byte(s[len(s)-8:]))
 	}
-	for k := 0; k+8 <= len(s); k += 8 {
+	for k := 0; k+8 <= len(s) && k < 32; k += 8 {
 		l.w[k/8] = binary.LittleEndian.Uint64([]byte(s[k:]))
 	}
 	return l
 }
 
-// at reports whether the literal is at b[i:].
+// at reports whether the literal is at b[i:]: its first and last eight
+// bytes and the words between, compared without a loop.
 func (l *literal) at(b []byte, i int) bool {
-	if i < 0 || i+l.n > len(b) {
+	if i < 0 || i > len(b) || len(b)-i < l.n {
 		return false
 	}
 	p := b[i : i+l.n]
 	if l.n < 8 {
 		return string(p) == l.s
 	}
-	k := 0
-	for ; k+8 <= l.n; k += 8 {
-		if binary.LittleEndian.Uint64(p[k:]) != l.w[k/8] {
-			return false
+	x := (binary.LittleEndian.Uint64(p) ^ l.w[0]) | (binary.LittleEndian.Uint64(p[l.n-8:]) ^ l.last)
+	if l.n > 16 {
+		x |= (binary.LittleEndian.Uint64(p[8:]) ^ l.w[1])
+		if l.n > 24 {
+			x |= (binary.LittleEndian.Uint64(p[16:]) ^ l.w[2])
+			if l.n > 32 {
+				x |= (binary.LittleEndian.Uint64(p[24:]) ^ l.w[3])
+			}
 		}
 	}
-	return k == l.n || binary.LittleEndian.Uint64(p[l.n-8:]) == l.last
+	return x == 0
 }

@@ -195,3 +195,27 @@ func FuzzFastPath(f *testing.F) {
 		scanBoth(t, line)
 	})
 }
+
+// A literal of any length the fast path uses is found where it is, and
+// not where any one of its bytes differs.
+func TestLiteralAt(t *testing.T) {
+	t.Parallel()
+	const src = `,"DispatchNamespace":"","Entrypoint":"x","Event":{}`
+	for n := 1; n <= 40; n++ {
+		l := newLiteral(src[:n])
+		line := []byte("ab" + src)
+		if !l.at(line, 2) {
+			t.Fatalf("%q not found", src[:n])
+		}
+		if l.at(line[:n+1], 2) || l.at(line, -1) || l.at(line, len(line)) {
+			t.Fatalf("%q found out of bounds", src[:n])
+		}
+		for k := range n {
+			bad := []byte("ab" + src)
+			bad[2+k] ^= 0x20
+			if l.at(bad, 2) {
+				t.Fatalf("%q found with byte %d changed", src[:n], k)
+			}
+		}
+	}
+}
