@@ -14,14 +14,16 @@ type tabs struct {
 }
 
 // view draws the tabs with right (e.g. the scroll position) at the far end:
-// full names when they fit, else short ones (every tab still says what it
-// is), else numbers and the active name only.
+// full names when they fit, else short names from the last tab back until
+// they do (every tab still says what it is, and as many as fit keep their
+// full name), else numbers and the active name only.
 func (t tabs) view(st *styles, w int, right string) string {
-	fits := func(line string) bool { return width(line) <= w && (right == "" || width(line)+1+width(right) <= w) }
+	fits := func(line string) bool { return width(line) <= w && (right == "" || width(line)+2+width(right) <= w) }
 	parts := make([]string, len(t.names))
-	labels := func(short bool) string {
+	// labels shortens the tabs from index from on (never the active one).
+	labels := func(from int) string {
 		for i, name := range t.names {
-			if short && i != t.active {
+			if i >= from && i != t.active {
 				name = shortTab(name)
 			}
 			label := fmt.Sprintf("%d %s", i+1, name)
@@ -32,14 +34,16 @@ func (t tabs) view(st *styles, w int, right string) string {
 			}
 		}
 		sep := "  "
-		if short {
+		if from < len(t.names) {
 			sep = " "
 		}
 		return strings.Join(parts, sep)
 	}
-	line := labels(false)
-	if !fits(line) {
-		line = labels(true)
+	var line string
+	for from := len(t.names); from >= 0; from-- {
+		if line = labels(from); fits(line) {
+			break
+		}
 	}
 	if !fits(line) {
 		// Too narrow for the labels: numbers and the active name only.
