@@ -229,22 +229,7 @@ func (a *AnalyticsBilling) Stop()                  { a.Poller.Stop() }
 // Wait calls onEvent for every poll and, before the last event, attaches
 // the analytics report (and its comparison with Logpush) and saves.
 func (a *AnalyticsBilling) Wait(onEvent func(BillingEvent)) BillingOutcome {
-	var out BillingOutcome
-	for pe := range a.events {
-		ev := BillingEvent{PollEvent: pe, Progress: a.Collector.Progress(), Source: BillingAnalytics}
-		if pe.Done {
-			if err := a.finish(); err != nil {
-				out.SaveErr = err
-				if ev.LastError == "" {
-					ev.LastError = "cannot write the results file: " + err.Error()
-				}
-			}
-		}
-		out.Last = ev
-		if onEvent != nil {
-			onEvent(ev)
-		}
-	}
+	out := waitPolls(a.events, BillingAnalytics, a.Collector.Progress, a.finish, onEvent)
 	if !out.Complete() {
 		out.Suspicions = analyticsSuspicions(out.Last, a.Collector.Timeline())
 	}

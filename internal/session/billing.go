@@ -229,11 +229,26 @@ func (o BillingOutcome) Err() error {
 // before the last one, attaches the collector's report to the results and
 // saves them, so whatever renders the last event reads complete figures.
 func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
+	out := waitPolls(b.events, "", b.Collector.Progress, b.finish, onEvent)
+	if !out.Complete() && b.tail != nil {
+		out.Suspicions = tailSuspicions(b.tail, out.Last)
+	} else if !out.Complete() {
+		_, to := RunWindow(b.res.Batches)
+		out.Suspicions = billing.Suspicions(out.Last.Progress, time.Since(to), out.Last.FilesSeen)
+	}
+	return out
+}
+
+// waitPolls is the loop every billing source's Wait runs: it calls onEvent
+// for every poll event with the source's progress and, before the last one,
+// calls finish (attach the source's report to the results and save them),
+// so whatever renders the last event reads complete figures.
+func waitPolls(events <-chan r2.PollEvent, source string, progress func() billing.Progress, finish func() error, onEvent func(BillingEvent)) BillingOutcome {
 	var out BillingOutcome
-	for pe := range b.events {
-		ev := BillingEvent{PollEvent: pe, Progress: b.Collector.Progress()}
+	for pe := range events {
+		ev := BillingEvent{PollEvent: pe, Progress: progress(), Source: source}
 		if pe.Done {
-			if err := b.finish(); err != nil {
+			if err := finish(); err != nil {
 				out.SaveErr = err
 				if ev.LastError == "" {
 					ev.LastError = "cannot write the results file: " + err.Error()
@@ -244,12 +259,6 @@ func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
 		if onEvent != nil {
 			onEvent(ev)
 		}
-	}
-	if !out.Complete() && b.tail != nil {
-		out.Suspicions = tailSuspicions(b.tail, out.Last)
-	} else if !out.Complete() {
-		_, to := RunWindow(b.res.Batches)
-		out.Suspicions = billing.Suspicions(out.Last.Progress, time.Since(to), out.Last.FilesSeen)
 	}
 	return out
 }
