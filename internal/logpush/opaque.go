@@ -31,9 +31,13 @@ func (sc *lineScanner) skipOpaque(b []byte, i int) (int, bool) {
 }
 
 // skipBrackets is the byte-at-a-time bracket skipper: b[i] is '{' or '['.
-func skipBrackets(b []byte, i int) (int, bool) {
-	depth, inStr := 0, false
-	for j := i; j < len(b); j++ {
+func skipBrackets(b []byte, i int) (int, bool) { return skipBracketsFrom(b, i, 0, false) }
+
+// skipBracketsFrom goes on byte by byte from b[j] at the given depth and
+// string state; the word and block skippers end with it, and hand it a
+// value from the first word or block with a backslash on.
+func skipBracketsFrom(b []byte, j, depth int, inStr bool) (int, bool) {
+	for ; j < len(b); j++ {
 		c := b[j]
 		if inStr {
 			switch c {
@@ -63,16 +67,15 @@ func skipBrackets(b []byte, i int) (int, bool) {
 // skipBracketsWords is skipBrackets eight bytes at a time. Without
 // backslashes every quote starts or ends a string, so a prefix XOR of the
 // quote flags tells the bytes inside strings, and only the brackets
-// outside them are looked at one by one; on a backslash (an escape, rare
-// in Logpush lines) it hands the value to skipBrackets from its start.
+// outside them are looked at one by one; from a word with a backslash (an
+// escape, rare in Logpush lines) on, the byte loop takes over.
 func skipBracketsWords(b []byte, i int) (int, bool) {
-	return skipBracketsWordsFrom(b, i, i, 0, 0)
+	return skipBracketsWordsFrom(b, i, 0, 0)
 }
 
 // skipBracketsWordsFrom goes on from b[j] at the given depth and string
-// state (inStr all ones inside a string) for the value that starts at
-// b[start].
-func skipBracketsWordsFrom(b []byte, start, j, depth int, inStr uint64) (int, bool) {
+// state (inStr all ones inside a string).
+func skipBracketsWordsFrom(b []byte, j, depth int, inStr uint64) (int, bool) {
 	const (
 		m7   = 0x7F7F7F7F7F7F7F7F
 		bit5 = 0x2020202020202020
@@ -84,7 +87,7 @@ func skipBracketsWordsFrom(b []byte, start, j, depth int, inStr uint64) (int, bo
 	for ; j+8 <= len(b); j += 8 {
 		x := binary.LittleEndian.Uint64(b[j:])
 		if eq(x, '\\'*lo8) != 0 {
-			return skipBrackets(b, start)
+			return skipBracketsFrom(b, j, depth, inStr != 0)
 		}
 		q := eq(x, '"'*lo8)
 		y := x | bit5 // '[' and '{' both become '{', ']' and '}' both '}'
@@ -108,36 +111,5 @@ func skipBracketsWordsFrom(b []byte, start, j, depth int, inStr uint64) (int, bo
 		}
 		inStr = uint64(int64(p) >> 63)
 	}
-	return skipBracketsFrom(b, start, j, depth, inStr != 0)
-}
-
-// skipBracketsFrom goes on byte by byte from b[j] at the given depth and
-// string state, and like skipBracketsWordsFrom hands a value with a
-// backslash to skipBrackets.
-func skipBracketsFrom(b []byte, start, j, depth int, strState bool) (int, bool) {
-	for ; j < len(b); j++ {
-		c := b[j]
-		if c == '\\' {
-			return skipBrackets(b, start)
-		}
-		if strState {
-			if c == '"' {
-				strState = false
-			}
-			continue
-		}
-		switch c {
-		case '"':
-			strState = true
-		case '{', '[':
-			if depth++; 1+depth > maxNestingDepth {
-				return j, false
-			}
-		case '}', ']':
-			if depth--; depth == 0 {
-				return j + 1, true
-			}
-		}
-	}
-	return len(b), false
+	return skipBracketsFrom(b, j, depth, inStr != 0)
 }

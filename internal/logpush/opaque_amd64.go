@@ -26,7 +26,7 @@ func skipBracketsFast(b []byte, i int) (int, bool) {
 			q, open, closing, bs = q&valid, open&valid, closing&valid, bs&valid
 		}
 		if bs != 0 {
-			return skipBrackets(b, i)
+			return skipBracketsFrom(b, j, depth, inStr != 0)
 		}
 		p := q
 		p ^= p << 1
@@ -52,5 +52,5 @@ func skipBracketsFast(b []byte, i int) (int, bool) {
 	if j >= n {
 		return n, false
 	}
-	return skipBracketsWordsFrom(b, i, j, depth, inStr)
+	return skipBracketsWordsFrom(b, j, depth, inStr)
 }
