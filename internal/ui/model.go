@@ -97,16 +97,14 @@ func (r *recorder) next() (runner.Event, bool, error) {
 	return ev, true, r.record(ev)
 }
 
-// nextBefore is next that waits no later than deadline; got is false when
+// nextBefore is next that gives up when timeout fires; got is false when
 // no event came by then.
-func (r *recorder) nextBefore(deadline time.Time) (ev runner.Event, ok, got bool, err error) {
+func (r *recorder) nextBefore(timeout <-chan time.Time) (ev runner.Event, ok, got bool, err error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
 	select {
 	case ev, ok = <-r.events:
-	case <-timer.C:
+	case <-timeout:
 		return nil, false, false, nil
 	}
 	if !ok || r.record == nil {
@@ -140,13 +138,14 @@ func waitRunEvent(rec *recorder) tea.Cmd {
 			return runClosedMsg{}
 		}
 		msgs := runEventsMsg{{ev: ev, recordErr: err}}
-		deadline := time.Now().Add(eventFrame)
+		frame := time.NewTimer(eventFrame)
+		defer frame.Stop()
 		for len(msgs) < maxEventsPerMsg {
 			if _, done := ev.(runner.RunDone); done {
 				break
 			}
 			var got bool
-			ev, ok, got, err = rec.nextBefore(deadline)
+			ev, ok, got, err = rec.nextBefore(frame.C)
 			if !got || !ok { // the frame is over, or the run (the next wait says so)
 				break
 			}
