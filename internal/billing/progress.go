@@ -9,6 +9,12 @@
 // map an unknown class with --role, and so on.
 package billing
 
+import (
+	"fmt"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
+)
+
 // Roles an invocation can play in the experiment, derived from Entrypoint.
 const (
 	RoleController   = "controller"
@@ -45,6 +51,25 @@ type Count struct {
 // Short reports whether records are still missing for this row.
 func (c Count) Short() bool {
 	return c.Expected >= 0 && c.Matched-c.FromFailedBatches < c.Expected
+}
+
+// Shortfall sums, over the counts with an expectation, the records
+// matched (outside failed batches, at most the expected number) and the
+// records expected, and names the short ones ("simple 500ms executor (3 of
+// 5)"), at most n of them and then how many more ("" when none is short).
+func (p Progress) Shortfall(n int) (got, want int, short string) {
+	var names []string
+	for _, c := range p.Counts {
+		if c.Expected < 0 {
+			continue
+		}
+		got += min(c.Matched-c.FromFailedBatches, c.Expected)
+		want += c.Expected
+		if c.Short() {
+			names = append(names, fmt.Sprintf("%s %s %s (%d of %d)", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Matched-c.FromFailedBatches, c.Expected))
+		}
+	}
+	return got, want, listSome(names, n)
 }
 
 // Progress is how far attribution has got; the poller reports it after

@@ -149,20 +149,8 @@ func Suspicions(p Progress, sinceRunEnd time.Duration, filesSeen int) []string {
 	case p.RecordsForScript == 0:
 		out = append(out, fmt.Sprintf("no records for %s %s after the run: %s", script, waited, adviceLogpushOn))
 	case late && !p.Complete:
-		var short []string
-		got, want := 0, 0
-		for _, c := range p.Counts {
-			if c.Expected < 0 {
-				continue
-			}
-			got += min(c.Matched-c.FromFailedBatches, c.Expected)
-			want += c.Expected
-			if c.Short() {
-				short = append(short, fmt.Sprintf("%s %s %s (%d of %d)", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Matched-c.FromFailedBatches, c.Expected))
-			}
-		}
-		if len(short) > 0 {
-			out = append(out, fmt.Sprintf("%d of %d expected records in %s after the run; still short: %s: Logpush may still be delivering, or the Logpush job is stalled (last_complete)", got, want, waited, listSome(short, 4)))
+		if got, want, short := p.Shortfall(4); short != "" {
+			out = append(out, fmt.Sprintf("%d of %d expected records in %s after the run; still short: %s: Logpush may still be delivering, or the Logpush job is stalled (last_complete)", got, want, waited, short))
 		}
 	}
 	return append(out, p.Warnings...)

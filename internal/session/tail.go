@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/pfx-tui/pfx-tui/internal/billing"
@@ -154,23 +153,8 @@ func tailSuspicions(rd *tail.Reader, last BillingEvent) []string {
 	case st.Events == 0:
 		out = append(out, fmt.Sprintf("the tail capture %s holds no events: was wrangler tail connected to the Worker under test during the run (with --format json)?", rd.Path()))
 	case !p.Complete:
-		got, want := 0, 0
-		var short []string
-		for _, c := range p.Counts {
-			if c.Expected < 0 {
-				continue
-			}
-			got += min(c.Matched-c.FromFailedBatches, c.Expected)
-			want += c.Expected
-			if c.Short() {
-				short = append(short, fmt.Sprintf("%s %s %s (%d of %d)", c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, c.Matched-c.FromFailedBatches, c.Expected))
-			}
-		}
-		if len(short) > 0 {
-			if len(short) > 4 {
-				short = append(short[:4], fmt.Sprintf("and %d more", len(short)-4))
-			}
-			out = append(out, fmt.Sprintf("%d of %d expected records are in the tail capture; short: %s: the tail may have connected after the run began or stopped before it ended, or dropped events under load", got, want, strings.Join(short, ", ")))
+		if got, want, short := p.Shortfall(4); short != "" {
+			out = append(out, fmt.Sprintf("%d of %d expected records are in the tail capture; short: %s: the tail may have connected after the run began or stopped before it ended, or dropped events under load", got, want, short))
 		}
 	}
 	return append(out, p.Warnings...)
