@@ -640,13 +640,19 @@ func unitText(unit time.Duration) string {
 	return "one row per namespace and " + unit.String() + " emulated minute"
 }
 
-// Describe sums a report in one line.
-func (r Report) Describe() string {
-	matched, expected := 0, 0
+// RolesWithData counts the cell roles that have analytics rows (matched)
+// out of those expected.
+func (r Report) RolesWithData() (matched, expected int) {
 	for _, c := range r.Counts {
 		matched += c.Matched
 		expected += c.Expected
 	}
+	return matched, expected
+}
+
+// Describe sums a report in one line.
+func (r Report) Describe() string {
+	matched, expected := r.RolesWithData()
 	state := "settled"
 	if !r.Complete {
 		state = "INCOMPLETE"

@@ -39,11 +39,7 @@ func AnalyticsSection(r *Results) string {
 	}
 	var sb strings.Builder
 	fmt.Fprintf(&sb, "billing %s\n", analyticsLabel(r))
-	m, e := 0, 0
-	for _, c := range a.Counts {
-		m += c.Matched
-		e += c.Expected
-	}
+	m, e := a.RolesWithData()
 	state := "settled"
 	if !a.Complete {
 		state = "INCOMPLETE — analytics lag a few minutes; refresh with: pfx-tui billing FILE --source analytics"
