@@ -188,9 +188,15 @@ func (c *Client) folderPrefix(folder string) string {
 	return c.prefix + "/" + folder + "/"
 }
 
-// listPages lists keys under prefix after startAfter, page by page,
-// calling fn with each page's keys in order.
-func (c *Client) listPages(ctx context.Context, prefix, startAfter string, fn func(keys []string)) error {
+// object is one listed object: its key and modification time.
+type object struct {
+	key      string
+	modified time.Time
+}
+
+// listPages lists the objects under prefix after startAfter, page by page,
+// calling fn with each page's objects in key order.
+func (c *Client) listPages(ctx context.Context, prefix, startAfter string, fn func(page []object)) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket), Prefix: aws.String(prefix)}
 	if startAfter != "" {
 		in.StartAfter = aws.String(startAfter)
@@ -204,13 +210,18 @@ func (c *Client) listPages(ctx context.Context, prefix, startAfter string, fn fu
 		if err != nil {
 			return c.classify(ctx, opList, "", err)
 		}
-		keys := make([]string, 0, len(page.Contents))
+		objs := make([]object, 0, len(page.Contents))
 		for _, o := range page.Contents {
-			if o.Key != nil {
-				keys = append(keys, *o.Key)
+			if o.Key == nil {
+				continue
 			}
+			obj := object{key: *o.Key}
+			if o.LastModified != nil {
+				obj.modified = *o.LastModified
+			}
+			objs = append(objs, obj)
 		}
-		fn(keys)
+		fn(objs)
 	}
 	return nil
 }

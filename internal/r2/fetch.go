@@ -143,8 +143,9 @@ func (f *Fetcher) Fetch(ctx context.Context, sink Sink) (FetchResult, error) {
 	var firstErr error
 	for _, folder := range res.Folders {
 		prefix := f.c.folderPrefix(folder)
-		err := f.c.listPages(ctx, prefix, f.startAfter(folder, prefix), func(page []string) {
-			for _, k := range page {
+		err := f.c.listPages(ctx, prefix, f.startAfter(folder, prefix), func(page []object) {
+			for _, o := range page {
+				k := o.key
 				res.Listed++
 				f.advance(folder, prefix, k)
 				if _, ok := f.seen[k]; ok || queued[k] {

@@ -70,39 +70,15 @@ func (c *Client) Newest(ctx context.Context) (Newest, error) {
 	if newestFolder == "" {
 		return n, nil
 	}
-	err := c.listObjects(ctx, root+newestFolder+"/", func(key string, modified time.Time) {
-		// Keys sort by push window: on equal times the later key is newer.
-		if n.Key == "" || modified.After(n.LastModified) || modified.Equal(n.LastModified) && key > n.Key {
-			n.Key, n.LastModified = key, modified
+	err := c.listPages(ctx, root+newestFolder+"/", "", func(page []object) {
+		for _, o := range page {
+			// Keys sort by push window: on equal times the later key is newer.
+			if n.Key == "" || o.modified.After(n.LastModified) || o.modified.Equal(n.LastModified) && o.key > n.Key {
+				n.Key, n.LastModified = o.key, o.modified
+			}
 		}
 	})
 	return n, err
-}
-
-// listObjects lists every object under prefix with its modification time.
-func (c *Client) listObjects(ctx context.Context, prefix string, fn func(key string, modified time.Time)) error {
-	in := &s3.ListObjectsV2Input{Bucket: aws.String(c.bucket), Prefix: aws.String(prefix)}
-	p := s3.NewListObjectsV2Paginator(c.s3, in, func(o *s3.ListObjectsV2PaginatorOptions) {
-		o.Limit = c.pageSize
-		o.StopOnDuplicateToken = true
-	})
-	for p.HasMorePages() {
-		page, err := p.NextPage(ctx)
-		if err != nil {
-			return c.classify(ctx, opList, "", err)
-		}
-		for _, o := range page.Contents {
-			if o.Key == nil {
-				continue
-			}
-			var m time.Time
-			if o.LastModified != nil {
-				m = *o.LastModified
-			}
-			fn(*o.Key, m)
-		}
-	}
-	return nil
 }
 
 func isDateFolder(s string) bool {
