@@ -36,10 +36,5 @@ func startTUIBilling(ctx context.Context, s *session.Session) (<-chan session.Bi
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make(chan session.BillingEvent, 16)
-	go func() {
-		defer close(out)
-		b.Wait(func(ev session.BillingEvent) { out <- ev })
-	}()
-	return out, b, nil
+	return session.Forward(b), b, nil
 }

@@ -239,6 +239,20 @@ func (b *Billing) Wait(onEvent func(BillingEvent)) BillingOutcome {
 	return out
 }
 
+// Forward runs a billing loop (a source's or a chain's Wait) in the
+// background and hands its events over a channel that closes when the loop
+// ends: how a screen follows billing without running the loop itself.
+func Forward(loop interface {
+	Wait(func(BillingEvent)) BillingOutcome
+}) <-chan BillingEvent {
+	out := make(chan BillingEvent, 16)
+	go func() {
+		defer close(out)
+		loop.Wait(func(ev BillingEvent) { out <- ev })
+	}()
+	return out
+}
+
 // waitPolls is the loop every billing source's Wait runs: it calls onEvent
 // for every poll event with the source's progress and, before the last one,
 // calls finish (attach the source's report to the results and save them),

@@ -125,12 +125,7 @@ func startLocalBilling(ctx context.Context, s *session.Session) (<-chan session.
 	if err != nil {
 		return nil, nil, err
 	}
-	out := make(chan session.BillingEvent, 16)
-	go func() {
-		defer close(out)
-		b.Wait(func(ev session.BillingEvent) { out <- ev })
-	}()
-	return out, b.Poller, nil
+	return session.Forward(b), b.Poller, nil
 }
 
 // From setup to export against the embedded target with its Logpush
