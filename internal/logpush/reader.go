@@ -57,9 +57,10 @@ type Reader struct {
 	err    error // sticky: io.EOF once done, or the hard error
 	stats  FileStats
 
-	sc     lineScanner
-	fields Fields
-	hash   LineHash
+	sc      lineScanner
+	fields  Fields
+	hash    LineHash
+	lineLen int
 }
 
 // NewReader returns a Reader over r. gzipped says whether r is a gzip
@@ -106,6 +107,10 @@ func (r *Reader) NextFields() (*Fields, error) {
 	}
 	return &r.fields, nil
 }
+
+// LineLen is the length of the raw line of the record last returned by
+// Next or NextFields.
+func (r *Reader) LineLen() int { return r.lineLen }
 
 // LineHash is the hash of the raw line of the record last returned by Next
 // or NextFields, for Deduper.SeenHash: redeliveries repeat a line byte for
@@ -163,7 +168,7 @@ func (r *Reader) nextLine() ([]byte, error) {
 		if !r.fields.HasWall || !r.fields.HasCPU {
 			r.stats.MissingTiming++
 		}
-		r.hash = HashLine(line)
+		r.hash, r.lineLen = HashLine(line), len(line)
 		return line, nil
 	}
 	return nil, r.err

@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -57,6 +58,9 @@ type Scan struct {
 	filter Filter
 	dedupe Deduper
 
+	expect      atomic.Int64 // uncompressed bytes to read (Expect)
+	reserveOnce sync.Once
+
 	mu             sync.Mutex
 	files          int
 	truncatedNames []string
@@ -92,18 +96,23 @@ func (g *groupAcc) merge(o *groupAcc) {
 // NewScan returns a Scan that keeps only the records f matches.
 func NewScan(f Filter) *Scan { return &Scan{filter: f} }
 
-// expectLineBytes is the line length Expect assumes: a Logpush line with
-// its 13 fields and a short Logs array is 400-600 bytes. Longer lines only
-// mean a set larger than needed; shorter ones, that it grows as usual.
-const expectLineBytes = 512
-
 // Expect tells the scan how many uncompressed bytes it is about to read
-// (see UncompressedSize), so that the de-duplication set is sized once for
-// them instead of growing step by step. A hint only: any value is safe.
-func (s *Scan) Expect(bytes int64) {
-	if bytes > 0 {
-		s.dedupe.set.reserve(int(min(bytes/expectLineBytes, 1<<28)))
+// (see UncompressedSize), so that the de-duplication set is sized once
+// instead of growing step by step: after the first batch of lines of any
+// file, for the bytes left at the length those lines had. A hint only: any
+// value is safe (a wrong one costs memory, or the usual growth).
+func (s *Scan) Expect(bytes int64) { s.expect.Store(bytes) }
+
+// reserveFor sizes the de-duplication set once for the expected bytes at
+// the average length of the lines one file has shown so far.
+func (s *Scan) reserveFor(lineBytes int64, lines int) {
+	expect := s.expect.Load()
+	if expect <= 0 || lines == 0 || lineBytes == 0 {
+		return
 	}
+	s.reserveOnce.Do(func() {
+		s.dedupe.set.reserve(int(min(expect*int64(lines)/lineBytes, 1<<28)))
+	})
 }
 
 // fileScan is what one AddFile gathers before merging it into the Scan
@@ -152,6 +161,7 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	gz := IsGzip(magic)
 	rd := NewReader(br, gz)
 	fs := &fileScan{groups: map[string]*groupFile{}}
+	var lineBytes int64 // of the records read, for reserveFor
 	err = nil
 	for {
 		f, rerr := rd.NextFields()
@@ -166,7 +176,9 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 			continue
 		}
 		fs.add(f, rd.LineHash())
+		lineBytes += int64(rd.LineLen())
 		if len(fs.batch) == scanBatch {
+			s.reserveFor(lineBytes, fs.records+fs.duplicates+len(fs.batch))
 			fs.flush(&s.dedupe)
 		}
 	}

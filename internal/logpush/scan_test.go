@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -428,5 +429,43 @@ func TestValueCountsPercentile(t *testing.T) {
 				t.Fatalf("trial %d p%v: %v, want %v", trial, p, got, want)
 			}
 		}
+	}
+}
+
+// Expect sizes the de-duplication set once, from the length of the lines
+// the first batch shows, so that the lines that follow never grow it; the
+// figures are those of a scan without the hint.
+func TestScanExpectSizesOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	st, err := Generate(dir, GenOptions{Records: 20000, Files: 1, Seed: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, st.Files[0])
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := UncompressedSize(bytes.NewReader(data), int64(len(data)))
+	hinted, plain := NewScan(Filter{}), NewScan(Filter{})
+	hinted.Expect(total)
+	for _, s := range []*Scan{hinted, plain} {
+		if err := s.AddFile("f", bytes.NewReader(data)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !reflect.DeepEqual(hinted.Summary(), plain.Summary()) {
+		t.Fatalf("hinted scan differs:\n%+v\n%+v", hinted.Summary(), plain.Summary())
+	}
+	n := hinted.dedupe.Len()
+	reserved := hinted.dedupe.set.bytes()
+	// Sized once at load 0.7 for the lines to come (each shard its share,
+	// rounded): no growth step (which would leave it at 0.57–0.85).
+	if load := float64(16*n) / float64(reserved); load < 0.66 || load > 0.74 {
+		t.Errorf("%d lines in %d bytes of set: load %.2f, want ≈0.70", n, reserved, load)
+	}
+	if plain.dedupe.set.bytes() == reserved {
+		t.Error("the unhinted scan has the same set size: the hint did nothing")
 	}
 }
