@@ -2,7 +2,11 @@
 
 package logpush
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"golang.org/x/sys/cpu"
+)
 
 // bracketMasks64 flags the quotes, opening and closing brackets and
 // backslashes among the 64 bytes at p (SSE2; see opaque_amd64.s).
@@ -10,10 +14,38 @@ import "math/bits"
 //go:noescape
 func bracketMasks64(p *byte) (quote, open, close, bslash uint64)
 
-// skipBracketsFast is skipBracketsWords 64 bytes at a time with SSE2
-// compares. A block may extend past the line into the rest of its buffer
-// (up to cap); the bytes past the line are masked off.
+// skipBlocksAVX2 is skipBracketsSSE2's loop in assembly, with AVX2
+// compares and a carry-less multiply for the prefix XOR (skip_amd64.s).
+//
+//go:noescape
+func skipBlocksAVX2(p *byte, n, avail int) (j, depth int, inStr uint64, status int)
+
+// useAVX2 says whether this CPU (and OS) has what skipBlocksAVX2 uses.
+var useAVX2 = cpu.X86.HasAVX2 && cpu.X86.HasPCLMULQDQ
+
+// skipBracketsFast is skipBracketsWords 64 bytes at a time: in one
+// assembly call with AVX2 where the CPU has it, else with SSE2 compares
+// (every amd64 has SSE2). A block may extend past the line into the rest
+// of its buffer (up to cap); the bytes past the line are masked off.
 func skipBracketsFast(b []byte, i int) (int, bool) {
+	if !useAVX2 {
+		return skipBracketsSSE2(b, i)
+	}
+	full := b[:cap(b)]
+	j, depth, inStr, status := skipBlocksAVX2(&full[i], len(b)-i, len(full)-i)
+	switch status {
+	case 0:
+		return i + j, true
+	case 2:
+		return i + j, false
+	case 3:
+		return len(b), false
+	}
+	return skipBracketsWordsFrom(b, i+j, depth, inStr)
+}
+
+// skipBracketsSSE2 is skipBracketsFast without AVX2.
+func skipBracketsSSE2(b []byte, i int) (int, bool) {
 	n := len(b)
 	full := b[:cap(b)]
 	depth := 0
