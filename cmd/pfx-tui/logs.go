@@ -161,7 +161,6 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 	if len(files) == 0 {
 		return 0, fmt.Errorf("no Logpush files (*.log.gz, *.log, *.ndjson) under %s", dir)
 	}
-	scan.Expect(uncompressedTotal(files))
 	// Files are read in parallel, one per core: each is decompressed and
 	// scanned by one goroutine, so memory stays bounded by the workers.
 	errs := make([]error, len(files))
@@ -188,24 +187,6 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 		}
 	}
 	return failed, nil
-}
-
-// uncompressedTotal is the size the files will have once decompressed, read
-// from their gzip trailers, for Scan.Expect. A file that cannot be opened
-// adds nothing here; reading it reports the error.
-func uncompressedTotal(files []string) int64 {
-	var n int64
-	for _, p := range files {
-		fh, err := os.Open(p)
-		if err != nil {
-			continue
-		}
-		if st, err := fh.Stat(); err == nil {
-			n += logpush.UncompressedSize(fh, st.Size())
-		}
-		fh.Close()
-	}
-	return n
 }
 
 func scanFile(scan *logpush.Scan, dir, p string) error {

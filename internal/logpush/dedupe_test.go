@@ -1,8 +1,6 @@
 package logpush
 
 import (
-	"bytes"
-	"compress/gzip"
 	"encoding/json"
 	"math"
 	"strings"
@@ -111,62 +109,6 @@ func TestHashSet(t *testing.T) {
 	}
 	if b := s.bytes(); b < 16*n || b > 16*n*100/50 {
 		t.Errorf("%d bytes for %d hashes: load outside 0.5-1", b, n)
-	}
-}
-
-// A reserved set takes the hashes it was sized for without growing, keeps
-// the ones added before the reservation, and still grows past it.
-func TestHashSetReserve(t *testing.T) {
-	t.Parallel()
-	hash := func(i int) LineHash {
-		return LineHash{Hi: uint64(i) * 0x9e3779b97f4a7c15, Lo: uint64(i) * 0xbf58476d1ce4e5b9}
-	}
-	var s hashSet
-	for i := range 1000 {
-		s.add(hash(i))
-	}
-	const n = 100000
-	s.reserve(n)
-	reserved := s.bytes()
-	if reserved < 16*n || reserved > 16*n*10/6 {
-		t.Fatalf("reserved %d bytes for %d hashes", reserved, n)
-	}
-	for i := range n {
-		if got, want := s.add(hash(i)), i < 1000; got != want {
-			t.Fatalf("%d: present %v, want %v", i, got, want)
-		}
-	}
-	if b := s.bytes(); b != reserved {
-		t.Errorf("grew from %d to %d bytes inside its reservation", reserved, b)
-	}
-	for i := n; i < 2*n; i++ {
-		s.add(hash(i))
-	}
-	if s.len() != 2*n || s.bytes() <= reserved {
-		t.Errorf("past the reservation: len %d, %d bytes", s.len(), s.bytes())
-	}
-}
-
-func TestUncompressedSize(t *testing.T) {
-	t.Parallel()
-	plain := []byte(strings.Repeat(`{"ScriptName":"a"}`+"\n", 1000))
-	var gz bytes.Buffer
-	zw := gzip.NewWriter(&gz)
-	zw.Write(plain)
-	zw.Close()
-	for _, c := range []struct {
-		name string
-		b    []byte
-		want int64
-	}{
-		{"gzip", gz.Bytes(), int64(len(plain))},
-		{"plain", plain, int64(len(plain))},
-		{"short", []byte{0x1f, 0x8b, 1}, 3},
-		{"empty", nil, 0},
-	} {
-		if got := UncompressedSize(bytes.NewReader(c.b), int64(len(c.b))); got != c.want {
-			t.Errorf("%s: %d, want %d", c.name, got, c.want)
-		}
 	}
 }
 

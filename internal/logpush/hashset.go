@@ -31,7 +31,6 @@ const hashShards = 256
 type hashSet struct {
 	mu     sync.Mutex
 	shards [hashShards]hashShard
-	sink   uint64 // keeps the touching loads of addBatch
 }
 
 type hashShard struct {
@@ -46,27 +45,6 @@ func (s *hashSet) add(h LineHash) (present bool) {
 	present = s.shards[h.Hi>>56].add(h)
 	s.mu.Unlock()
 	return present
-}
-
-// addBatch inserts hs in order, setting present[i] when hs[i] was already
-// there (an earlier element of hs included). A batch takes the lock once
-// and first touches every slot it will probe, so that the cache misses of
-// a set much larger than the cache overlap instead of coming one by one.
-func (s *hashSet) addBatch(hs []LineHash, present []bool) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var sink uint64
-	for _, h := range hs {
-		sh := &s.shards[h.Hi>>56]
-		if len(sh.slots) > 0 {
-			i, _ := bits.Mul64(h.Lo, uint64(len(sh.slots)))
-			sink += sh.slots[i].Lo
-		}
-	}
-	s.sink = sink
-	for i, h := range hs {
-		present[i] = s.shards[h.Hi>>56].add(h)
-	}
 }
 
 // len counts the distinct hashes added.
@@ -127,23 +105,6 @@ func (sh *hashShard) insert(h LineHash) bool {
 		}
 		if i++; i == size {
 			i = 0
-		}
-	}
-}
-
-// reserve sizes the set for n distinct hashes in all, so that adding them
-// grows no shard: each shard gets room for its share at a load of 0.7. A
-// growth step reinserts a shard's entries into newly allocated memory, and
-// the steps of 1.5× add up to about two reinsertions and three times the
-// final memory touched per entry; reserving first touches it once.
-func (s *hashSet) reserve(n int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	per := (n + hashShards - 1) / hashShards
-	size := per * 10 / 7
-	for i := range s.shards {
-		if sh := &s.shards[i]; len(sh.slots) < size {
-			sh.resize(size)
 		}
 	}
 }

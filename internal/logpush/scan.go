@@ -6,11 +6,12 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -50,27 +51,31 @@ func (f Filter) matchTime(ts int64) bool {
 // Scan is safe for concurrent AddFile calls, which is how files are read in
 // parallel.
 //
-// Memory grows with the distinct lines (16 bytes each in the de-duplication
-// set, at a load factor of 0.57-0.85) and with the distinct WallTimeMs
-// values of each group (percentiles are exact, from counts of each
-// millisecond value), not with the bytes read.
+// De-duplication is deferred to Summary: each record read is kept as an
+// entry of 32 bytes (the 128-bit hash of its line, its group, WallTimeMs
+// and CPUTimeMs), filed by the hash's top byte into one of 256 partitions
+// as it is read; Summary then de-duplicates one partition at a time in a
+// table small enough to stay in the CPU's cache, and tallies the distinct
+// records. Appending is a sequential write where a shared set would be a
+// random access into tens of megabytes per line, and reading a file
+// competes with decompression for the cache. So memory grows by 32 bytes
+// per record read (duplicates included) until Summary, plus the distinct
+// WallTimeMs values of each group (percentiles are exact, from counts of
+// each millisecond value); not with the bytes read.
 type Scan struct {
 	filter Filter
-	dedupe Deduper
-
-	expect      atomic.Int64 // uncompressed bytes to read (Expect)
-	reserveOnce sync.Once
 
 	mu             sync.Mutex
 	files          int
 	truncatedNames []string
 	lines          int
-	records        int
-	duplicates     int
 	outside        int
 	malformed      int
 	badType        int
-	groups         map[groupKey]*groupAcc
+	groupIndex     map[groupKey]uint32
+	groupKeys      []groupKey
+	parts          [hashShards][][]entry // chunks of entries, by the hash's top byte
+	wide           []wideEntry
 }
 
 type groupKey struct{ script, entrypoint, eventType string }
@@ -93,57 +98,73 @@ func (g *groupAcc) merge(o *groupAcc) {
 	g.cpuN += o.cpuN
 }
 
+// add counts one distinct record.
+func (g *groupAcc) add(wall, cpu int64, hasWall, hasCPU bool) {
+	g.count++
+	if !hasWall || !hasCPU {
+		g.missing++
+	}
+	if hasWall {
+		g.wallSum += wall
+		g.wall.add(wall)
+	}
+	if hasCPU {
+		g.cpuSum += cpu
+		g.cpuN++
+	}
+}
+
+// entry is a record waiting for de-duplication: its line's hash, its group
+// (an index into Scan.groupKeys) with two flags, and its timing. A record
+// whose timing or group does not fit is a wideEntry instead; identical
+// lines always take the same form, so each form is de-duplicated alone.
+type entry struct {
+	h         LineHash
+	g         uint32
+	wall, cpu uint32
+}
+
+const (
+	entryHasWall   = 1 << 31
+	entryHasCPU    = 1 << 30
+	entryGroupMask = entryHasCPU - 1
+)
+
+type wideEntry struct {
+	h LineHash
+	g uint32
+	pendingRecord
+}
+
+// chunkEntries is the length of the chunks that hold the entries of a
+// partition (8 KB each): a partition grows by a chunk without copying.
+const chunkEntries = 256
+
 // NewScan returns a Scan that keeps only the records f matches.
 func NewScan(f Filter) *Scan { return &Scan{filter: f} }
 
-// Expect tells the scan how many uncompressed bytes it is about to read
-// (see UncompressedSize), so that the de-duplication set is sized once
-// instead of growing step by step: after the first batch of lines of any
-// file, for the bytes left at the length those lines had. A hint only: any
-// value is safe (a wrong one costs memory, or the usual growth).
-func (s *Scan) Expect(bytes int64) { s.expect.Store(bytes) }
-
-// reserveFor sizes the de-duplication set once for the expected bytes at
-// the average length of the lines one file has shown so far.
-func (s *Scan) reserveFor(lineBytes int64, lines int) {
-	expect := s.expect.Load()
-	if expect <= 0 || lines == 0 || lineBytes == 0 {
-		return
-	}
-	s.reserveOnce.Do(func() {
-		s.dedupe.set.reserve(int(min(expect*int64(lines)/lineBytes, 1<<28)))
-	})
-}
-
-// fileScan is what one AddFile gathers before merging it into the Scan
-// under one lock: groups by the raw bytes of their key.
+// fileScan is what one AddFile gathers before handing it to the Scan.
 type fileScan struct {
-	groups     map[string]*groupFile
-	cache      [groupCacheSize]*groupFile // see find
-	key        []byte
-	outside    int
-	duplicates int
-	records    int
-
-	// Records wait in batches for de-duplication (see hashSet.addBatch).
-	batch   []pendingRecord
-	hashes  []LineHash
-	present []bool
+	groups  map[string]*groupFile
+	cache   [groupCacheSize]*groupFile // see find
+	key     []byte
+	outside int
+	batch   []entry     // handed over every scanBatch records
+	wide    []wideEntry // handed over with the file
 }
 
-// scanBatch is the number of records de-duplicated at once.
+// scanBatch is the number of records handed to the Scan at once.
 const scanBatch = 512
 
 // pendingRecord is what a record adds to its group once known distinct.
 type pendingRecord struct {
-	g               *groupFile
 	wall, cpu       int64
 	hasWall, hasCPU bool
 }
 
 type groupFile struct {
 	key groupKey
-	acc groupAcc
+	id  uint32 // index in Scan.groupKeys
 }
 
 // AddFile reads one file (gzip or plain NDJSON, told apart by the gzip
@@ -161,7 +182,6 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	gz := IsGzip(magic)
 	rd := NewReader(br, gz)
 	fs := &fileScan{groups: map[string]*groupFile{}}
-	var lineBytes int64 // of the records read, for reserveFor
 	err = nil
 	for {
 		f, rerr := rd.NextFields()
@@ -175,14 +195,13 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 			fs.outside++
 			continue
 		}
-		fs.add(f, rd.LineHash())
-		lineBytes += int64(rd.LineLen())
+		fs.add(s, f, rd.LineHash())
 		if len(fs.batch) == scanBatch {
-			s.reserveFor(lineBytes, fs.records+fs.duplicates+len(fs.batch))
-			fs.flush(&s.dedupe)
+			s.addEntries(fs.batch)
+			fs.batch = fs.batch[:0]
 		}
 	}
-	fs.flush(&s.dedupe)
+	s.addEntries(fs.batch)
 	s.mergeFile(name, rd.Stats(), fs)
 	if err != nil {
 		return fmt.Errorf("%s: %w", name, err)
@@ -190,11 +209,51 @@ func (s *Scan) AddFile(name string, r io.Reader) error {
 	return nil
 }
 
-// add queues a record for its group.
-func (fs *fileScan) add(f *Fields, h LineHash) {
-	g := fs.find(f)
-	fs.batch = append(fs.batch, pendingRecord{g: g, wall: f.WallTimeMs, cpu: f.CPUTimeMs, hasWall: f.HasWall, hasCPU: f.HasCPU})
-	fs.hashes = append(fs.hashes, h)
+// add queues a record as an entry.
+func (fs *fileScan) add(s *Scan, f *Fields, h LineHash) {
+	g := fs.find(s, f).id
+	if g <= entryGroupMask && uint64(f.WallTimeMs) <= math.MaxUint32 && uint64(f.CPUTimeMs) <= math.MaxUint32 {
+		if f.HasWall {
+			g |= entryHasWall
+		}
+		if f.HasCPU {
+			g |= entryHasCPU
+		}
+		fs.batch = append(fs.batch, entry{h: h, g: g, wall: uint32(f.WallTimeMs), cpu: uint32(f.CPUTimeMs)})
+		return
+	}
+	fs.wide = append(fs.wide, wideEntry{h, g, pendingRecord{f.WallTimeMs, f.CPUTimeMs, f.HasWall, f.HasCPU}})
+}
+
+// addEntries files entries into their partitions.
+func (s *Scan) addEntries(es []entry) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, e := range es {
+		p := &s.parts[e.h.Hi>>56]
+		n := len(*p)
+		if n == 0 || len((*p)[n-1]) == chunkEntries {
+			*p = append(*p, make([]entry, 0, chunkEntries))
+			n++
+		}
+		(*p)[n-1] = append((*p)[n-1], e)
+	}
+}
+
+// groupID returns the index of a group's key, adding it on first sight.
+func (s *Scan) groupID(k groupKey) uint32 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if id, ok := s.groupIndex[k]; ok {
+		return id
+	}
+	if s.groupIndex == nil {
+		s.groupIndex = make(map[groupKey]uint32)
+	}
+	id := uint32(len(s.groupKeys))
+	s.groupIndex[k] = id
+	s.groupKeys = append(s.groupKeys, k)
+	return id
 }
 
 // groupCacheSize is the number of slots of fileScan's group cache.
@@ -219,8 +278,8 @@ func groupSlot(f *Fields) int {
 // find returns the record's group without allocating: from a small cache
 // indexed by a cheap hash of the key (a file holds a handful of groups:
 // one per script, entrypoint and event type), else from the map by the
-// key's bytes; a new group copies them.
-func (fs *fileScan) find(f *Fields) *groupFile {
+// key's bytes; a new group copies them and takes its index from the Scan.
+func (fs *fileScan) find(s *Scan, f *Fields) *groupFile {
 	slot := groupSlot(f)
 	if g := fs.cache[slot]; g != nil && string(f.ScriptName) == g.key.script && string(f.Entrypoint) == g.key.entrypoint && string(f.EventType) == g.key.eventType {
 		return g
@@ -235,41 +294,118 @@ func (fs *fileScan) find(f *Fields) *groupFile {
 	g := fs.groups[string(k)]
 	if g == nil {
 		g = &groupFile{key: groupKey{string(f.ScriptName), string(f.Entrypoint), string(f.EventType)}}
+		g.id = s.groupID(g.key)
 		fs.groups[string(k)] = g
 	}
 	fs.cache[slot] = g
 	return g
 }
 
-// flush de-duplicates the queued records and counts the distinct ones.
-func (fs *fileScan) flush(d *Deduper) {
-	if len(fs.batch) == 0 {
-		return
+// tally de-duplicates every entry so far and adds up the distinct records
+// of each group: partitions are shared out among the cores, each with its
+// own table (reused from one partition to the next) and totals.
+func (s *Scan) tally() (accs []groupAcc, records, duplicates int) {
+	workers := max(1, min(runtime.GOMAXPROCS(0), hashShards))
+	parts := make(chan int, hashShards)
+	for i := range hashShards {
+		parts <- i
 	}
-	fs.present = append(fs.present[:0], make([]bool, len(fs.batch))...)
-	d.set.addBatch(fs.hashes, fs.present)
-	for i := range fs.batch {
-		if fs.present[i] {
-			fs.duplicates++
+	close(parts)
+	type total struct {
+		accs          []groupAcc
+		records, dups int
+	}
+	totals := make([]total, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			t := &totals[w]
+			t.accs = make([]groupAcc, len(s.groupKeys))
+			var tab tallyTable
+			for i := range parts {
+				r, d := tab.tally(s.parts[i], t.accs)
+				t.records += r
+				t.dups += d
+			}
+		})
+	}
+	wg.Wait()
+	accs = totals[0].accs
+	records, duplicates = totals[0].records, totals[0].dups
+	for _, t := range totals[1:] {
+		for i := range accs {
+			accs[i].merge(&t.accs[i])
+		}
+		records += t.records
+		duplicates += t.dups
+	}
+	seen := make(map[LineHash]struct{}, len(s.wide))
+	for _, e := range s.wide {
+		if _, dup := seen[e.h]; dup {
+			duplicates++
 			continue
 		}
-		p := &fs.batch[i]
-		fs.records++
-		a := &p.g.acc
-		a.count++
-		if !p.hasWall || !p.hasCPU {
-			a.missing++
-		}
-		if p.hasWall {
-			a.wallSum += p.wall
-			a.wall.add(p.wall)
-		}
-		if p.hasCPU {
-			a.cpuSum += p.cpu
-			a.cpuN++
+		seen[e.h] = struct{}{}
+		records++
+		accs[e.g].add(e.wall, e.cpu, e.hasWall, e.hasCPU)
+	}
+	return accs, records, duplicates
+}
+
+// tallyTable is an open-addressing set of the hashes of one partition,
+// sized for it at a load of at most 0.5.
+type tallyTable struct {
+	slots []LineHash
+	zero  bool // the all-zero hash, which cannot be stored in a slot
+}
+
+// tally counts the distinct entries of chunks into accs.
+func (t *tallyTable) tally(chunks [][]entry, accs []groupAcc) (records, duplicates int) {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	size := 64
+	for size < 2*n {
+		size *= 2
+	}
+	if cap(t.slots) < size {
+		t.slots = make([]LineHash, size)
+	}
+	t.slots = t.slots[:size]
+	clear(t.slots)
+	t.zero = false
+	mask := uint64(size - 1)
+	for _, c := range chunks {
+		for k := range c {
+			e := &c[k]
+			if t.seen(e.h, mask) {
+				duplicates++
+				continue
+			}
+			records++
+			accs[e.g&entryGroupMask].add(int64(e.wall), int64(e.cpu), e.g&entryHasWall != 0, e.g&entryHasCPU != 0)
 		}
 	}
-	fs.batch, fs.hashes = fs.batch[:0], fs.hashes[:0]
+	return records, duplicates
+}
+
+// seen inserts h and reports whether it was there already.
+func (t *tallyTable) seen(h LineHash, mask uint64) bool {
+	if h == (LineHash{}) {
+		was := t.zero
+		t.zero = true
+		return was
+	}
+	for i := h.Lo & mask; ; i = (i + 1) & mask {
+		switch t.slots[i] {
+		case h:
+			return true
+		case LineHash{}:
+			t.slots[i] = h
+			return false
+		}
+	}
 }
 
 func (s *Scan) mergeFile(name string, st FileStats, fs *fileScan) {
@@ -282,22 +418,9 @@ func (s *Scan) mergeFile(name string, st FileStats, fs *fileScan) {
 	s.lines += st.Lines
 	s.malformed += st.Malformed
 	s.badType += st.BadType
-	if fs == nil {
-		return
-	}
-	s.outside += fs.outside
-	s.duplicates += fs.duplicates
-	s.records += fs.records
-	if s.groups == nil {
-		s.groups = make(map[groupKey]*groupAcc)
-	}
-	for _, g := range fs.groups {
-		acc := s.groups[g.key]
-		if acc == nil {
-			acc = &groupAcc{}
-			s.groups[g.key] = acc
-		}
-		acc.merge(&g.acc)
+	if fs != nil {
+		s.outside += fs.outside
+		s.wide = append(s.wide, fs.wide...)
 	}
 }
 
@@ -364,21 +487,28 @@ type CPUStats struct {
 
 // Summary returns the totals so far; groups are sorted by script name,
 // entrypoint and event type, and never nil, so the JSON says [] not null.
+// It de-duplicates every record read so far (see Scan), so it costs a pass
+// over them: call it once the files are read.
 func (s *Scan) Summary() Summary {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	accs, records, duplicates := s.tally()
 	sum := Summary{
 		Files:          s.files,
 		TruncatedFiles: len(s.truncatedNames),
 		Lines:          s.lines,
-		Records:        s.records,
-		Duplicates:     s.duplicates,
+		Records:        records,
+		Duplicates:     duplicates,
 		Skipped:        Skipped{Malformed: s.malformed, BadType: s.badType},
-		Groups:         make([]Group, 0, len(s.groups)),
+		Groups:         make([]Group, 0, len(s.groupKeys)),
 		TruncatedNames: slices.Sorted(slices.Values(s.truncatedNames)),
 		OutsideFilter:  s.outside,
 	}
-	for k, g := range s.groups {
+	for i, k := range s.groupKeys {
+		g := &accs[i]
+		if g.count == 0 {
+			continue // its records are still being read (Summary during AddFile)
+		}
 		ws := WallStats{Sum: g.wallSum}
 		if n := g.wall.n; n > 0 {
 			ws.Mean = ptr(float64(g.wallSum) / float64(n))

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"os"
@@ -432,40 +433,54 @@ func TestValueCountsPercentile(t *testing.T) {
 	}
 }
 
-// Expect sizes the de-duplication set once, from the length of the lines
-// the first batch shows, so that the lines that follow never grow it; the
-// figures are those of a scan without the hint.
-func TestScanExpectSizesOnce(t *testing.T) {
+// The deferred de-duplication counts a line once across files, whichever
+// file and partition its copies land in, and whatever the form of its
+// entry: timing too large for an entry, copies in the same batch, lines
+// whose hash is all zero (which no table slot can hold) are counted like
+// any other. A Summary taken twice is the same.
+func TestScanTallyAcrossFiles(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	st, err := Generate(dir, GenOptions{Records: 20000, Files: 1, Seed: 3})
-	if err != nil {
-		t.Fatal(err)
+	line := func(script string, wall int64) string {
+		return fmt.Sprintf(`{"CPUTimeMs":1,"EventTimestampMs":1,"EventType":"fetch","ScriptName":%q,"WallTimeMs":%d}`, script, wall)
 	}
-	path := filepath.Join(dir, st.Files[0])
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
+	big := line("a", 1<<40) // a wide entry
+	var f1, f2 strings.Builder
+	for i := range 3000 {
+		fmt.Fprintln(&f1, line("a", int64(i)))
+		if i%3 == 0 {
+			fmt.Fprintln(&f2, line("a", int64(i))) // 1000 copies of lines of f1
+		}
 	}
-	total := UncompressedSize(bytes.NewReader(data), int64(len(data)))
-	hinted, plain := NewScan(Filter{}), NewScan(Filter{})
-	hinted.Expect(total)
-	for _, s := range []*Scan{hinted, plain} {
-		if err := s.AddFile("f", bytes.NewReader(data)); err != nil {
+	fmt.Fprintln(&f1, big)
+	fmt.Fprintln(&f2, big)
+	fmt.Fprintln(&f2, big)
+	fmt.Fprintln(&f2, line("b", 7))
+	fmt.Fprintln(&f2, line("b", 7))
+	s := NewScan(Filter{})
+	for i, f := range []string{f1.String(), f2.String()} {
+		if err := s.AddFile(fmt.Sprint(i), strings.NewReader(f)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if !reflect.DeepEqual(hinted.Summary(), plain.Summary()) {
-		t.Fatalf("hinted scan differs:\n%+v\n%+v", hinted.Summary(), plain.Summary())
+	sum := s.Summary()
+	if sum.Lines != 4005 || sum.Records != 3002 || sum.Duplicates != 1003 {
+		t.Fatalf("lines %d records %d duplicates %d, want 4005 3002 1003", sum.Lines, sum.Records, sum.Duplicates)
 	}
-	n := hinted.dedupe.Len()
-	reserved := hinted.dedupe.set.bytes()
-	// Sized once at load 0.7 for the lines to come (each shard its share,
-	// rounded): no growth step (which would leave it at 0.57–0.85).
-	if load := float64(16*n) / float64(reserved); load < 0.66 || load > 0.74 {
-		t.Errorf("%d lines in %d bytes of set: load %.2f, want ≈0.70", n, reserved, load)
+	if len(sum.Groups) != 2 || sum.Groups[0].Count != 3001 || sum.Groups[1].Count != 1 {
+		t.Fatalf("groups %+v", sum.Groups)
 	}
-	if plain.dedupe.set.bytes() == reserved {
-		t.Error("the unhinted scan has the same set size: the hint did nothing")
+	if want := int64(3000*2999/2 + 1<<40); sum.Groups[0].WallTimeMs.Sum != want {
+		t.Errorf("wall sum %d, want %d", sum.Groups[0].WallTimeMs.Sum, want)
+	}
+	if again := s.Summary(); !reflect.DeepEqual(again, sum) {
+		t.Errorf("second Summary differs:\n%+v\n%+v", again, sum)
+	}
+
+	var tab tallyTable
+	accs := make([]groupAcc, 1)
+	zero := entry{g: entryHasWall | entryHasCPU, wall: 5}
+	other := entry{h: LineHash{Hi: 1}, g: entryHasWall | entryHasCPU, wall: 6}
+	if r, d := tab.tally([][]entry{{zero, other}, {zero, zero, other}}, accs); r != 2 || d != 3 || accs[0].wallSum != 11 {
+		t.Errorf("zero hash: %d records, %d duplicates, wall sum %d; want 2, 3, 11", r, d, accs[0].wallSum)
 	}
 }
