@@ -116,7 +116,7 @@ func BenchmarkScanLine(b *testing.B) {
 	run := func(name string, fn func(sc *lineScanner, line []byte, f *Fields)) {
 		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(raw))
-			var sc lineScanner
+			sc := lineScanner{memo: new(templateMemo)}
 			var f Fields
 			for b.Loop() {
 				for _, l := range lines {

@@ -119,15 +119,7 @@ func (sc *lineScanner) fastValue(b []byte, j, field int, f *Fields) (int, bool) 
 		if !ok || !plain {
 			return j, false
 		}
-		v := b[start : j-1]
-		switch field {
-		case fieldScriptName:
-			f.ScriptName = v
-		case fieldEntrypoint:
-			f.Entrypoint = v
-		default:
-			f.EventType = v
-		}
+		setString(f, field, b[start:j-1])
 		return j, true
 	}
 	// the three integers
@@ -180,10 +172,19 @@ var fastTemplate = func() []fastStep {
 }()
 
 // template reads the usual line (see fastTemplate); false says only that
-// the line is not one.
+// the line is not one. With a memo (see templateMemo), each run of steps
+// between the values that change from line to line is first looked up
+// among the runs read before.
 func (sc *lineScanner) template(b []byte, f *Fields) bool {
 	n, i := len(b), 0
-	for k := range fastTemplate {
+	var ok bool
+	for k := 0; k < len(fastTemplate); k++ {
+		if run := runAt[k]; run >= 0 && sc.memo != nil {
+			if i, k, ok = sc.memoRun(b, i, k, run, f); !ok {
+				return false
+			}
+			continue
+		}
 		st := &fastTemplate[k]
 		if !st.lit.at(b, i) {
 			return false
@@ -192,12 +193,140 @@ func (sc *lineScanner) template(b []byte, f *Fields) bool {
 		if j >= n {
 			return false
 		}
-		var ok bool
 		if i, ok = sc.fastValue(b, j, st.field, f); !ok {
 			return false
 		}
 	}
 	return i < n && b[i] == '}' && skipWS(b, i+1) == n
+}
+
+// memoRuns are the runs of fastTemplate's steps whose bytes repeat from
+// line to line: from the literal of step first to the literal of step
+// last, the value of first being a string (an Entrypoint, an EventType, a
+// ScriptName with the ScriptVersion after it). A run is the same for every
+// line of one Worker version, entrypoint or event type, while the values
+// between runs (timing, timestamps, Event, Logs) change.
+var memoRuns = [...]struct{ first, last int }{{1, 2}, {4, 5}, {6, 8}}
+
+// runAt[k] is the index in memoRuns of the run that starts at step k, or -1.
+var runAt = func() (r [9]int) {
+	for k := range r {
+		r[k] = -1
+	}
+	for i, run := range memoRuns {
+		r[run.first] = i
+	}
+	return r
+}()
+
+// templateMemo keeps, for each run of memoRuns, the bytes of runs read
+// before: a line whose bytes at a run's place equal a kept run's is read
+// as that run was (the same bytes scan the same way, and a run ends with
+// a literal, so what follows cannot change how it reads), without looking
+// at them one by one. Sixteen slots per run; a run may be in either of two
+// neighbouring slots chosen by the first eight bytes of its string.
+type templateMemo struct {
+	runs [len(memoRuns)][16]memoSlot
+}
+
+// memoMax bounds the runs kept (a long script name or ScriptVersion
+// message is read as usual).
+const memoMax = 240
+
+type memoSlot struct {
+	n        int // bytes kept; 0: empty
+	off, len int // where the run's string is in it
+	b        [memoMax]byte
+}
+
+// memoRun reads run number run, starting at step k at b[i], with the value
+// of its last step, and returns the index after that value and the step
+// of that value.
+func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bool) {
+	n := len(b)
+	r := memoRuns[run]
+	first := &fastTemplate[r.first]
+	key := i + first.lit.n // the string's opening quote
+	if key+8 > n {
+		return i, k, false
+	}
+	h := (binary.LittleEndian.Uint64(b[key:]) * 0x9E3779B97F4A7C15) >> 60
+	slots := &sc.memo.runs[run]
+	slot := &slots[h]
+	if !slot.at(b, i) {
+		slot = &slots[h^1]
+	}
+	var ok bool
+	if slot.at(b, i) {
+		setString(f, first.field, b[i+slot.off:i+slot.off+slot.len])
+		i += slot.n
+	} else {
+		start := i
+		for k = r.first; k < r.last; k++ {
+			st := &fastTemplate[k]
+			if !st.lit.at(b, i) {
+				return i, k, false
+			}
+			j := i + st.lit.n
+			if j >= n {
+				return i, k, false
+			}
+			if i, ok = sc.fastValue(b, j, st.field, f); !ok {
+				return i, k, false
+			}
+		}
+		last := &fastTemplate[r.last]
+		if !last.lit.at(b, i) {
+			return i, k, false
+		}
+		i += last.lit.n
+		if m := i - start; m <= memoMax {
+			// The first slot if free, else the second (which a third run
+			// of the pair then takes over).
+			if slot = &slots[h]; slot.n > 0 {
+				slot = &slots[h^1]
+			}
+			v := stringField(f, first.field)
+			slot.n, slot.off, slot.len = m, cap(b)-cap(v)-start, len(v)
+			copy(slot.b[:], b[start:i])
+		}
+	}
+	k = r.last
+	if i >= n {
+		return i, k, false
+	}
+	i, ok = sc.fastValue(b, i, fastTemplate[k].field, f)
+	return i, k, ok
+}
+
+// at reports whether the slot's run is at b[i], with a value after it.
+func (s *memoSlot) at(b []byte, i int) bool {
+	m := s.n
+	return m > 0 && len(b)-i > m && string(b[i:i+m]) == string(s.b[:m])
+}
+
+// setString sets the string field of f numbered field.
+func setString(f *Fields, field int, v []byte) {
+	switch field {
+	case fieldScriptName:
+		f.ScriptName = v
+	case fieldEntrypoint:
+		f.Entrypoint = v
+	default:
+		f.EventType = v
+	}
+}
+
+// stringField is the string field of f numbered field.
+func stringField(f *Fields, field int) []byte {
+	switch field {
+	case fieldScriptName:
+		return f.ScriptName
+	case fieldEntrypoint:
+		return f.Entrypoint
+	default:
+		return f.EventType
+	}
 }
 
 // fastInt reads the integer at b[j]: a run of at most 18 digits (no sign,

@@ -82,18 +82,79 @@ func adversarialLines() []string {
 	return lines
 }
 
+// memoLines warm a template memo: usual lines of several scripts,
+// entrypoints and event types, whose runs the lines under test may share
+// in part or in whole.
+var memoLines = []string{
+	`{"CPUTimeMs":0,"DispatchNamespace":"","Entrypoint":"E","Event":{"RpcMethod":"x"},"EventTimestampMs":1795737600001,"EventType":"worker_rpc","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"s","ScriptTags":[],"ScriptVersion":{"ID":"i","Message":"","Tag":""},"WallTimeMs":80}`,
+	`{"CPUTimeMs":3,"DispatchNamespace":"","Entrypoint":"OriginDO","Event":{"RayID":"1"},"EventTimestampMs":1795688100000,"EventType":"fetch","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"pfx","ScriptTags":[],"ScriptVersion":{"ID":"v1","Message":"","Tag":""},"WallTimeMs":120}`,
+	`{"CPUTimeMs":1,"DispatchNamespace":"","Entrypoint":"","Event":{},"EventTimestampMs":0,"EventType":"","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"","ScriptTags":[],"ScriptVersion":{},"WallTimeMs":2}`,
+	logpushLine,
+}
+
 func scanBoth(t testing.TB, line []byte) {
 	t.Helper()
-	var sc lineScanner
-	var ff, fg Fields
-	fast := sc.fast(line, &ff)
-	rf, ff2 := sc.scan(line, &ff)
-	rg, fg2 := sc.general(line, &fg)
-	if rf != rg || ff2 != fg2 {
-		t.Fatalf("scan %q %q, general %q %q (fast path taken: %v) for\n%q", rf, ff2, rg, fg2, fast, line)
+	var plain lineScanner
+	warm := lineScanner{memo: new(templateMemo)}
+	var f Fields
+	for _, l := range memoLines {
+		warm.fast([]byte(l), &f)
 	}
-	if rf == "" && fieldsOf(&ff) != fieldsOf(&fg) {
-		t.Fatalf("scan read %s\ngeneral   %s\nfor %q", fieldsOf(&ff), fieldsOf(&fg), line)
+	var fg Fields
+	rg, fg2 := plain.general(line, &fg)
+	// Without a memo, with one the usual lines warmed, and with the line's
+	// own runs in it (the second read of the line by the same scanner).
+	for i, sc := range []*lineScanner{&plain, &warm, &warm} {
+		var ff Fields
+		fast := sc.fast(line, &ff)
+		rf, ff2 := sc.scan(line, &ff)
+		if rf != rg || ff2 != fg2 {
+			t.Fatalf("scanner %d: scan %q %q, general %q %q (fast path taken: %v) for\n%q", i, rf, ff2, rg, fg2, fast, line)
+		}
+		if rf == "" && fieldsOf(&ff) != fieldsOf(&fg) {
+			t.Fatalf("scanner %d: scan read %s\ngeneral   %s\nfor %q", i, fieldsOf(&ff), fieldsOf(&fg), line)
+		}
+	}
+}
+
+// A run found in the memo reads as it did, and one byte different in it,
+// or after it, is not taken for it.
+func TestTemplateMemo(t *testing.T) {
+	t.Parallel()
+	sc := lineScanner{memo: new(templateMemo)}
+	var f Fields
+	line := []byte(memoLines[1])
+	if !sc.template(line, &f) {
+		t.Fatal("usual line refused")
+	}
+	want := fieldsOf(&f)
+	kept := 0
+	for r := range sc.memo.runs {
+		for _, s := range sc.memo.runs[r] {
+			if s.n > 0 {
+				kept++
+			}
+		}
+	}
+	if kept != len(memoRuns) {
+		t.Fatalf("%d runs kept, want %d", kept, len(memoRuns))
+	}
+	// Another line of the same script and entrypoint: its runs come from
+	// the memo.
+	other := []byte(strings.Replace(strings.Replace(memoLines[1], `"WallTimeMs":120`, `"WallTimeMs":7`, 1), `"CPUTimeMs":3`, `"CPUTimeMs":4`, 1))
+	if !sc.template(other, &f) || fieldsOf(&f) != strings.Replace(strings.Replace(want, "wall=120", "wall=7", 1), "cpu=3", "cpu=4", 1) {
+		t.Fatalf("from the memo: %s", fieldsOf(&f))
+	}
+	// Every byte changed in turn: read as the general scanner reads it.
+	for k := range line {
+		for _, c := range []byte{'"', '}', 'x', ' ', '\\'} {
+			if line[k] == c {
+				continue
+			}
+			bad := bytes.Clone(line)
+			bad[k] = c
+			scanBoth(t, bad) // its scanners have the original line's runs
+		}
 	}
 }
 

@@ -49,8 +49,9 @@ const maxNestingDepth = 10000
 // lineScanner holds the reusable buffers of the scanners; one per
 // goroutine.
 type lineScanner struct {
-	stack []byte    // open containers while skipping a value
-	sbuf  [3][]byte // decoded ScriptName, Entrypoint, EventType with escapes
+	stack []byte        // open containers while skipping a value
+	sbuf  [3][]byte     // decoded ScriptName, Entrypoint, EventType with escapes
+	memo  *templateMemo // nil: the usual line is read without a memo (one-off scanners)
 }
 
 // field numbers of the members the scanners read.

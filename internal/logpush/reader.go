@@ -67,7 +67,8 @@ type Reader struct {
 // stream (Logpush objects are; every member of a multi-member stream is
 // read). Nothing is read until the first Next.
 func NewReader(r io.Reader, gzipped bool) *Reader {
-	return &Reader{src: r, gzipped: gzipped, maxLine: MaxLineBytes, bufSize: readBufSize, maxObject: MaxObjectBytes}
+	return &Reader{src: r, gzipped: gzipped, maxLine: MaxLineBytes, bufSize: readBufSize, maxObject: MaxObjectBytes,
+		sc: lineScanner{memo: new(templateMemo)}}
 }
 
 // Next returns the next record. It returns io.EOF at the end of the stream,
