@@ -52,13 +52,13 @@ func (f Filter) matchTime(ts int64) bool {
 // parallel.
 //
 // De-duplication is deferred to Summary: each record read is kept as an
-// entry of 32 bytes (the 128-bit hash of its line, its group, WallTimeMs
-// and CPUTimeMs), filed by the hash's top byte into one of 256 partitions
+// entry of 24 bytes (96 bits of the 128-bit hash of its line, its group,
+// WallTimeMs and CPUTimeMs), filed by the hash's top byte into one of 256 partitions
 // as it is read; Summary then de-duplicates one partition at a time in a
 // table small enough to stay in the CPU's cache, and tallies the distinct
 // records. Appending is a sequential write where a shared set would be a
 // random access into tens of megabytes per line, and reading a file
-// competes with decompression for the cache. So memory grows by 32 bytes
+// competes with decompression for the cache. So memory grows by 24 bytes
 // per record read (duplicates included) until Summary, plus the distinct
 // WallTimeMs values of each group (percentiles are exact, from counts of
 // each millisecond value); not with the bytes read.
@@ -114,14 +114,23 @@ func (g *groupAcc) add(wall, cpu int64, hasWall, hasCPU bool) {
 	}
 }
 
-// entry is a record waiting for de-duplication: its line's hash, its group
-// (an index into Scan.groupKeys) with two flags, and its timing. A record
+// entry is a record waiting for de-duplication: 96 bits of its line's
+// hash (Lo and the top half of Hi: for n distinct lines the chance that
+// any two share them is about n²/2⁹⁷, 10⁻¹¹ for a billion), its group (an
+// index into Scan.groupKeys) with two flags, and its timing. A record
 // whose timing or group does not fit is a wideEntry instead; identical
 // lines always take the same form, so each form is de-duplicated alone.
 type entry struct {
-	h         LineHash
-	g         uint32
-	wall, cpu uint32
+	lo           uint64 // the hash's Lo
+	hi           uint32 // the top half of its Hi
+	g, wall, cpu uint32
+}
+
+// entryKey is the part of a line's hash an entry keeps, for the tally's
+// table (where it takes 16 bytes).
+type entryKey struct {
+	lo uint64
+	hi uint32
 }
 
 const (
@@ -137,7 +146,7 @@ type wideEntry struct {
 }
 
 // chunkEntries is the length of the chunks that hold the entries of a
-// partition (8 KB each): a partition grows by a chunk without copying.
+// partition (6 KB each): a partition grows by a chunk without copying.
 const chunkEntries = 256
 
 // NewScan returns a Scan that keeps only the records f matches.
@@ -219,7 +228,7 @@ func (fs *fileScan) add(s *Scan, f *Fields, h LineHash) {
 		if f.HasCPU {
 			g |= entryHasCPU
 		}
-		fs.batch = append(fs.batch, entry{h: h, g: g, wall: uint32(f.WallTimeMs), cpu: uint32(f.CPUTimeMs)})
+		fs.batch = append(fs.batch, entry{lo: h.Lo, hi: uint32(h.Hi >> 32), g: g, wall: uint32(f.WallTimeMs), cpu: uint32(f.CPUTimeMs)})
 		return
 	}
 	fs.wide = append(fs.wide, wideEntry{h, g, pendingRecord{f.WallTimeMs, f.CPUTimeMs, f.HasWall, f.HasCPU}})
@@ -230,7 +239,7 @@ func (s *Scan) addEntries(es []entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range es {
-		p := &s.parts[e.h.Hi>>56]
+		p := &s.parts[e.hi>>24]
 		n := len(*p)
 		if n == 0 || len((*p)[n-1]) == chunkEntries {
 			*p = append(*p, make([]entry, 0, chunkEntries))
@@ -352,11 +361,11 @@ func (s *Scan) tally() (accs []groupAcc, records, duplicates int) {
 	return accs, records, duplicates
 }
 
-// tallyTable is an open-addressing set of the hashes of one partition,
+// tallyTable is an open-addressing set of the keys of one partition,
 // sized for it at a load of at most 0.5.
 type tallyTable struct {
-	slots []LineHash
-	zero  bool // the all-zero hash, which cannot be stored in a slot
+	slots []entryKey
+	zero  bool // the all-zero key, which cannot be stored in a slot
 }
 
 // tally counts the distinct entries of chunks into accs.
@@ -370,7 +379,7 @@ func (t *tallyTable) tally(chunks [][]entry, accs []groupAcc) (records, duplicat
 		size *= 2
 	}
 	if cap(t.slots) < size {
-		t.slots = make([]LineHash, size)
+		t.slots = make([]entryKey, size)
 	}
 	t.slots = t.slots[:size]
 	clear(t.slots)
@@ -379,7 +388,7 @@ func (t *tallyTable) tally(chunks [][]entry, accs []groupAcc) (records, duplicat
 	for _, c := range chunks {
 		for k := range c {
 			e := &c[k]
-			if t.seen(e.h, mask) {
+			if t.seen(entryKey{e.lo, e.hi}, mask) {
 				duplicates++
 				continue
 			}
@@ -390,19 +399,19 @@ func (t *tallyTable) tally(chunks [][]entry, accs []groupAcc) (records, duplicat
 	return records, duplicates
 }
 
-// seen inserts h and reports whether it was there already.
-func (t *tallyTable) seen(h LineHash, mask uint64) bool {
-	if h == (LineHash{}) {
+// seen inserts k and reports whether it was there already.
+func (t *tallyTable) seen(k entryKey, mask uint64) bool {
+	if k == (entryKey{}) {
 		was := t.zero
 		t.zero = true
 		return was
 	}
-	for i := h.Lo & mask; ; i = (i + 1) & mask {
+	for i := k.lo & mask; ; i = (i + 1) & mask {
 		switch t.slots[i] {
-		case h:
+		case k:
 			return true
-		case LineHash{}:
-			t.slots[i] = h
+		case entryKey{}:
+			t.slots[i] = k
 			return false
 		}
 	}

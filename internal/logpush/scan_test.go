@@ -16,6 +16,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/pfx-tui/pfx-tui/internal/stats"
 )
@@ -479,8 +480,15 @@ func TestScanTallyAcrossFiles(t *testing.T) {
 	var tab tallyTable
 	accs := make([]groupAcc, 1)
 	zero := entry{g: entryHasWall | entryHasCPU, wall: 5}
-	other := entry{h: LineHash{Hi: 1}, g: entryHasWall | entryHasCPU, wall: 6}
+	other := entry{hi: 1, g: entryHasWall | entryHasCPU, wall: 6}
 	if r, d := tab.tally([][]entry{{zero, other}, {zero, zero, other}}, accs); r != 2 || d != 3 || accs[0].wallSum != 11 {
 		t.Errorf("zero hash: %d records, %d duplicates, wall sum %d; want 2, 3, 11", r, d, accs[0].wallSum)
+	}
+}
+
+func TestEntrySize(t *testing.T) {
+	t.Parallel()
+	if n := unsafe.Sizeof(entry{}); n != 24 {
+		t.Errorf("an entry takes %d bytes; Scan's documentation says 24", n)
 	}
 }
