@@ -234,8 +234,9 @@ type templateMemo struct {
 const memoMax = 240
 
 type memoSlot struct {
-	n        int // bytes kept; 0: empty
-	off, len int // where the run's string is in it
+	key      uint64 // the first eight bytes of the run's string, its quote first
+	n        int    // bytes kept; 0: empty
+	off, len int    // where the run's string is in it
 	b        [memoMax]byte
 }
 
@@ -250,14 +251,15 @@ func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bo
 	if key+8 > n {
 		return i, k, false
 	}
-	h := (binary.LittleEndian.Uint64(b[key:]) * 0x9E3779B97F4A7C15) >> 60
+	w := binary.LittleEndian.Uint64(b[key:])
+	h := (w * 0x9E3779B97F4A7C15) >> 60
 	slots := &sc.memo.runs[run]
 	slot := &slots[h]
-	if !slot.at(b, i) {
+	if slot.key != w {
 		slot = &slots[h^1]
 	}
 	var ok bool
-	if slot.at(b, i) {
+	if slot.key == w && slot.at(b, i) {
 		setString(f, first.field, b[i+slot.off:i+slot.off+slot.len])
 		i += slot.n
 	} else {
@@ -287,7 +289,7 @@ func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bo
 				slot = &slots[h^1]
 			}
 			v := stringField(f, first.field)
-			slot.n, slot.off, slot.len = m, cap(b)-cap(v)-start, len(v)
+			slot.key, slot.n, slot.off, slot.len = w, m, cap(b)-cap(v)-start, len(v)
 			copy(slot.b[:], b[start:i])
 		}
 	}
