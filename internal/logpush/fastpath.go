@@ -1,6 +1,9 @@
 package logpush
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // The fast path reads lines in the form Logpush writes them: the 13 fields
 // in its fixed (alphabetical) order, no whitespace, no escapes in the
@@ -223,10 +226,20 @@ var runAt = func() (r [9]int) {
 // before: a line whose bytes at a run's place equal a kept run's is read
 // as that run was (the same bytes scan the same way, and a run ends with
 // a literal, so what follows cannot change how it reads), without looking
-// at them one by one. Sixteen slots per run; a run may be in either of two
-// neighbouring slots chosen by the first eight bytes of its string.
+// at them one by one. For each run, 32 sets of two slots (a set chosen by
+// the first eight bytes of the run's string); a new run replaces the slot
+// of its set used least recently, so that three runs in one set evict one
+// another only in turn.
 type templateMemo struct {
-	runs [len(memoRuns)][16]memoSlot
+	runs [len(memoRuns)][1 << memoSetBits]memoSet
+	kept uint32 // runs kept so far (a measure of the misses, for tests)
+}
+
+const memoSetBits = 5
+
+type memoSet struct {
+	slot [2]memoSlot
+	mru  int // the slot found or kept last
 }
 
 // memoMax bounds the runs kept (a long script name or ScriptVersion
@@ -247,21 +260,22 @@ func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bo
 	n := len(b)
 	r := memoRuns[run]
 	first := &fastTemplate[r.first]
-	key := i + first.lit.n // the string's opening quote
-	if key+8 > n {
+	q := i + first.lit.n // the string's opening quote
+	if q+16 > n {
 		return i, k, false
 	}
-	w := binary.LittleEndian.Uint64(b[key:])
-	h := (w * 0x9E3779B97F4A7C15) >> 60
-	slots := &sc.memo.runs[run]
-	slot := &slots[h]
-	if slot.key != w {
-		slot = &slots[h^1]
+	w := runKey(b, q)
+	set := &sc.memo.runs[run][(w*0x9E3779B97F4A7C15)>>(64-memoSetBits)]
+	way := set.mru
+	if set.slot[way].key != w {
+		way ^= 1
 	}
+	slot := &set.slot[way]
 	var ok bool
 	if slot.key == w && slot.at(b, i) {
 		setString(f, first.field, b[i+slot.off:i+slot.off+slot.len])
 		i += slot.n
+		set.mru = way
 	} else {
 		start := i
 		for k = r.first; k < r.last; k++ {
@@ -283,11 +297,12 @@ func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bo
 		}
 		i += last.lit.n
 		if m := i - start; m <= memoMax {
-			// The first slot if free, else the second (which a third run
-			// of the pair then takes over).
-			if slot = &slots[h]; slot.n > 0 {
-				slot = &slots[h^1]
+			way = set.mru ^ 1 // a free slot is never the last used
+			if set.slot[set.mru].n == 0 {
+				way = set.mru
 			}
+			slot, set.mru = &set.slot[way], way
+			sc.memo.kept++
 			v := stringField(f, first.field)
 			slot.key, slot.n, slot.off, slot.len = w, m, cap(b)-cap(v)-start, len(v)
 			copy(slot.b[:], b[start:i])
@@ -299,6 +314,17 @@ func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bo
 	}
 	i, ok = sc.fastValue(b, i, fastTemplate[k].field, f)
 	return i, k, ok
+}
+
+// runKey sums up the run whose string opens at b[q] (q+16 <= len(b)) for
+// choosing a memo set and slot: its first sixteen bytes, so that names
+// with a common prefix still key apart unless it is 15 bytes long or more
+// (two of those still share a set without evicting each other). A usual
+// line's run goes on for at least sixteen bytes from there, or the bytes
+// after it start with the same structure (the Event object's first key),
+// so a run keys alike from line to line.
+func runKey(b []byte, q int) uint64 {
+	return binary.LittleEndian.Uint64(b[q:]) ^ bits.RotateLeft64(binary.LittleEndian.Uint64(b[q+8:]), 29)
 }
 
 // at reports whether the slot's run is at b[i], with a value after it.

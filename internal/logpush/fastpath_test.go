@@ -117,6 +117,26 @@ func scanBoth(t testing.TB, line []byte) {
 	}
 }
 
+// Lines of many scripts, entrypoints and event types in turn: each run is
+// kept once and found from then on (the sets do not evict one another).
+func TestTemplateMemoKeepsRuns(t *testing.T) {
+	t.Parallel()
+	sc := lineScanner{memo: new(templateMemo)}
+	var f Fields
+	const kinds = 12
+	for round := range 50 {
+		for k := range kinds {
+			line := fmt.Sprintf(`{"CPUTimeMs":%d,"DispatchNamespace":"","Entrypoint":"Entry%d","Event":{},"EventTimestampMs":1,"EventType":"type%d","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"script-%d","ScriptTags":[],"ScriptVersion":{"ID":"v%d","Message":"","Tag":""},"WallTimeMs":%d}`, round, k, k, k, k, k)
+			if !sc.template([]byte(line), &f) || string(f.ScriptName) != fmt.Sprintf("script-%d", k) {
+				t.Fatalf("round %d kind %d: %s", round, k, fieldsOf(&f))
+			}
+		}
+	}
+	if want := uint32(3 * kinds); sc.memo.kept > want+3 {
+		t.Errorf("%d runs kept for %d distinct runs: the memo evicts what it still uses", sc.memo.kept, want)
+	}
+}
+
 // A run found in the memo reads as it did, and one byte different in it,
 // or after it, is not taken for it.
 func TestTemplateMemo(t *testing.T) {
@@ -130,9 +150,11 @@ func TestTemplateMemo(t *testing.T) {
 	want := fieldsOf(&f)
 	kept := 0
 	for r := range sc.memo.runs {
-		for _, s := range sc.memo.runs[r] {
-			if s.n > 0 {
-				kept++
+		for _, set := range sc.memo.runs[r] {
+			for _, s := range set.slot {
+				if s.n > 0 {
+					kept++
+				}
 			}
 		}
 	}
