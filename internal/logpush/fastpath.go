@@ -147,91 +147,166 @@ func (sc *lineScanner) fastValue(b []byte, j, field int, f *Fields) (int, bool) 
 // ScriptTags []) inside the literals. It reads as the member-by-member
 // path would (the same value readers, the same members); on any
 // difference it declines and that path reads the line.
-type fastStep struct {
-	lit   literal
-	field int // the value that follows the literal
+//
+//	{"CPUTimeMs":N                                        literal, integer
+//	,"DispatchNamespace":"","Entrypoint":S,"Event":       run 0
+//	{…}                                                   Event, skipped
+//	,"EventTimestampMs":N                                 literal, integer
+//	,"EventType":S,"Exceptions":[],"Logs":                run 1
+//	[…]                                                   Logs, skipped
+//	,"Outcome":"ok","ScriptName":S,"ScriptTags":[],"ScriptVersion":{…},"WallTimeMs":
+//	                                                      run 2
+//	N}                                                    integer, end
+//
+// A run is the part of the line between two values that change from line
+// to line: it is the same for every line of one entrypoint, event type,
+// or Worker script and version, and is looked up in the template memo
+// before it is scanned (see templateMemo).
+var (
+	litCPU = newLiteral(`{"CPUTimeMs":`)
+	litTS  = newLiteral(`,"EventTimestampMs":`)
+)
+
+// runSpec is a run: a literal, a string (the field it sets), a literal,
+// and for run 2 the ScriptVersion value and a last literal.
+type runSpec struct {
+	pre, post literal
+	field     int
+	version   bool // ScriptVersion and then last follow post
+	last      literal
 }
 
-var fastTemplate = func() []fastStep {
-	steps := []struct {
-		lit   string
-		field int
-	}{
-		{`{"CPUTimeMs":`, fieldCPUTimeMs},
-		{`,"DispatchNamespace":"","Entrypoint":`, fieldEntrypoint},
-		{`,"Event":`, fieldOther},
-		{`,"EventTimestampMs":`, fieldEventTimestampMs},
-		{`,"EventType":`, fieldEventType},
-		{`,"Exceptions":[],"Logs":`, fieldOther},
-		{`,"Outcome":"ok","ScriptName":`, fieldScriptName},
-		{`,"ScriptTags":[],"ScriptVersion":`, fieldOther},
-		{`,"WallTimeMs":`, fieldWallTimeMs},
-	}
-	t := make([]fastStep, len(steps))
-	for k, st := range steps {
-		t[k] = fastStep{newLiteral(st.lit), st.field}
-	}
-	return t
-}()
+var runSpecs = [...]runSpec{
+	{pre: newLiteral(`,"DispatchNamespace":"","Entrypoint":`), field: fieldEntrypoint, post: newLiteral(`,"Event":`)},
+	{pre: newLiteral(`,"EventType":`), field: fieldEventType, post: newLiteral(`,"Exceptions":[],"Logs":`)},
+	{pre: newLiteral(`,"Outcome":"ok","ScriptName":`), field: fieldScriptName, post: newLiteral(`,"ScriptTags":[],"ScriptVersion":`),
+		version: true, last: newLiteral(`,"WallTimeMs":`)},
+}
 
-// template reads the usual line (see fastTemplate); false says only that
-// the line is not one. With a memo (see templateMemo), each run of steps
-// between the values that change from line to line is first looked up
-// among the runs read before.
+// template reads the usual line; false says only that the line is not
+// one.
 func (sc *lineScanner) template(b []byte, f *Fields) bool {
-	n, i := len(b), 0
-	var ok bool
-	for k := 0; k < len(fastTemplate); k++ {
-		if run := runAt[k]; run >= 0 && sc.memo != nil {
-			if i, k, ok = sc.memoRun(b, i, k, run, f); !ok {
-				return false
-			}
-			continue
-		}
-		st := &fastTemplate[k]
-		if !st.lit.at(b, i) {
-			return false
-		}
-		j := i + st.lit.n
-		if j >= n {
-			return false
-		}
-		if i, ok = sc.fastValue(b, j, st.field, f); !ok {
-			return false
-		}
+	n := len(b)
+	if !litCPU.at(b, 0) || litCPU.n >= n {
+		return false
 	}
+	x, i, ok := fastInt(b, litCPU.n)
+	if !ok {
+		return false
+	}
+	f.CPUTimeMs, f.HasCPU = x, true
+	if i, ok = sc.run(b, i, 0, f); !ok || i >= n {
+		return false
+	}
+	if i, ok = sc.skipOpaque(b, i); !ok { // Event
+		return false
+	}
+	if !litTS.at(b, i) || i+litTS.n >= n {
+		return false
+	}
+	if f.EventTimestampMs, i, ok = fastInt(b, i+litTS.n); !ok {
+		return false
+	}
+	if i, ok = sc.run(b, i, 1, f); !ok || i >= n {
+		return false
+	}
+	if i, ok = sc.skipOpaque(b, i); !ok { // Logs
+		return false
+	}
+	if i, ok = sc.run(b, i, 2, f); !ok || i >= n {
+		return false
+	}
+	if x, i, ok = fastInt(b, i); !ok {
+		return false
+	}
+	f.WallTimeMs, f.HasWall = x, true
 	return i < n && b[i] == '}' && skipWS(b, i+1) == n
 }
 
-// memoRuns are the runs of fastTemplate's steps whose bytes repeat from
-// line to line: from the literal of step first to the literal of step
-// last, the value of first being a string (an Entrypoint, an EventType, a
-// ScriptName with the ScriptVersion after it). A run is the same for every
-// line of one Worker version, entrypoint or event type, while the values
-// between runs (timing, timestamps, Event, Logs) change.
-var memoRuns = [...]struct{ first, last int }{{1, 2}, {4, 5}, {6, 8}}
-
-// runAt[k] is the index in memoRuns of the run that starts at step k, or -1.
-var runAt = func() (r [9]int) {
-	for k := range r {
-		r[k] = -1
+// run reads run number r at b[i] and returns the index after it: from the
+// memo when it holds the same bytes, else by scanning them (and keeping
+// them in the memo).
+func (sc *lineScanner) run(b []byte, i, r int, f *Fields) (int, bool) {
+	spec := &runSpecs[r]
+	if sc.memo == nil {
+		return sc.scanRun(b, i, spec, f)
 	}
-	for i, run := range memoRuns {
-		r[run.first] = i
+	q := i + spec.pre.n // the string's opening quote
+	if q+16 > len(b) {
+		return i, false
 	}
-	return r
-}()
+	w := runKey(b, q)
+	set := &sc.memo.runs[r][(w*0x9E3779B97F4A7C15)>>(64-memoSetBits)]
+	way := set.mru
+	if set.slot[way].key != w {
+		way ^= 1
+	}
+	if s := &set.slot[way]; s.key == w && s.at(b, i) {
+		setString(f, spec.field, b[i+s.off:i+s.off+s.len])
+		set.mru = way
+		return i + s.n, true
+	}
+	start := i
+	i, ok := sc.scanRun(b, i, spec, f)
+	if !ok {
+		return i, false
+	}
+	if m := i - start; m <= memoMax {
+		way = set.mru ^ 1 // a free slot is never the last used
+		if set.slot[set.mru].n == 0 {
+			way = set.mru
+		}
+		s := &set.slot[way]
+		set.mru = way
+		sc.memo.kept++
+		v := stringField(f, spec.field)
+		s.key, s.n, s.off, s.len = w, m, cap(b)-cap(v)-start, len(v)
+		copy(s.b[:], b[start:i])
+	}
+	return i, true
+}
 
-// templateMemo keeps, for each run of memoRuns, the bytes of runs read
-// before: a line whose bytes at a run's place equal a kept run's is read
-// as that run was (the same bytes scan the same way, and a run ends with
-// a literal, so what follows cannot change how it reads), without looking
-// at them one by one. For each run, 32 sets of two slots (a set chosen by
-// the first eight bytes of the run's string); a new run replaces the slot
-// of its set used least recently, so that three runs in one set evict one
+// scanRun reads a run byte by byte.
+func (sc *lineScanner) scanRun(b []byte, i int, spec *runSpec, f *Fields) (int, bool) {
+	n := len(b)
+	if !spec.pre.at(b, i) {
+		return i, false
+	}
+	j := i + spec.pre.n
+	if j >= n || b[j] != '"' {
+		return i, false
+	}
+	end, plain, ok := skipString(b, j)
+	if !ok || !plain {
+		return i, false
+	}
+	setString(f, spec.field, b[j+1:end-1])
+	if !spec.post.at(b, end) {
+		return i, false
+	}
+	i = end + spec.post.n
+	if spec.version {
+		if i >= n {
+			return i, false
+		}
+		if i, ok = sc.skipOpaque(b, i); !ok || !spec.last.at(b, i) {
+			return i, false
+		}
+		i += spec.last.n
+	}
+	return i, true
+}
+
+// templateMemo keeps, for each run, the bytes of runs read before: a line
+// whose bytes at a run's place equal a kept run's is read as that run was
+// (the same bytes scan the same way, and a run ends with a literal, so
+// what follows cannot change how it reads), without looking at them one
+// by one. For each run, 32 sets of two slots (a set chosen by the first
+// sixteen bytes of the run's string); a new run replaces the slot of its
+// set used least recently, so that three runs in one set evict one
 // another only in turn.
 type templateMemo struct {
-	runs [len(memoRuns)][1 << memoSetBits]memoSet
+	runs [len(runSpecs)][1 << memoSetBits]memoSet
 	kept uint32 // runs kept so far (a measure of the misses, for tests)
 }
 
@@ -247,73 +322,10 @@ type memoSet struct {
 const memoMax = 240
 
 type memoSlot struct {
-	key      uint64 // the first eight bytes of the run's string, its quote first
+	key      uint64 // runKey of the run
 	n        int    // bytes kept; 0: empty
 	off, len int    // where the run's string is in it
 	b        [memoMax]byte
-}
-
-// memoRun reads run number run, starting at step k at b[i], with the value
-// of its last step, and returns the index after that value and the step
-// of that value.
-func (sc *lineScanner) memoRun(b []byte, i, k, run int, f *Fields) (int, int, bool) {
-	n := len(b)
-	r := memoRuns[run]
-	first := &fastTemplate[r.first]
-	q := i + first.lit.n // the string's opening quote
-	if q+16 > n {
-		return i, k, false
-	}
-	w := runKey(b, q)
-	set := &sc.memo.runs[run][(w*0x9E3779B97F4A7C15)>>(64-memoSetBits)]
-	way := set.mru
-	if set.slot[way].key != w {
-		way ^= 1
-	}
-	slot := &set.slot[way]
-	var ok bool
-	if slot.key == w && slot.at(b, i) {
-		setString(f, first.field, b[i+slot.off:i+slot.off+slot.len])
-		i += slot.n
-		set.mru = way
-	} else {
-		start := i
-		for k = r.first; k < r.last; k++ {
-			st := &fastTemplate[k]
-			if !st.lit.at(b, i) {
-				return i, k, false
-			}
-			j := i + st.lit.n
-			if j >= n {
-				return i, k, false
-			}
-			if i, ok = sc.fastValue(b, j, st.field, f); !ok {
-				return i, k, false
-			}
-		}
-		last := &fastTemplate[r.last]
-		if !last.lit.at(b, i) {
-			return i, k, false
-		}
-		i += last.lit.n
-		if m := i - start; m <= memoMax {
-			way = set.mru ^ 1 // a free slot is never the last used
-			if set.slot[set.mru].n == 0 {
-				way = set.mru
-			}
-			slot, set.mru = &set.slot[way], way
-			sc.memo.kept++
-			v := stringField(f, first.field)
-			slot.key, slot.n, slot.off, slot.len = w, m, cap(b)-cap(v)-start, len(v)
-			copy(slot.b[:], b[start:i])
-		}
-	}
-	k = r.last
-	if i >= n {
-		return i, k, false
-	}
-	i, ok = sc.fastValue(b, i, fastTemplate[k].field, f)
-	return i, k, ok
 }
 
 // runKey sums up the run whose string opens at b[q] (q+16 <= len(b)) for

@@ -158,8 +158,8 @@ func TestTemplateMemo(t *testing.T) {
 			}
 		}
 	}
-	if kept != len(memoRuns) {
-		t.Fatalf("%d runs kept, want %d", kept, len(memoRuns))
+	if kept != len(runSpecs) {
+		t.Fatalf("%d runs kept, want %d", kept, len(runSpecs))
 	}
 	// Another line of the same script and entrypoint: its runs come from
 	// the memo.
