@@ -195,7 +195,8 @@ func (sc *lineScanner) template(b []byte, f *Fields) bool {
 		return false
 	}
 	f.CPUTimeMs, f.HasCPU = x, true
-	if i, ok = sc.run(b, i, 0, f); !ok || i >= n {
+	var id0, id1, id2 uint32 // the memo slots of the runs
+	if i, id0, ok = sc.run(b, i, 0, f); !ok || i >= n {
 		return false
 	}
 	if i, ok = sc.skipOpaque(b, i); !ok { // Event
@@ -207,33 +208,38 @@ func (sc *lineScanner) template(b []byte, f *Fields) bool {
 	if f.EventTimestampMs, i, ok = fastInt(b, i+litTS.n); !ok {
 		return false
 	}
-	if i, ok = sc.run(b, i, 1, f); !ok || i >= n {
+	if i, id1, ok = sc.run(b, i, 1, f); !ok || i >= n {
 		return false
 	}
 	if i, ok = sc.skipOpaque(b, i); !ok { // Logs
 		return false
 	}
-	if i, ok = sc.run(b, i, 2, f); !ok || i >= n {
+	if i, id2, ok = sc.run(b, i, 2, f); !ok || i >= n {
 		return false
 	}
 	if x, i, ok = fastInt(b, i); !ok {
 		return false
 	}
 	f.WallTimeMs, f.HasWall = x, true
+	if id0 != 0 && id1 != 0 && id2 != 0 {
+		f.memoKey = uint64(id0) | uint64(id1)<<memoIDBits | uint64(id2)<<(2*memoIDBits)
+	}
 	return i < n && b[i] == '}' && skipWS(b, i+1) == n
 }
 
-// run reads run number r at b[i] and returns the index after it: from the
-// memo when it holds the same bytes, else by scanning them (and keeping
-// them in the memo).
-func (sc *lineScanner) run(b []byte, i, r int, f *Fields) (int, bool) {
+// run reads run number r at b[i] and returns the index after it and the
+// id of the memo slot that holds it (0 if none does): from the memo when
+// it holds the same bytes, else by scanning them (and keeping them in the
+// memo).
+func (sc *lineScanner) run(b []byte, i, r int, f *Fields) (int, uint32, bool) {
 	spec := &runSpecs[r]
 	if sc.memo == nil {
-		return sc.scanRun(b, i, spec, f)
+		i, ok := sc.scanRun(b, i, spec, f)
+		return i, 0, ok
 	}
 	q := i + spec.pre.n // the string's opening quote
 	if q+16 > len(b) {
-		return i, false
+		return i, 0, false
 	}
 	w := runKey(b, q)
 	set := &sc.memo.runs[r][(w*0x9E3779B97F4A7C15)>>(64-memoSetBits)]
@@ -244,12 +250,12 @@ func (sc *lineScanner) run(b []byte, i, r int, f *Fields) (int, bool) {
 	if s := &set.slot[way]; s.key == w && s.at(b, i) {
 		setString(f, spec.field, b[i+s.off:i+s.off+s.len])
 		set.mru = way
-		return i + s.n, true
+		return i + s.n, s.id, true
 	}
 	start := i
 	i, ok := sc.scanRun(b, i, spec, f)
 	if !ok {
-		return i, false
+		return i, 0, false
 	}
 	if m := i - start; m <= memoMax {
 		way = set.mru ^ 1 // a free slot is never the last used
@@ -262,8 +268,13 @@ func (sc *lineScanner) run(b []byte, i, r int, f *Fields) (int, bool) {
 		v := stringField(f, spec.field)
 		s.key, s.n, s.off, s.len = w, m, cap(b)-cap(v)-start, len(v)
 		copy(s.b[:], b[start:i])
+		s.id = 0
+		if sc.memo.kept < 1<<memoIDBits {
+			s.id = sc.memo.kept
+		}
+		return i, s.id, true
 	}
-	return i, true
+	return i, 0, true
 }
 
 // scanRun reads a run byte by byte.
@@ -307,8 +318,13 @@ func (sc *lineScanner) scanRun(b []byte, i int, spec *runSpec, f *Fields) (int, 
 // another only in turn.
 type templateMemo struct {
 	runs [len(runSpecs)][1 << memoSetBits]memoSet
-	kept uint32 // runs kept so far (a measure of the misses, for tests)
+	kept uint32 // runs kept so far, the last slot id given
 }
+
+// memoIDBits is the width of a slot id in Fields.memoKey, which holds the
+// three runs' ids side by side: after 2²¹-1 runs kept, a reader's new
+// slots get no id and its lines no key.
+const memoIDBits = 21
 
 const memoSetBits = 5
 
@@ -322,6 +338,7 @@ type memoSet struct {
 const memoMax = 240
 
 type memoSlot struct {
+	id       uint32 // this slot's content among all the reader has kept (0: none)
 	key      uint64 // runKey of the run
 	n        int    // bytes kept; 0: empty
 	off, len int    // where the run's string is in it

@@ -18,6 +18,11 @@ type Fields struct {
 	WallTimeMs, CPUTimeMs int64
 	HasWall, HasCPU       bool
 	EventTimestampMs      int64
+
+	// memoKey, when not 0, stands for the bytes of ScriptName, Entrypoint
+	// and EventType: two lines read by one Reader with the same memoKey
+	// have the same three (see templateMemo).
+	memoKey uint64
 }
 
 // The line rules, shared by the fast path, the general scanner, Reader and

@@ -156,6 +156,7 @@ func NewScan(f Filter) *Scan { return &Scan{filter: f} }
 type fileScan struct {
 	groups  map[string]*groupFile
 	cache   [groupCacheSize]*groupFile // see find
+	byMemo  [groupCacheSize]memoGroup  // see find
 	key     []byte
 	outside int
 	batch   []entry     // handed over every scanBatch records
@@ -174,6 +175,11 @@ type pendingRecord struct {
 type groupFile struct {
 	key groupKey
 	id  uint32 // index in Scan.groupKeys
+}
+
+type memoGroup struct {
+	key uint64 // Fields.memoKey
+	g   *groupFile
 }
 
 // AddFile reads one file (gzip or plain NDJSON, told apart by the gzip
@@ -284,11 +290,25 @@ func groupSlot(f *Fields) int {
 	return int(h % groupCacheSize)
 }
 
-// find returns the record's group without allocating: from a small cache
-// indexed by a cheap hash of the key (a file holds a handful of groups:
-// one per script, entrypoint and event type), else from the map by the
-// key's bytes; a new group copies them and takes its index from the Scan.
+// find returns the record's group without allocating: by the key the
+// template memo gave the line, if any (one comparison), else from a small
+// cache indexed by a cheap hash of the key (a file holds a handful of
+// groups: one per script, entrypoint and event type), else from the map
+// by the key's bytes; a new group copies them and takes its index from
+// the Scan.
 func (fs *fileScan) find(s *Scan, f *Fields) *groupFile {
+	if f.memoKey == 0 {
+		return fs.findKey(s, f)
+	}
+	m := &fs.byMemo[f.memoKey%groupCacheSize]
+	if m.key != f.memoKey {
+		m.key, m.g = f.memoKey, fs.findKey(s, f)
+	}
+	return m.g
+}
+
+// findKey is find by the key's bytes.
+func (fs *fileScan) findKey(s *Scan, f *Fields) *groupFile {
 	slot := groupSlot(f)
 	if g := fs.cache[slot]; g != nil && string(f.ScriptName) == g.key.script && string(f.Entrypoint) == g.key.entrypoint && string(f.EventType) == g.key.eventType {
 		return g

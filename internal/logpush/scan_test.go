@@ -492,3 +492,30 @@ func TestEntrySize(t *testing.T) {
 		t.Errorf("an entry takes %d bytes; Scan's documentation says 24", n)
 	}
 }
+
+// Usual lines of many groups interleaved (more than the group caches
+// hold, some runs evicted from the template memo and kept again): every
+// record lands in its own group, whether found through the memo's key or
+// the key's bytes.
+func TestScanManyGroupsInterleaved(t *testing.T) {
+	t.Parallel()
+	var body strings.Builder
+	const scripts, entrypoints, types = 7, 5, 4
+	want := map[string]int{}
+	for i := range 6000 {
+		s, e, ty := i%scripts, (i/3)%entrypoints, (i/7)%types
+		fmt.Fprintf(&body, `{"CPUTimeMs":1,"DispatchNamespace":"","Entrypoint":"Entrypoint-%d","Event":{},"EventTimestampMs":%d,"EventType":"type-%d","Exceptions":[],"Logs":[],"Outcome":"ok","ScriptName":"script-with-a-long-common-prefix-%d","ScriptTags":[],"ScriptVersion":{"ID":"v%d","Message":"","Tag":""},"WallTimeMs":%d}`+"\n", e, i, ty, s, i%13, i)
+		want[fmt.Sprintf("script-with-a-long-common-prefix-%d/Entrypoint-%d/type-%d", s, e, ty)]++
+	}
+	sc := NewScan(Filter{})
+	if err := sc.AddFile("many", strings.NewReader(body.String())); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, g := range sc.Summary().Groups {
+		got[g.ScriptName+"/"+g.Entrypoint+"/"+g.EventType] = g.Count
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("groups differ: got %d groups, want %d\n%v\n%v", len(got), len(want), got, want)
+	}
+}
