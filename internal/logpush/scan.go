@@ -272,7 +272,10 @@ func (s *Scan) groupID(k groupKey) uint32 {
 }
 
 // groupCacheSize is the number of slots of fileScan's group cache.
-const groupCacheSize = 64
+const (
+	groupCacheBits = 6
+	groupCacheSize = 1 << groupCacheBits
+)
 
 // groupSlot hashes a group's key cheaply (lengths and end bytes) for the
 // cache; slots may collide, the full key is compared.
@@ -300,7 +303,7 @@ func (fs *fileScan) find(s *Scan, f *Fields) *groupFile {
 	if f.memoKey == 0 {
 		return fs.findKey(s, f)
 	}
-	m := &fs.byMemo[f.memoKey%groupCacheSize]
+	m := &fs.byMemo[(f.memoKey*0x9E3779B97F4A7C15)>>(64-groupCacheBits)]
 	if m.key != f.memoKey {
 		m.key, m.g = f.memoKey, fs.findKey(s, f)
 	}
