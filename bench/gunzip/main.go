@@ -9,15 +9,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/klauspost/compress/gzip"
+	"github.com/pfx-tui/pfx-tui/bench/internal/objects"
 )
 
 func main() {
@@ -25,13 +23,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: gunzip DIR")
 		os.Exit(2)
 	}
-	var files []string
-	err := filepath.WalkDir(os.Args[1], func(p string, d fs.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".log.gz") {
-			files = append(files, p)
-		}
-		return err
-	})
+	files, err := objects.List(os.Args[1])
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
