@@ -53,15 +53,15 @@ func (f Filter) matchTime(ts int64) bool {
 //
 // De-duplication is deferred to Summary: each record read is kept as an
 // entry of 24 bytes (96 bits of the 128-bit hash of its line, its group,
-// WallTimeMs and CPUTimeMs), filed by the hash's top byte into one of 256 partitions
-// as it is read; Summary then de-duplicates one partition at a time in a
-// table small enough to stay in the CPU's cache, and tallies the distinct
-// records. Appending is a sequential write where a shared set would be a
-// random access into tens of megabytes per line, and reading a file
-// competes with decompression for the cache. So memory grows by 24 bytes
-// per record read (duplicates included) until Summary, plus the distinct
-// WallTimeMs values of each group (percentiles are exact, from counts of
-// each millisecond value); not with the bytes read.
+// WallTimeMs and CPUTimeMs), filed by the hash's top byte into one of 256
+// partitions as it is read; Summary then de-duplicates one partition at a
+// time in a table small enough to stay in the CPU's cache, and tallies the
+// distinct records. Appending is a sequential write where a shared set
+// would be a random access into tens of megabytes per line, while reading
+// a file competes with decompression for the cache. So memory grows by 24
+// bytes per record read (duplicates included) until Summary, plus the
+// distinct WallTimeMs values of each group (percentiles are exact, from
+// counts of each millisecond value); not with the bytes read.
 type Scan struct {
 	filter Filter
 
