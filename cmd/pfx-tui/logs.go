@@ -135,6 +135,7 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 		return 0, &errext.UsageError{Flag: "dir", Msg: dir + " is not a folder"}
 	}
 	var files []string
+	size := map[string]int64{}
 	other := 0
 	err = filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -146,6 +147,9 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 		n := strings.ToLower(d.Name())
 		if strings.HasSuffix(n, ".log.gz") || strings.HasSuffix(n, ".ndjson.gz") || strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".ndjson") {
 			files = append(files, p)
+			if info, err := d.Info(); err == nil {
+				size[p] = info.Size()
+			}
 		} else {
 			other++
 		}
@@ -163,6 +167,9 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 	}
 	// Files are read in parallel, one per core: each is decompressed and
 	// scanned by one goroutine, so memory stays bounded by the workers.
+	// The largest first, so that the cores finish together rather than one
+	// reading a large object alone at the end; messages keep name order.
+	order := largestFirst(files, size)
 	errs := make([]error, len(files))
 	next := make(chan int)
 	var wg sync.WaitGroup
@@ -175,7 +182,7 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 			}
 		}()
 	}
-	for i := range files {
+	for _, i := range order {
 		next <- i
 	}
 	close(next)
@@ -187,6 +194,17 @@ func scanDir(scan *logpush.Scan, dir string, ios IOStreams) (failed int, err err
 		}
 	}
 	return failed, nil
+}
+
+// largestFirst is the order to read files in: by size, largest first,
+// ties (and files of unknown size, taken as 0) in their given order.
+func largestFirst(files []string, size map[string]int64) []int {
+	order := make([]int, len(files))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return size[files[order[a]]] > size[files[order[b]]] })
+	return order
 }
 
 func scanFile(scan *logpush.Scan, dir, p string) error {
