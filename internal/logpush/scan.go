@@ -74,7 +74,7 @@ type Scan struct {
 	badType        int
 	groupIndex     map[groupKey]uint32
 	groupKeys      []groupKey
-	parts          [hashShards][][]entry // chunks of entries, by the hash's top byte
+	parts          [partitions][][]entry // chunks of entries, by the hash's top bits
 	wide           []wideEntry
 }
 
@@ -144,6 +144,13 @@ type wideEntry struct {
 	g uint32
 	pendingRecord
 }
+
+// partitions is the number of partitions of a Scan's entries, chosen by
+// the top partitionBits bits of entry.hi.
+const (
+	partitionBits = 8
+	partitions    = 1 << partitionBits
+)
 
 // chunkEntries is the length of the chunks that hold the entries of a
 // partition (6 KB each): a partition grows by a chunk without copying.
@@ -245,7 +252,7 @@ func (s *Scan) addEntries(es []entry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, e := range es {
-		p := &s.parts[e.hi>>24]
+		p := &s.parts[e.hi>>(32-partitionBits)]
 		n := len(*p)
 		if n == 0 || len((*p)[n-1]) == chunkEntries {
 			*p = append(*p, make([]entry, 0, chunkEntries))
@@ -337,9 +344,9 @@ func (fs *fileScan) findKey(s *Scan, f *Fields) *groupFile {
 // of each group: partitions are shared out among the cores, each with its
 // own table (reused from one partition to the next) and totals.
 func (s *Scan) tally() (accs []groupAcc, records, duplicates int) {
-	workers := max(1, min(runtime.GOMAXPROCS(0), hashShards))
-	parts := make(chan int, hashShards)
-	for i := range hashShards {
+	workers := max(1, min(runtime.GOMAXPROCS(0), partitions))
+	parts := make(chan int, partitions)
+	for i := range partitions {
 		parts <- i
 	}
 	close(parts)
