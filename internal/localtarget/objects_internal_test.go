@@ -1,11 +1,8 @@
 package localtarget
 
 import (
-	"strings"
 	"testing"
 	"time"
-
-	"github.com/gorilla/websocket"
 
 	"github.com/pfx-tui/pfx-tui/internal/protocol"
 )
@@ -13,30 +10,8 @@ import (
 // runBatch sends one run-batch and returns its frames up to batch-complete.
 func runBatch(t *testing.T, srv *Server, req protocol.RunBatch) []protocol.Frame {
 	t.Helper()
-	conn, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(srv.URL(), "http")+protocol.PathWS, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	_ = conn.SetReadDeadline(time.Now().Add(30 * time.Second))
-	if err := conn.WriteJSON(req); err != nil {
-		t.Fatal(err)
-	}
-	var frames []protocol.Frame
-	for {
-		_, data, err := conn.ReadMessage()
-		if err != nil {
-			t.Fatalf("after %d frames: %v", len(frames), err)
-		}
-		f, err := protocol.DecodeFrame(data)
-		if err != nil {
-			t.Fatal(err)
-		}
-		frames = append(frames, f)
-		if f.Type == protocol.TypeBatchComplete || f.Type == protocol.TypeError {
-			return frames
-		}
-	}
+	frames, _, _ := WSBatch(t, srv, req)
+	return frames
 }
 
 // originObjects waits (on the trace store's notifications) until n origin
