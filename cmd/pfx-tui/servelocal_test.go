@@ -50,29 +50,7 @@ func TestServeLocalSpeaksTheOriginalDialect(t *testing.T) {
 		if c.flag != "" {
 			args = append(args, "--default-delay", c.flag)
 		}
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		var stderr bytes.Buffer
-		exited := make(chan int, 1)
-		go func() {
-			exited <- Main(ctx, args, IOStreams{Stdout: pw, Stderr: &stderr, Env: map[string]string{}})
-			pw.Close()
-		}()
-		sc := bufio.NewScanner(pr)
-		var base string
-		var banner []string
-		for sc.Scan() {
-			banner = append(banner, sc.Text())
-			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URL:"); ok {
-				base = strings.TrimSpace(u)
-				break
-			}
-		}
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
-		if base == "" {
-			cancel()
-			t.Fatalf("no URL printed: %v %s", banner, stderr.String())
-		}
+		base, _, stderr, stop := startServeLocal(t, args, map[string]string{}, "URL:")
 
 		resp, err := http.Get(base + protocol.PathPatterns)
 		if err != nil {
@@ -95,16 +73,53 @@ func TestServeLocalSpeaksTheOriginalDialect(t *testing.T) {
 			t.Errorf("--default-delay %q: batch took %s for %d ops, want ≥ %d × %s", c.flag, took, ops, ops, c.want)
 		}
 
+		if code := stop(); code != 0 || !strings.Contains(stderr.String(), "stopping the local target") {
+			t.Errorf("exit %d: %s", code, stderr.String())
+		}
+	}
+}
+
+// startServeLocal runs `pfx-tui serve-local` with args in the background
+// and reads its banner up to the line containing until. It returns the URL
+// the banner printed, the banner's lines, what it wrote on stderr, and
+// stop, which cancels it and returns its exit code (the test fails if it
+// has not stopped within 10 s).
+func startServeLocal(t *testing.T, args []string, env map[string]string, until string) (base string, banner []string, stderr *bytes.Buffer, stop func() int) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	stderr = &bytes.Buffer{}
+	exited := make(chan int, 1)
+	go func() {
+		exited <- Main(ctx, args, IOStreams{Stdout: pw, Stderr: stderr, Env: env})
+		pw.Close()
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		banner = append(banner, sc.Text())
+		if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URL:"); ok && base == "" {
+			base = strings.TrimSpace(u)
+		}
+		if strings.Contains(sc.Text(), until) {
+			break
+		}
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	stop = func() int {
 		cancel()
 		select {
 		case code := <-exited:
-			if code != 0 || !strings.Contains(stderr.String(), "stopping the local target") {
-				t.Errorf("exit %d: %s", code, stderr.String())
-			}
+			return code
 		case <-time.After(10 * time.Second):
 			t.Fatal("serve-local did not stop")
+			return -1
 		}
 	}
+	if base == "" {
+		stop()
+		t.Fatalf("no URL printed: %v %s", banner, stderr.String())
+	}
+	return base, banner, stderr, stop
 }
 
 // lumenizeBatch sends the run-batch Lumenize's client sends (mode
@@ -156,32 +171,8 @@ func TestServeLocalToken(t *testing.T) {
 		{[]string{"--token", tok}, map[string]string{}},
 		{nil, map[string]string{"PFX_TOKEN": tok}},
 	} {
-		ctx, cancel := context.WithCancel(context.Background())
-		pr, pw := io.Pipe()
-		var stderr bytes.Buffer
-		exited := make(chan int, 1)
 		args := append([]string{"serve-local", "--addr", "127.0.0.1:0", "--local-push-interval", "1h"}, c.args...)
-		go func() {
-			exited <- Main(ctx, args, IOStreams{Stdout: pw, Stderr: &stderr, Env: c.env})
-			pw.Close()
-		}()
-		sc := bufio.NewScanner(pr)
-		var base string
-		var banner []string
-		for sc.Scan() {
-			banner = append(banner, sc.Text())
-			if u, ok := strings.CutPrefix(strings.TrimSpace(sc.Text()), "URL:"); ok && base == "" {
-				base = strings.TrimSpace(u)
-			}
-			if strings.Contains(sc.Text(), "GraphQL:") {
-				break
-			}
-		}
-		go func() { _, _ = io.Copy(io.Discard, pr) }()
-		if base == "" {
-			cancel()
-			t.Fatalf("no URL printed: %v %s", banner, stderr.String())
-		}
+		base, banner, _, stop := startServeLocal(t, args, c.env, "GraphQL:")
 		all := strings.Join(banner, "\n")
 		if strings.Contains(all, tok) || !strings.Contains(all, "token:     required") {
 			t.Errorf("%v: banner shows the token or does not say one is required:\n%s", c.args, all)
@@ -208,11 +199,6 @@ func TestServeLocalToken(t *testing.T) {
 				t.Errorf("%v: GET %s with %q: %d, want %d", c.args, h.path, h.auth, resp.StatusCode, h.want)
 			}
 		}
-		cancel()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			t.Fatal("serve-local did not stop")
-		}
+		stop()
 	}
 }
