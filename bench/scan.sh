@@ -5,8 +5,8 @@
 #   pfx-tui      pfx-tui logs scan --dir (the current tree)
 #   duckdb       DuckDB read_json with the five columns named, GROUP BY, 2 threads
 #   duckdb-auto  the same with column auto-detection (AUTO=0 skips it)
-# reports the medians of wall time, CPU time (user+sys) and peak RSS, and
-# checks that pfx-tui's figures are identical to DuckDB's.
+# reports the medians of wall time, CPU time (user+sys), peak RSS and minor
+# page faults, and checks that pfx-tui's figures are identical to DuckDB's.
 #
 # Environment:
 #   RECORDS (1000000), FILES (20), SEED (1), ROUNDS (5), AUTO (1)
@@ -56,7 +56,7 @@ gzbytes=$(find "$DATA" -name '*.log.gz' -printf '%s\n' | awk '{s+=$1} END {print
 for round in $(seq 1 "$ROUNDS"); do
   echo "round $round/$ROUNDS" >&2
   for i in "${!names[@]}"; do
-    /usr/bin/time -f "%e %U %S %M" -o "$work/time" ${cmds[$i]} > "$work/out-$i-$round"
+    /usr/bin/time -f "%e %U %S %M %R" -o "$work/time" ${cmds[$i]} > "$work/out-$i-$round"
     echo "${names[$i]} $(cat "$work/time")" >> "$work/times"
   done
 done
@@ -71,8 +71,8 @@ $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ /
 $RECORDS lines in $FILES files: $(awk "BEGIN {printf \"%.0f MB NDJSON, %.1f MB gzip\", $raw/1e6, $gzbytes/1e6}"); medians of $ROUNDS interleaved runs
 load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)
 
-| run | wall s | CPU s (user+sys) | MB/s (NDJSON/wall) | peak RSS MB | wall vs DuckDB | wall vs gunzip |
-| --- | ---: | ---: | ---: | ---: | ---: | ---: |
+| run | wall s | CPU s (user+sys) | MB/s (NDJSON/wall) | peak RSS MB | wall vs DuckDB | wall vs gunzip | minor page faults (k) |
+| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
 HDR
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 declare -A wall
@@ -82,6 +82,7 @@ done
 for n in "${names[@]}"; do
   cpu=$(awk -v n="$n" '$1==n {print $3+$4}' "$work/times" | median)
   rss=$(awk -v n="$n" '$1==n {print $5/1024}' "$work/times" | median)
-  awk -v n="$n" -v w="${wall[$n]}" -v c="$cpu" -v r="$rss" -v raw="$raw" -v d="${wall[duckdb]}" -v g="${wall[gunzip]}" \
-    'BEGIN {printf "| %s | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f |\n", n, w, c, raw/1e6/w, r, w/d, w/g}'
+  pf=$(awk -v n="$n" '$1==n {print $6/1000}' "$work/times" | median)
+  awk -v n="$n" -v w="${wall[$n]}" -v c="$cpu" -v r="$rss" -v f="$pf" -v raw="$raw" -v d="${wall[duckdb]}" -v g="${wall[gunzip]}" \
+    'BEGIN {printf "| %s | %.2f | %.2f | %.0f | %.0f | %.2f | %.2f | %.1f |\n", n, w, c, raw/1e6/w, r, w/d, w/g, f}'
 done
