@@ -315,8 +315,8 @@ func LifecycleRules() []string {
 		"documented (" + PageDOPricing + "): a Durable Object is billed duration (wall clock, 128 MB) while active or idle in memory but unable to hibernate; idle objects able to hibernate are not billed, even before they hibernate; requests active on an object at once share its duration",
 		"documented (" + PageDOLifecycle + "): a pending setTimeout/setInterval or an awaited fetch keeps an object from hibernating",
 		"documented (" + PageIOTasksChangelog + "): with compatibility date ≥ 2026-10-01 or the flag durable_object_io_tasks_prevent_eviction, pending timers, waitUntil, service-binding calls and RPC to other objects also keep an object running without a connected client (before: it may be evicted after 70–140 s idle); the model's tails are 30 s, so its figures are the same either way",
-		"assumed: an origin or orchestrator is active exactly during its invocations (Σ WallTimeMs), plus the modelled idle tail of direct-timer; nothing else keeps them from hibernating (alarms do not)",
-		"assumed: one fetch in flight per object, so no two invocations of an approach overlap on one object (Σ WallTimeMs would count overlap twice; it is billed once)",
+		"assumed: an origin or orchestrator is active exactly during its invocations (the union of their intervals), plus the modelled idle tail of direct-timer; nothing else keeps them from hibernating (alarms do not)",
+		"assumed: an invocation is active from its EventTimestampMs for its WallTimeMs, so invocations of one object that overlap (--concurrency) are merged by those intervals and billed once; with one op at a time the union is Σ WallTimeMs",
 	}
 }
 
