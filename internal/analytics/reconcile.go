@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // Tolerance is how far billed active time may stray from logged wall time
@@ -20,8 +21,10 @@ const (
 // Comparison puts one cell role's billed active time (analytics) next to
 // the Σ WallTimeMs of its invocations (Logpush).
 type Comparison struct {
-	Approach       string  `json:"approach"`
-	DurationMs     int     `json:"durationMs"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency    int     `json:"concurrency,omitempty"`
 	Role           string  `json:"role"`
 	BilledActiveMs float64 `json:"billedActiveMs"`
 	LoggedWallMs   float64 `json:"loggedWallMs"`
@@ -35,23 +38,48 @@ type Comparison struct {
 	Causes  []string `json:"causes,omitempty"`
 }
 
+// loggedCell finds the Logpush figures of the same cell: approach,
+// duration and concurrency (a run with --concurrency 1,4 has a cell for
+// each K, and the billed side keeps them apart as well).
+func loggedCell(logged *billing.Report, cell experiment.Cell) (billing.CellFigures, bool) {
+	for _, f := range logged.Cells {
+		if f.Approach == cell.Approach && f.DurationMs == cell.DurationMs && f.Concurrency == cell.Concurrency {
+			return f, true
+		}
+	}
+	return billing.CellFigures{}, false
+}
+
+// LoggedExecutor reads, from a Logpush report, the executor's figures per
+// op of a cell; nil without a report.
+func LoggedExecutor(b *billing.Report) LoggedWorker {
+	if b == nil {
+		return nil
+	}
+	return func(cell experiment.Cell) (float64, float64, bool) {
+		c, ok := loggedCell(b, cell)
+		if !ok || c.Ops <= 0 {
+			return 0, 0, false
+		}
+		r, ok := c.Role(billing.RoleExecutor)
+		if !ok {
+			return 0, 0, true // no executor records: no Worker cost (direct)
+		}
+		ops := float64(c.Ops)
+		return float64(r.CPUTimeMs.Sum) / ops, float64(r.Count) / ops, r.CPUTimeMs.N > 0
+	}
+}
+
 // Reconcile compares every measured cell's Durable Object roles (origin,
-// orchestrator and the controller) across the two sources. Either nil
-// gives nothing.
+// orchestrator and the controller) across the two sources, cell by cell
+// (approach, duration and concurrency). Either nil gives nothing.
 func Reconcile(logged *billing.Report, billed *Report) []Comparison {
 	if logged == nil || billed == nil {
 		return nil
 	}
 	var out []Comparison
 	for _, cell := range billed.Cells {
-		var lf billing.CellFigures
-		found := false
-		for _, f := range logged.Cells {
-			if f.Approach == cell.Approach && f.DurationMs == cell.DurationMs {
-				lf, found = f, true
-				break
-			}
-		}
+		lf, found := loggedCell(logged, cell.Cell())
 		if !found {
 			continue
 		}
@@ -61,7 +89,7 @@ func Reconcile(logged *billing.Report, billed *Report) []Comparison {
 			if !bok && !lok {
 				continue
 			}
-			cmp := Comparison{Approach: cell.Approach, DurationMs: cell.DurationMs, Role: role,
+			cmp := Comparison{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Role: role,
 				BilledActiveMs: b.ActiveMs(), LoggedWallMs: float64(l.WallTimeMs.Sum), Invocations: l.Count}
 			if cmp.LoggedWallMs > 0 {
 				r := cmp.BilledActiveMs / cmp.LoggedWallMs

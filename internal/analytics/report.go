@@ -60,11 +60,13 @@ type Report struct {
 
 // CellBilled is one cell's billed figures over the minutes it owns.
 type CellBilled struct {
-	Approach      string `json:"approach"`
-	DurationMs    int    `json:"durationMs"`
-	Batches       int    `json:"batches"`
-	FailedBatches int    `json:"failedBatches,omitempty"`
-	Ops           int    `json:"ops"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency   int `json:"concurrency,omitempty"`
+	Batches       int `json:"batches"`
+	FailedBatches int `json:"failedBatches,omitempty"`
+	Ops           int `json:"ops"`
 	// Minutes owned (quiet ones included), ActiveMinutes those its batches
 	// ran in, SharedMinutes those it shared with another owner (left out).
 	Minutes       int          `json:"minutes"`
@@ -96,6 +98,11 @@ type RoleBilled struct {
 // ActiveMs is billed active time in ms.
 func (r RoleBilled) ActiveMs() float64 { return r.ActiveTimeUs / 1000 }
 
+// Cell is the cell the figures belong to.
+func (c CellBilled) Cell() experiment.Cell {
+	return experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+}
+
 // Role finds one role's figures.
 func (c CellBilled) Role(role string) (RoleBilled, bool) {
 	for _, r := range c.Roles {
@@ -126,8 +133,9 @@ func (b BilledPerOp) Components() billing.CostComponents {
 }
 
 // LoggedWorker gives the Logpush executor figures per op for a cell (used
-// for the Worker side of the cost when present).
-type LoggedWorker func(approach string, durationMs int) (cpuMsPerOp, requestsPerOp float64, ok bool)
+// for the Worker side of the cost when present); the cell includes its
+// concurrency, so K = 1 and K = 4 each get their own records.
+type LoggedWorker func(cell experiment.Cell) (cpuMsPerOp, requestsPerOp float64, ok bool)
 
 // Options configure a Collector.
 type Options struct {
@@ -385,7 +393,9 @@ func (c *Collector) expectedRoles(approach string, ops int) []string {
 	return out
 }
 
-// cells lists the measured cells in report order with their batches folded.
+// cells lists the measured cells (approach, duration, concurrency) with
+// their batches folded, in the order billing's reports use
+// (billing.SortCells).
 func (c *Collector) cells() []CellBilled {
 	idx := map[experiment.Cell]int{}
 	var out []CellBilled
@@ -393,12 +403,12 @@ func (c *Collector) cells() []CellBilled {
 		if b.Warmup {
 			continue
 		}
-		k := experiment.Cell{Approach: b.Approach, DurationMs: b.DurationMs}
+		k := b.Cell()
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, CellBilled{Approach: b.Approach, DurationMs: b.DurationMs})
+			out = append(out, CellBilled{Approach: k.Approach, DurationMs: k.DurationMs, Concurrency: k.Concurrency})
 		}
 		out[i].Batches++
 		if b.Status == experiment.StatusOK {
@@ -408,18 +418,7 @@ func (c *Collector) cells() []CellBilled {
 			out[i].Ops += b.OpsSeen
 		}
 	}
-	first := map[string]int{}
-	for i, x := range out {
-		if _, ok := first[x.Approach]; !ok {
-			first[x.Approach] = i
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].DurationMs != out[j].DurationMs {
-			return out[i].DurationMs < out[j].DurationMs
-		}
-		return first[out[i].Approach] < first[out[j].Approach]
-	})
+	billing.SortCells(out, CellBilled.Cell)
 	return out
 }
 
@@ -440,14 +439,13 @@ func (c *Collector) progress() billing.Progress {
 		p.RecordsRead += len(rs)
 	}
 	for _, cell := range c.cells() {
-		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
-		a := byOwner[o]
+		a := byOwner[CellOwner(cell.Cell())]
 		for _, role := range c.expectedRoles(cell.Approach, cell.Ops) {
 			n := 0
 			if a != nil && len(a.minutes[role]) > 0 {
 				n = 1
 			}
-			cnt := billing.Count{Approach: cell.Approach, DurationMs: cell.DurationMs, Role: role, Matched: n, Expected: 1}
+			cnt := billing.Count{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Role: role, Matched: n, Expected: 1}
 			if cnt.Short() {
 				p.Complete = false
 			}
@@ -505,7 +503,7 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		r.Rows = []Row{}
 	}
 	for _, cell := range c.cells() {
-		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
+		o := CellOwner(cell.Cell())
 		cell.Minutes, cell.ActiveMinutes, cell.SharedMinutes, _ = c.cellMinutes(o)
 		a := byOwner[o]
 		if a == nil {
@@ -517,7 +515,7 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		}
 		cell.WorkerFrom = SourceAnalytics
 		if logged != nil {
-			if cpu, req, ok := logged(cell.Approach, cell.DurationMs); ok {
+			if cpu, req, ok := logged(cell.Cell()); ok {
 				cell.WorkerFrom = billing.SourceLogpush
 				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = cpu, req
 			}
@@ -569,8 +567,8 @@ func (c *Collector) perOp(cell *CellBilled) {
 // cost applies the price table to a cell's billed per-op figures.
 func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCost {
 	p := c.prices
-	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Ops: cell.Ops, PerOp: cell.PerOp.Components(),
-		Billing: billing.CompletenessOf(counts, cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
+	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Ops: cell.Ops, PerOp: cell.PerOp.Components(),
+		Billing: billing.CompletenessOf(billing.CountsAt(counts, cell.Concurrency), cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
 	// No data, no verdict: the same completeness rule as the logged figures,
 	// and minutes that can still grow are not a bill yet.
 	if cc.Billing.Status != billing.BillingComplete {

@@ -171,7 +171,7 @@ func TestCollectorReport(t *testing.T) {
 		t.Errorf("direct $/M ops %v, want %v", got, want)
 	}
 	// Logpush's executor figures replace the script totals when given.
-	rep = col.Report(func(a string, d int) (float64, float64, bool) { return 0.25, 1, a == "simple" })
+	rep = col.Report(func(c experiment.Cell) (float64, float64, bool) { return 0.25, 1, c.Approach == "simple" })
 	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 {
 		t.Errorf("logged worker: %+v", c)
 	}
@@ -242,6 +242,91 @@ func TestReconcileFlagsTimersAndOverlap(t *testing.T) {
 	}
 	if Reconcile(nil, &billed) != nil || Reconcile(logged, nil) != nil {
 		t.Error("reconcile without both sources")
+	}
+}
+
+// A run with --concurrency 1,4: every (approach, duration, concurrency) is a
+// cell of its own on the billed side as on the logged side, in billing's
+// order (duration, then concurrency, then the run's approach order), and
+// the comparison and the Worker figures take the logged cell of the same
+// concurrency.
+func TestConcurrencyCellsStayApart(t *testing.T) {
+	t.Parallel()
+	at := func(b experiment.BatchResult, k int) experiment.BatchResult { b.Concurrency = k; return b }
+	bs := []experiment.BatchResult{
+		at(batch("direct", 1000, false, 120*time.Second, 170*time.Second, 5), 1), // minute 2 (3, 4 quiet)
+		at(batch("direct", 1000, false, 300*time.Second, 330*time.Second, 8), 4), // minute 5 (6 quiet)
+		at(batch("simple", 1000, false, 420*time.Second, 440*time.Second, 4), 1), // minute 7 (8 quiet)
+	}
+	col := NewCollector(bs, Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: testNamespaces(), Expectations: billing.LocalExpectations()})
+	col.Set(DatasetPeriodic, Result{Rows: []Row{
+		prow(2, nsOrigin, 10e6, 0), prow(2, nsCtl, 11e6, 0),
+		prow(5, nsOrigin, 4e6, 0), prow(5, nsCtl, 5e6, 0),
+		prow(7, nsOrigin, 1e6, 16), prow(7, nsCtl, 3e6, 0),
+	}})
+	col.Set(DatasetDOInvocations, Result{Rows: []Row{irow(2, nsOrigin, 5), irow(5, nsOrigin, 8), irow(7, nsOrigin, 8)}})
+	col.MarkSettled(true)
+
+	tl := col.Timeline()
+	if got := []string{tl.Minutes[0].Label(), tl.Minutes[3].Label(), tl.Minutes[5].Label()}; got[0] != "direct @ 1s ×1" || got[1] != "direct @ 1s ×4" || got[2] != "simple @ 1s ×1" {
+		t.Errorf("minute owners %v", got)
+	}
+	if n, _ := tl.SharedCount(); n != 0 {
+		t.Errorf("%d shared minutes: K=1 and K=4 are different owners, each in minutes of its own", n)
+	}
+	p := col.Progress()
+	if !p.Complete {
+		t.Fatalf("progress %+v", p)
+	}
+	for _, c := range p.Counts {
+		if c.Concurrency == 0 {
+			t.Errorf("count without its concurrency: %+v", c)
+		}
+	}
+
+	logged := &billing.Report{Complete: true, Cells: []billing.CellFigures{
+		{Approach: "direct", DurationMs: 1000, Concurrency: 1, Ops: 5, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 5, WallTimeMs: billing.Timing{N: 5, Sum: 10_000}}}},
+		{Approach: "simple", DurationMs: 1000, Concurrency: 4, Ops: 8, Roles: []billing.RoleFigures{ // no billed cell: ignored
+			{Role: billing.RoleExecutor, Count: 8, CPUTimeMs: billing.Timing{N: 8, Sum: 80}}}},
+		{Approach: "direct", DurationMs: 1000, Concurrency: 4, Ops: 8, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 8, WallTimeMs: billing.Timing{N: 8, Sum: 2_000}}}},
+		{Approach: "simple", DurationMs: 1000, Concurrency: 1, Ops: 4, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 8, WallTimeMs: billing.Timing{N: 8, Sum: 1_000}},
+			{Role: billing.RoleExecutor, Count: 4, CPUTimeMs: billing.Timing{N: 4, Sum: 2}}}},
+	}}
+	rep := col.Report(LoggedExecutor(logged))
+	want := []experiment.Cell{{Approach: "direct", DurationMs: 1000, Concurrency: 1}, {Approach: "simple", DurationMs: 1000, Concurrency: 1},
+		{Approach: "direct", DurationMs: 1000, Concurrency: 4}}
+	if len(rep.Cells) != len(want) || len(rep.Costs) != len(want) {
+		t.Fatalf("cells %+v costs %+v", rep.Cells, rep.Costs)
+	}
+	active := map[experiment.Cell]float64{want[0]: 10_000, want[1]: 1_000, want[2]: 4_000}
+	minutes := map[experiment.Cell]int{want[0]: 3, want[1]: 2, want[2]: 2} // each until the next cell starts
+	for i, c := range rep.Cells {
+		if c.Cell() != want[i] {
+			t.Errorf("cell %d is %s, want %s", i, c.Cell().Label(), want[i].Label())
+		}
+		if o, _ := c.Role(billing.RoleOrigin); o.ActiveMs() != active[c.Cell()] || c.Minutes != minutes[c.Cell()] || c.ActiveMinutes != 1 {
+			t.Errorf("%s: origin %+v over %d minutes", c.Cell().Label(), o, c.Minutes)
+		}
+		if cc := rep.Costs[i]; cc.Approach != c.Approach || cc.Concurrency != c.Concurrency || !cc.Usable || cc.Billing.Status != billing.BillingComplete {
+			t.Errorf("cost %d: %+v", i, cc)
+		}
+	}
+	// simple ×1 takes the executor of simple ×1 (0.5 ms/op), not of simple ×4 (10 ms/op).
+	if s := rep.Cells[1]; s.WorkerFrom != billing.SourceLogpush || s.PerOp.WorkerCPUMs != 0.5 {
+		t.Errorf("simple ×1 worker %+v from %s", s.PerOp, s.WorkerFrom)
+	}
+	ratio := map[experiment.Cell]float64{}
+	for _, c := range Reconcile(logged, &rep) {
+		if c.Role == billing.RoleOrigin && c.Ratio != nil {
+			ratio[experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}] = *c.Ratio
+		}
+	}
+	// Each billed cell against its own logged cell: 10 s / 10 s, 1 s / 1 s, 4 s / 2 s.
+	if len(ratio) != 3 || ratio[want[0]] != 1 || ratio[want[1]] != 1 || ratio[want[2]] != 2 {
+		t.Errorf("billed/logged by cell %v", ratio)
 	}
 }
 

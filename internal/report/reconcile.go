@@ -59,7 +59,7 @@ func AnalyticsSection(r *Results) string {
 			wcpu, wreq = fmt.Sprintf("%.3f", w.CPUTimeUs/1000/float64(c.Ops)), fmt.Sprintf("%.2f", w.Requests/float64(c.Ops))
 		}
 		p := c.PerOp
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.5f\t%.2f\t%.2f\t%.2f\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, mins,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.5f\t%.2f\t%.2f\t%.2f\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), mins,
 			p.DOActiveMs, p.DOGBs, p.DORequests, p.RowsRead, p.RowsWritten, wcpu, wreq)
 	}
 	tw.Flush()
@@ -97,6 +97,9 @@ func sortedBilled(cells []analytics.CellBilled, p PlanInfo) []analytics.CellBill
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].DurationMs != out[j].DurationMs {
 			return out[i].DurationMs < out[j].DurationMs
+		}
+		if out[i].Concurrency != out[j].Concurrency {
+			return out[i].Concurrency < out[j].Concurrency
 		}
 		return rank(out[i].Approach) < rank(out[j].Approach)
 	})
@@ -141,7 +144,7 @@ func BilledVsLoggedSection(r *Results) string {
 		if billing.IsHarness(role) {
 			role += "†"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, role, c.BilledActiveMs, c.LoggedWallMs, c.Invocations, ratio, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), role, c.BilledActiveMs, c.LoggedWallMs, c.Invocations, ratio, mark)
 	}
 	tw.Flush()
 	for i, c := range flagged {
@@ -149,7 +152,8 @@ func BilledVsLoggedSection(r *Results) string {
 		if c.Ratio != nil {
 			what = fmt.Sprintf("billed %.2f× logged", *c.Ratio)
 		}
-		fmt.Fprintf(&sb, "⚠ %d %s @ %s %s: %s (over ±%.0f %%); likely: %s\n", i+1, c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, what,
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+		fmt.Fprintf(&sb, "⚠ %d %s %s: %s (over ±%.0f %%); likely: %s\n", i+1, cell.Label(), c.Role, what,
 			analytics.Tolerance*100, strings.Join(c.Causes, "; or "))
 	}
 	fmt.Fprintln(&sb, "billed active time counts an object once while it is active or cannot hibernate (timers included); Σ WallTimeMs adds every invocation, overlaps twice")
@@ -200,12 +204,17 @@ func BilledCostSection(r *Results) string {
 	fmt.Fprintf(&sb, "cost per million ops from billed figures (analytics; USD, list prices of %s, before monthly allowances)%s\n", a.Prices.Date, label)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "duration\tapproach\tDO duration\tDO requests\tWorker CPU\tWorker req\tSQLite rows\ttotal $/M ops\tvs direct\tWorker from")
-	from := map[string]string{}
+	from := map[experiment.Cell]string{}
 	for _, c := range a.Cells {
-		from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)] = c.WorkerFrom
+		from[c.Cell()] = c.WorkerFrom
 	}
 	costs := append([]billing.CellCost(nil), a.Costs...)
-	sort.SliceStable(costs, func(i, j int) bool { return costs[i].DurationMs < costs[j].DurationMs })
+	sort.SliceStable(costs, func(i, j int) bool {
+		if costs[i].DurationMs != costs[j].DurationMs {
+			return costs[i].DurationMs < costs[j].DurationMs
+		}
+		return costs[i].Concurrency < costs[j].Concurrency
+	})
 	for _, c := range costs {
 		d := c.DollarsPerMillionOps
 		vs := "—"
@@ -219,12 +228,13 @@ func BilledCostSection(r *Results) string {
 		if len(c.Missing) > 0 {
 			vs = "missing: " + strings.Join(c.Missing, ", ")
 		}
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
 		if d == nil { // not usable: no dollar figure is derived
-			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
+			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), vs, from[cell])
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(d.DODuration), Money(d.DORequests),
-			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(d.DODuration), Money(d.DORequests),
+			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, from[cell])
 	}
 	tw.Flush()
 	for _, be := range a.BreakEvens {
@@ -236,8 +246,8 @@ func BilledCostSection(r *Results) string {
 		fmt.Fprintln(tw, "  duration\tapproach\tlogged $/M ops\tbilled $/M ops\tbilled − logged")
 		for _, c := range costs {
 			for _, l := range b.Costs {
-				if l.Approach == c.Approach && l.DurationMs == c.DurationMs && l.DollarsPerMillionOps != nil && c.DollarsPerMillionOps != nil {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(l.DollarsPerMillionOps.Total),
+				if l.Approach == c.Approach && l.DurationMs == c.DurationMs && l.Concurrency == c.Concurrency && l.DollarsPerMillionOps != nil && c.DollarsPerMillionOps != nil {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(l.DollarsPerMillionOps.Total),
 						Money(c.DollarsPerMillionOps.Total), signedMoney(c.DollarsPerMillionOps.Total-l.DollarsPerMillionOps.Total))
 				}
 			}
