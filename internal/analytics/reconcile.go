@@ -50,23 +50,22 @@ func loggedCell(logged *billing.Report, cell experiment.Cell) (billing.CellFigur
 	return billing.CellFigures{}, false
 }
 
-// LoggedExecutor reads, from a Logpush report, the executor's figures per
-// op of a cell; nil without a report.
-func LoggedExecutor(b *billing.Report) LoggedWorker {
+// LoggedWorkerOf reads a cell's Worker quantities per op from a Logpush
+// report by the cost model's rules (billing.WorkerPerOp: service-binding
+// calls carry no request fee); not ok when the cell has no logged op or a
+// Worker role's records lack CPUTimeMs. A cell without executor records
+// has no Worker cost of its own (direct). nil without a report.
+func LoggedWorkerOf(b *billing.Report) LoggedWorker {
 	if b == nil {
 		return nil
 	}
-	return func(cell experiment.Cell) (float64, float64, bool) {
-		c, ok := loggedCell(b, cell)
-		if !ok || c.Ops <= 0 {
-			return 0, 0, false
+	return func(cell experiment.Cell) (own, harness billing.CostComponents, ok bool) {
+		c, found := loggedCell(b, cell)
+		if !found || c.Ops <= 0 {
+			return own, harness, false
 		}
-		r, ok := c.Role(billing.RoleExecutor)
-		if !ok {
-			return 0, 0, true // no executor records: no Worker cost (direct)
-		}
-		ops := float64(c.Ops)
-		return float64(r.CPUTimeMs.Sum) / ops, float64(r.Count) / ops, r.CPUTimeMs.N > 0
+		own, harness, missing := billing.WorkerPerOp(c)
+		return own, harness, len(missing) == 0
 	}
 }
 

@@ -132,10 +132,12 @@ func (b BilledPerOp) Components() billing.CostComponents {
 		WorkerRequests: b.WorkerRequests, SQLiteRowsWritten: b.RowsWritten}
 }
 
-// LoggedWorker gives the Logpush executor figures per op for a cell (used
-// for the Worker side of the cost when present); the cell includes its
+// LoggedWorker gives a cell's Worker quantities per op from Logpush under
+// the cost model's rules (billing.WorkerPerOp): the executor's as the
+// approach's own, the entry's and the delay upstream's as harness (used for
+// the Worker side of the cost when present). The cell includes its
 // concurrency, so K = 1 and K = 4 each get their own records.
-type LoggedWorker func(cell experiment.Cell) (cpuMsPerOp, requestsPerOp float64, ok bool)
+type LoggedWorker func(cell experiment.Cell) (own, harness billing.CostComponents, ok bool)
 
 // Options configure a Collector.
 type Options struct {
@@ -515,9 +517,9 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		}
 		cell.WorkerFrom = SourceAnalytics
 		if logged != nil {
-			if cpu, req, ok := logged(cell.Cell()); ok {
+			if own, _, ok := logged(cell.Cell()); ok {
 				cell.WorkerFrom = billing.SourceLogpush
-				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = cpu, req
+				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = own.WorkerCPUMs, own.WorkerRequests
 			}
 		}
 		c.perOp(&cell)
@@ -558,7 +560,14 @@ func (c *Collector) perOp(cell *CellBilled) {
 		case RoleWorker:
 			if cell.WorkerFrom == SourceAnalytics {
 				p.WorkerCPUMs = rb.CPUTimeUs / 1000 / ops
-				p.WorkerRequests = rb.Requests / ops
+				// Not rb.Requests: workersInvocationsAdaptive counts every
+				// invocation of the script (the router's WebSocket upgrade,
+				// the executor and the SELF delay upstream alike) and cannot
+				// tell the calls made through service bindings, which add no
+				// request fee (billing.PageWorkersPricing), from the others.
+				// The billed requests are the cost model's count, as
+				// billing.CostOf's roleQuantities bills them.
+				p.WorkerRequests = billing.ModelWorkerRequests(cell.Approach)
 			}
 		}
 	}
@@ -622,7 +631,8 @@ func (c *Collector) notes() []string {
 		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
 		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
-		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"Worker CPU: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"Worker requests: calls through service bindings (the executor, the SELF delay upstream) add no request fee (" + billing.PageWorkersPricing + "); workersInvocationsAdaptive cannot tell them from other requests, so the billed Worker requests per op are the cost model's count (none for an approach's own calls), not the script's invocations (roles[worker].requests)",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
 	}
 	if unit != time.Minute {

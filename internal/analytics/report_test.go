@@ -155,8 +155,12 @@ func TestCollectorReport(t *testing.T) {
 	if math.Abs(d.PerOp.DOActiveMs-10000) > 1e-9 || math.Abs(d.PerOp.DOGBs-1.28) > 1e-9 || d.PerOp.DORequests != 1 {
 		t.Errorf("direct per op %+v", d.PerOp)
 	}
-	if d.WorkerFrom != SourceAnalytics || d.PerOp.WorkerCPUMs != 0.5 || d.PerOp.WorkerRequests != 1.2 {
-		t.Errorf("worker per op %+v from %s", d.PerOp, d.WorkerFrom)
+	// The script's 12 invocations are reported as counted, but none is a
+	// billed request: the executor and the delay upstream are service-binding
+	// calls (no request fee), as in the cost model, which counts no Worker
+	// request of direct's own.
+	if w, _ := d.Role(RoleWorker); d.WorkerFrom != SourceAnalytics || d.PerOp.WorkerCPUMs != 0.5 || d.PerOp.WorkerRequests != 0 || w.Requests != 12 {
+		t.Errorf("worker per op %+v from %s, script requests %v", d.PerOp, d.WorkerFrom, w.Requests)
 	}
 	s := rep.Cells[1]
 	if s.Approach != "simple" || s.PerOp.RowsWritten != 2 || s.PerOp.DORequests != 2 {
@@ -165,15 +169,24 @@ func TestCollectorReport(t *testing.T) {
 	if len(rep.Costs) != 2 || rep.Costs[0].RowsWrittenEstimated || rep.Costs[1].SavingsVsDirect == nil {
 		t.Fatalf("costs %+v", rep.Costs)
 	}
-	// direct: 1.28 GB-s × $12.50 + 1 req × $0.15 + 0.5 ms × $0.02 + 1.2 × $0.30
-	want := 1.28*12.5 + 0.15 + 0.5*0.02 + 1.2*0.30
+	// direct: 1.28 GB-s × $12.50 + 1 req × $0.15 + 0.5 ms × $0.02. (This
+	// expectation used to add 1.2 Worker requests × $0.30: the script's
+	// invocations per op, which are service-binding calls that the Workers
+	// pricing page bills no request fee, and which the Logpush model never
+	// charged; the two tables now price them alike.)
+	want := 1.28*12.5 + 0.15 + 0.5*0.02
 	if got := rep.Costs[0].DollarsPerMillionOps.Total; math.Abs(got-want) > 1e-9 {
 		t.Errorf("direct $/M ops %v, want %v", got, want)
 	}
 	// Logpush's executor figures replace the script totals when given.
-	rep = col.Report(func(c experiment.Cell) (float64, float64, bool) { return 0.25, 1, c.Approach == "simple" })
-	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 {
+	rep = col.Report(func(c experiment.Cell) (billing.CostComponents, billing.CostComponents, bool) {
+		return billing.CostComponents{WorkerCPUMs: 0.25}, billing.CostComponents{WorkerCPUMs: 9, WorkerRequests: 0.1}, c.Approach == "simple"
+	})
+	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 || c.PerOp.WorkerRequests != 0 {
 		t.Errorf("logged worker: %+v", c)
+	}
+	if c := rep.Cells[0]; c.WorkerFrom != SourceAnalytics {
+		t.Errorf("direct took Logpush figures it was not given: %+v", c)
 	}
 	if len(rep.Warnings) != 0 {
 		t.Errorf("warnings %v", rep.Warnings)
@@ -295,7 +308,7 @@ func TestConcurrencyCellsStayApart(t *testing.T) {
 			{Role: billing.RoleOrigin, Count: 8, WallTimeMs: billing.Timing{N: 8, Sum: 1_000}},
 			{Role: billing.RoleExecutor, Count: 4, CPUTimeMs: billing.Timing{N: 4, Sum: 2}}}},
 	}}
-	rep := col.Report(LoggedExecutor(logged))
+	rep := col.Report(LoggedWorkerOf(logged))
 	want := []experiment.Cell{{Approach: "direct", DurationMs: 1000, Concurrency: 1}, {Approach: "simple", DurationMs: 1000, Concurrency: 1},
 		{Approach: "direct", DurationMs: 1000, Concurrency: 4}}
 	if len(rep.Cells) != len(want) || len(rep.Costs) != len(want) {
@@ -315,8 +328,13 @@ func TestConcurrencyCellsStayApart(t *testing.T) {
 		}
 	}
 	// simple ×1 takes the executor of simple ×1 (0.5 ms/op), not of simple ×4 (10 ms/op).
-	if s := rep.Cells[1]; s.WorkerFrom != billing.SourceLogpush || s.PerOp.WorkerCPUMs != 0.5 {
+	// Its 4 executor invocations are service-binding calls: no request fee,
+	// on the billed side as in the logged cost (billing.CostOf).
+	if s := rep.Cells[1]; s.WorkerFrom != billing.SourceLogpush || s.PerOp.WorkerCPUMs != 0.5 || s.PerOp.WorkerRequests != 0 {
 		t.Errorf("simple ×1 worker %+v from %s", s.PerOp, s.WorkerFrom)
+	}
+	if lc := billing.CostOf(logged.Cells[3], billing.Completeness{Status: billing.BillingComplete}, billing.DefaultPrices(), billing.CostOptions{}); lc.PerOp.WorkerRequests != rep.Costs[1].PerOp.WorkerRequests {
+		t.Errorf("Worker requests per op: logged %v, billed %v", lc.PerOp.WorkerRequests, rep.Costs[1].PerOp.WorkerRequests)
 	}
 	ratio := map[experiment.Cell]float64{}
 	for _, c := range Reconcile(logged, &rep) {

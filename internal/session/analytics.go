@@ -237,7 +237,7 @@ func (a *AnalyticsBilling) Wait(onEvent func(BillingEvent)) BillingOutcome {
 }
 
 func (a *AnalyticsBilling) finish() error {
-	rep := a.Collector.Report(analytics.LoggedExecutor(a.res.Billing))
+	rep := a.Collector.Report(analytics.LoggedWorkerOf(a.res.Billing))
 	a.res.Analytics = &rep
 	Reconcile(a.res)
 	return report.Save(a.path, a.res)
