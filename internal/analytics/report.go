@@ -40,6 +40,9 @@ type Report struct {
 	Warmup     *CellBilled         `json:"warmup,omitempty"`
 	Costs      []billing.CellCost  `json:"costs"`
 	BreakEvens []billing.BreakEven `json:"breakEvens"`
+	// CostOptions are what Costs include (--include-harness, --monthly-ops),
+	// the same options as the Logpush figures' (billing.Report.CostOptions).
+	CostOptions billing.CostOptions `json:"costOptions"`
 	// AllowanceBreakEvens are the break-evens within the monthly allowances.
 	AllowanceBreakEvens []billing.BreakEven `json:"allowanceBreakEvens"`
 	Prices              billing.Prices      `json:"prices"`
@@ -74,6 +77,12 @@ type CellBilled struct {
 	SharedMinutes int          `json:"sharedMinutes,omitempty"`
 	Roles         []RoleBilled `json:"roles"`
 	PerOp         BilledPerOp  `json:"perOp"`
+	// HarnessPerOp are the measurement harness's quantities per op: the
+	// controller's billed figures and the harness's Worker side (Logpush's
+	// entry and delay upstream, or with WorkerFrom analytics the model's
+	// WebSocket upgrade requests: the script's CPU is all in PerOp then).
+	// --include-harness adds them to the cost.
+	HarnessPerOp BilledPerOp `json:"harnessPerOp"`
 	// WorkerFrom says where the cost's Worker CPU and requests come from:
 	// "logpush" (the executor's own records) or "analytics" (the whole
 	// script: executor, router and delay upstream).
@@ -151,6 +160,9 @@ type Options struct {
 	// Expectations say which roles a batch of an approach invokes; nil
 	// means billing.WorkersExpectations.
 	Expectations billing.Expectations
+	// Cost chooses what the costs include (harness, monthly volume), as
+	// for the Logpush figures; the zero value means the defaults.
+	Cost billing.CostOptions
 }
 
 // Collector holds the latest rows of each dataset for one run and turns
@@ -517,9 +529,10 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		}
 		cell.WorkerFrom = SourceAnalytics
 		if logged != nil {
-			if own, _, ok := logged(cell.Cell()); ok {
+			if own, harness, ok := logged(cell.Cell()); ok {
 				cell.WorkerFrom = billing.SourceLogpush
 				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = own.WorkerCPUMs, own.WorkerRequests
+				cell.HarnessPerOp.WorkerCPUMs, cell.HarnessPerOp.WorkerRequests = harness.WorkerCPUMs, harness.WorkerRequests
 			}
 		}
 		c.perOp(&cell)
@@ -536,10 +549,23 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 	if u := unattributed.list(); len(u) > 0 {
 		r.Unattributed = u
 	}
-	billing.CompareToDirect(r.Costs)
-	r.BreakEvens, r.AllowanceBreakEvens = billing.BreakEvens(r.Costs, c.prices, billing.CostOptions{})
+	r.Recost(c.opts.Cost)
 	r.Notes = c.notes()
 	return r
+}
+
+// Recost prices the costs again with the given options (zero fields: the
+// defaults), as billing.Report.Recost does for the Logpush figures: both
+// regimes, savings against direct and break-evens. Which cells are usable
+// does not change.
+func (r *Report) Recost(o billing.CostOptions) {
+	o = o.WithDefaults()
+	r.CostOptions = o
+	for i := range r.Costs {
+		r.Costs[i].Price(r.Prices, o)
+	}
+	billing.CompareToDirect(r.Costs)
+	r.BreakEvens, r.AllowanceBreakEvens = billing.BreakEvens(r.Costs, r.Prices, o)
 }
 
 // perOp fills a cell's billed per-op figures.
@@ -548,15 +574,18 @@ func (c *Collector) perOp(cell *CellBilled) {
 		return
 	}
 	ops := float64(cell.Ops)
-	p := &cell.PerOp
+	p, h := &cell.PerOp, &cell.HarnessPerOp
+	if cell.WorkerFrom == SourceAnalytics {
+		// The script's CPU (harness included) is in PerOp; its billed
+		// requests are the model's, as for the approach's own (below).
+		h.WorkerRequests = billing.ModelHarnessWorkerRequests(cell.Approach, cell.Batches, cell.Ops)
+	}
 	for _, rb := range cell.Roles {
 		switch rb.Role {
 		case billing.RoleOrigin, billing.RoleOrchestrator:
-			p.DOActiveMs += rb.ActiveMs() / ops
-			p.DOGBs += rb.GBs / ops
-			p.DORequests += rb.Requests / ops
-			p.RowsRead += rb.RowsRead / ops
-			p.RowsWritten += rb.RowsWritten / ops
+			p.addDO(rb, ops)
+		case billing.RoleController:
+			h.addDO(rb, ops)
 		case RoleWorker:
 			if cell.WorkerFrom == SourceAnalytics {
 				p.WorkerCPUMs = rb.CPUTimeUs / 1000 / ops
@@ -573,10 +602,19 @@ func (c *Collector) perOp(cell *CellBilled) {
 	}
 }
 
-// cost applies the price table to a cell's billed per-op figures.
+// addDO adds a Durable Object role's billed figures per op.
+func (b *BilledPerOp) addDO(rb RoleBilled, ops float64) {
+	b.DOActiveMs += rb.ActiveMs() / ops
+	b.DOGBs += rb.GBs / ops
+	b.DORequests += rb.Requests / ops
+	b.RowsRead += rb.RowsRead / ops
+	b.RowsWritten += rb.RowsWritten / ops
+}
+
+// cost gathers a cell's billed per-op figures and what is missing for a
+// verdict; Report.Recost prices them.
 func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCost {
-	p := c.prices
-	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Ops: cell.Ops, PerOp: cell.PerOp.Components(),
+	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Ops: cell.Ops, PerOp: cell.PerOp.Components(), HarnessPerOp: cell.HarnessPerOp.Components(),
 		Billing: billing.CompletenessOf(billing.CountsAt(counts, cell.Concurrency), cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
 	// No data, no verdict: the same completeness rule as the logged figures,
 	// and minutes that can still grow are not a bill yet.
@@ -595,14 +633,9 @@ func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCo
 	if cell.SharedMinutes > 0 && cell.Minutes == 0 {
 		cc.Missing = append(cc.Missing, "minutes of its own (every minute was shared with another cell)")
 	}
-	// The same pricing as the logged figures (billing.CostOf): both regimes,
-	// and no dollar figure for a cell with anything missing.
+	// No dollar figure for a cell with anything missing; Report.Recost
+	// prices the others as the logged figures are (billing.CellCost.Price).
 	cc.Usable = len(cc.Missing) == 0
-	if cc.Usable {
-		m := cc.PerOp.Price(p, billing.RegimeMargin, 0)
-		a := cc.PerOp.Price(p, billing.RegimeAllowances, billing.CostOptions{}.WithDefaults().MonthlyOps)
-		cc.DollarsPerMillionOps, cc.Allowances.DollarsPerMillionOps = &m, &a
-	}
 	return cc
 }
 
@@ -633,6 +666,7 @@ func (c *Collector) notes() []string {
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
 		"Worker CPU: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
 		"Worker requests: calls through service bindings (the executor, the SELF delay upstream) add no request fee (" + billing.PageWorkersPricing + "); workersInvocationsAdaptive cannot tell them from other requests, so the billed Worker requests per op are the cost model's count (none for an approach's own calls), not the script's invocations (roles[worker].requests)",
+		"harness (--include-harness adds it): the controller namespace's billed figures, and the harness's Worker side: Logpush's entry and delay upstream records with workerFrom logpush; with workerFrom analytics the model's billed requests (the WebSocket upgrade, one per batch), the script's CPU being all counted as the approach's already",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
 	}
 	if unit != time.Minute {

@@ -193,6 +193,73 @@ func TestCollectorReport(t *testing.T) {
 	}
 }
 
+// The billed costs follow the user's cost options as the logged ones do:
+// --monthly-ops moves the allowances regime, --include-harness adds the
+// controller's billed figures and the harness's Worker requests; Recost of
+// a saved report gives what a collector with those options gives.
+func TestBilledCostFollowsCostOptions(t *testing.T) {
+	t.Parallel()
+	p := billing.DefaultPrices()
+	report := func(o billing.CostOptions) Report {
+		col := fullCollector()
+		col.opts.Cost = o
+		col.MarkSettled(true)
+		return col.Report(nil)
+	}
+	def := report(billing.CostOptions{})
+	small := report(billing.CostOptions{MonthlyOps: 1e6})
+	harness := report(billing.CostOptions{IncludeHarness: true})
+	if def.CostOptions.MonthlyOps != billing.DefaultMonthlyOps || small.CostOptions.MonthlyOps != 1e6 || !harness.CostOptions.IncludeHarness {
+		t.Errorf("options kept: %+v %+v %+v", def.CostOptions, small.CostOptions, harness.CostOptions)
+	}
+	for i, c := range small.Costs {
+		d := def.Costs[i]
+		if !c.Usable || c.DollarsPerMillionOps.Total != d.DollarsPerMillionOps.Total {
+			t.Errorf("%s: the margin regime moved with --monthly-ops: %+v", c.Approach, c)
+		}
+		// The logged side prices the same quantities the same way (billing.CostOf).
+		for _, x := range []struct {
+			c   billing.CellCost
+			ops float64
+		}{{d, billing.DefaultMonthlyOps}, {c, 1e6}} {
+			if want := x.c.PerOp.Price(p, billing.RegimeAllowances, x.ops).Total; math.Abs(x.c.Allowances.DollarsPerMillionOps.Total-want) > 1e-12 {
+				t.Errorf("%s at %g ops/month: allowances %v, want %v", c.Approach, x.ops, x.c.Allowances.DollarsPerMillionOps.Total, want)
+			}
+		}
+	}
+	// Fewer ops a month share the same allowances: direct costs less per op
+	// within them at 1 M ops a month than at 10 M.
+	if small.Costs[0].Allowances.DollarsPerMillionOps.Total >= def.Costs[0].Allowances.DollarsPerMillionOps.Total {
+		t.Errorf("direct allowances: %v at 1 M ops/month, %v at 10 M", small.Costs[0].Allowances.DollarsPerMillionOps.Total, def.Costs[0].Allowances.DollarsPerMillionOps.Total)
+	}
+
+	// The harness: direct's controller was billed 80 s active over 10 ops
+	// (1.024 GB-s per op) and 2 batches made 2 WebSocket upgrades (0.2
+	// Worker requests per op); the script's CPU is already the cell's own.
+	d, h := def.Costs[0], harness.Costs[0]
+	if !near(h.HarnessPerOp.DOGBs, 1.024) || !near(h.HarnessPerOp.WorkerRequests, 0.2) || h.HarnessPerOp.WorkerCPUMs != 0 || !h.HarnessIncluded || d.HarnessIncluded {
+		t.Errorf("direct harness %+v included %v", h.HarnessPerOp, h.HarnessIncluded)
+	}
+	if want := d.DollarsPerMillionOps.Total + 1.024*p.DODurationPerMillionGBs + 0.2*p.WorkersRequestsPerMillion; !near(h.DollarsPerMillionOps.Total, want) {
+		t.Errorf("direct with harness %v, want %v", h.DollarsPerMillionOps.Total, want)
+	}
+
+	// A saved report priced again under other options.
+	again := def
+	again.Costs = append([]billing.CellCost(nil), def.Costs...)
+	again.Recost(billing.CostOptions{MonthlyOps: 1e6})
+	for i, c := range again.Costs {
+		if *c.Allowances.DollarsPerMillionOps != *small.Costs[i].Allowances.DollarsPerMillionOps || *c.DollarsPerMillionOps != *small.Costs[i].DollarsPerMillionOps {
+			t.Errorf("%s recost: %+v, want %+v", c.Approach, c.Allowances.DollarsPerMillionOps, small.Costs[i].Allowances.DollarsPerMillionOps)
+		}
+	}
+	if len(again.AllowanceBreakEvens) != len(small.AllowanceBreakEvens) || again.AllowanceBreakEvens[0].Statement != small.AllowanceBreakEvens[0].Statement {
+		t.Errorf("recost break-evens %+v, want %+v", again.AllowanceBreakEvens, small.AllowanceBreakEvens)
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
+
 func TestProgressCountsCellRolesWithData(t *testing.T) {
 	t.Parallel()
 	col := NewCollector(minuteRun(), Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: testNamespaces(), Expectations: billing.LocalExpectations()})

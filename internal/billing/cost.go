@@ -278,13 +278,27 @@ func CostOf(f CellFigures, comp Completeness, p Prices, o CostOptions) CellCost 
 	}
 	c.PerOp.SQLiteRowsWritten = rows
 	c.Usable = comp.Status == BillingComplete && c.timingComplete()
-	if c.Usable {
-		q := c.Billed()
-		m := q.Price(p, RegimeMargin, 0)
-		a := q.Price(p, RegimeAllowances, o.MonthlyOps)
-		c.DollarsPerMillionOps, c.Allowances.DollarsPerMillionOps = &m, &a
-	}
+	c.Price(p, o)
 	return c
+}
+
+// Price applies the price table to a cell's quantities per op in both
+// regimes: Billed() (the harness added when o.IncludeHarness) at list
+// prices, and within the monthly allowances at o.MonthlyOps. A cell that
+// is not Usable gets no dollar figure. Savings are cleared: CompareToDirect
+// fills them once every cell is priced. CostOf and the billed (analytics)
+// costs both price through it, so the two tables follow the same options.
+func (c *CellCost) Price(p Prices, o CostOptions) {
+	o = o.WithDefaults()
+	c.HarnessIncluded = o.IncludeHarness
+	c.RegimeCost, c.Allowances = RegimeCost{}, RegimeCost{}
+	if !c.Usable {
+		return
+	}
+	q := c.Billed()
+	m := q.Price(p, RegimeMargin, 0)
+	a := q.Price(p, RegimeAllowances, o.MonthlyOps)
+	c.DollarsPerMillionOps, c.Allowances.DollarsPerMillionOps = &m, &a
 }
 
 // roleQuantities prices nothing: it turns one role's records into billable
@@ -377,6 +391,20 @@ func ModelWorkerRequests(approach string) float64 {
 	m, _ := ModelOf(approach)
 	_, worker, _, _ := m.Requests()
 	return worker
+}
+
+// ModelHarnessWorkerRequests is the harness's Worker requests per op that
+// carry a request fee, for a source that cannot tell service-binding calls
+// from others (see ModelWorkerRequests): the model's harness calls per op
+// (none: the delay upstream is a service-binding call) and
+// HarnessWorkerRequestsPerBatch per batch, the WebSocket upgrade.
+func ModelHarnessWorkerRequests(approach string, batches, ops int) float64 {
+	if ops <= 0 {
+		return 0
+	}
+	m, _ := ModelOf(approach)
+	_, _, _, worker := m.Requests()
+	return worker + float64(batches*HarnessWorkerRequestsPerBatch)/float64(ops)
 }
 
 // Logpush EventType values the cost model treats specially.

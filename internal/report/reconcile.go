@@ -201,9 +201,15 @@ func BilledCostSection(r *Results) string {
 	if r.Emulated || a.Emulated {
 		label = " — from EMULATED billed figures"
 	}
-	fmt.Fprintf(&sb, "cost per million ops from billed figures (analytics; USD, list prices of %s, before monthly allowances)%s\n", a.Prices.Date, label)
+	o := a.CostOptions.WithDefaults()
+	vol := billing.Human(o.MonthlyOps)
+	harness := "harness excluded (--include-harness adds it)"
+	if o.IncludeHarness {
+		harness = "harness included (--include-harness)"
+	}
+	fmt.Fprintf(&sb, "cost per million ops from billed figures (analytics; USD, list prices of %s; allowances: within the plan's monthly allowances at %s ops/month, --monthly-ops; %s)%s\n", a.Prices.Date, vol, harness, label)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "duration\tapproach\tDO duration\tDO requests\tWorker CPU\tWorker req\tSQLite rows\ttotal $/M ops\tvs direct\tWorker from")
+	fmt.Fprintln(tw, "duration\tapproach\tDO duration\tDO requests\tWorker CPU\tWorker req\tSQLite rows\ttotal $/M ops\tvs direct\tallowances $/M ops\tWorker from")
 	from := map[experiment.Cell]string{}
 	for _, c := range a.Cells {
 		from[c.Cell()] = c.WorkerFrom
@@ -230,15 +236,22 @@ func BilledCostSection(r *Results) string {
 		}
 		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
 		if d == nil { // not usable: no dollar figure is derived
-			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), vs, from[cell])
+			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t—\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), vs, from[cell])
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(d.DODuration), Money(d.DORequests),
-			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, from[cell])
+		al := "—"
+		if x := c.Allowances.DollarsPerMillionOps; x != nil {
+			al = Money(x.Total)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(d.DODuration), Money(d.DORequests),
+			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, al, from[cell])
 	}
 	tw.Flush()
 	for _, be := range a.BreakEvens {
 		fmt.Fprintf(&sb, "break-even (billed): %s\n", be.Statement)
+	}
+	for _, be := range a.AllowanceBreakEvens {
+		fmt.Fprintf(&sb, "break-even (billed, allowances at %s ops/month): %s\n", vol, be.Statement)
 	}
 	if b := r.Billing; b != nil && len(b.Costs) > 0 {
 		fmt.Fprintln(&sb, "same cells from logged figures (Logpush, estimated rows) vs billed:")

@@ -202,7 +202,7 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		exp = billing.LocalExpectations()
 	}
 	col := analytics.NewCollector(res.Batches, analytics.Options{Unit: plan.Minute, ClockOffsetMs: res.Target.ClockOffsetMs,
-		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp})
+		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp, Cost: CostOptions(cfg)})
 	interval, timeout := cfg.PollInterval, cfg.PollTimeout
 	if plan.Emulated {
 		if !cfg.PollIntervalSet {
