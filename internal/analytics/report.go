@@ -684,8 +684,12 @@ func unitText(unit time.Duration) string {
 
 // RolesWithData counts the cell roles that have analytics rows (matched)
 // out of those expected.
-func (r Report) RolesWithData() (matched, expected int) {
-	for _, c := range r.Counts {
+func (r Report) RolesWithData() (matched, expected int) { return RolesWithData(r.Counts) }
+
+// RolesWithData sums analytics count rows (a report's, or a poll's
+// progress): the cell roles with rows out of those expected.
+func RolesWithData(counts []billing.Count) (matched, expected int) {
+	for _, c := range counts {
 		matched += c.Matched
 		expected += c.Expected
 	}

@@ -264,11 +264,7 @@ func analyticsSuspicions(last BillingEvent, tl analytics.Timeline) []string {
 
 // DescribeAnalytics is one progress line for an analytics poll event.
 func DescribeAnalytics(ev BillingEvent) string {
-	m, e := 0, 0
-	for _, c := range ev.Progress.Counts {
-		m += c.Matched
-		e += c.Expected
-	}
+	m, e := analytics.RolesWithData(ev.Progress.Counts)
 	s := fmt.Sprintf("analytics poll %d: %d rows, %d of %d cell roles with data", ev.Polls, ev.FilesSeen, m, e)
 	switch {
 	case ev.Next != "":
