@@ -24,7 +24,8 @@ func TestEndToEndLogpushAndAnalytics(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	stdout, stderr, code := runBinary(t, dir, "run", "--no-tui", "--billing", "logpush,analytics", "--approaches", "direct,current,simple",
-		"--durations", "20ms", "--ops", "2", "--batches", "1", "--warmup", "1", "--local-push-interval", "100ms", "--local-analytics-minute", "100ms")
+		"--durations", "20ms", "--ops", "2", "--batches", "1", "--warmup", "1", "--local-push-interval", "100ms", "--local-analytics-minute", "100ms",
+		"--monthly-ops", "2e6")
 	if code != 0 {
 		t.Fatalf("exit %d\nstdout:\n%s\nstderr:\n%s", code, stdout, stderr)
 	}
@@ -47,6 +48,10 @@ func TestEndToEndLogpushAndAnalytics(t *testing.T) {
 	}
 	if r.Analytics == nil || !r.Analytics.Complete || len(r.Analytics.Rows) == 0 || len(r.Analytics.Comparisons) == 0 || len(r.Analytics.Costs) != 3 {
 		t.Fatalf("analytics in the results file: %+v", r.Analytics)
+	}
+	// The run's cost options reach the billed costs as they reach the logged ones.
+	if r.Analytics.CostOptions.MonthlyOps != 2e6 || r.Billing == nil || r.Billing.CostOptions != r.Analytics.CostOptions {
+		t.Errorf("cost options: analytics %+v, billing %+v", r.Analytics.CostOptions, r.Billing)
 	}
 	files, _ := filepath.Glob(filepath.Join(dir, "results", "*.json"))
 	raw, _ := os.ReadFile(files[0])

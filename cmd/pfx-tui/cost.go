@@ -45,16 +45,23 @@ func (f *costFlags) options(cmd *cobra.Command, base billing.CostOptions) (billi
 }
 
 // recost re-derives a saved run's costs with this pfx-tui's model, under
-// the file's cost options overridden by the flags the user set.
+// the file's cost options overridden by the flags the user set: the logged
+// (Logpush) costs and the billed (analytics) ones alike.
 func (f *costFlags) recost(cmd *cobra.Command, r *report.Results) error {
-	if r.Billing == nil {
-		return nil
+	if r.Billing != nil {
+		o, err := f.options(cmd, r.Billing.CostOptions)
+		if err != nil {
+			return err
+		}
+		r.Billing.Recost(o)
 	}
-	o, err := f.options(cmd, r.Billing.CostOptions)
-	if err != nil {
-		return err
+	if r.Analytics != nil {
+		o, err := f.options(cmd, r.Analytics.CostOptions)
+		if err != nil {
+			return err
+		}
+		r.Analytics.Recost(o)
 	}
-	r.Billing.Recost(o)
 	return nil
 }
 

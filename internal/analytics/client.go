@@ -160,39 +160,61 @@ type Result struct {
 // the API says it does not know.
 func (c *Client) Fetch(ctx context.Context, q Query, from, to time.Time) (Result, error) {
 	var res Result
-	retries := 0
-	for {
-		body := map[string]any{"query": q.Text(), "variables": q.Variables(c.Account, c.Script, from, to)}
-		status, data, retryAfter, err := c.post(ctx, c.Endpoint(), body)
-		if err != nil {
-			if ctx.Err() != nil {
-				return res, ctx.Err()
-			}
-			err = &Error{Kind: KindNetwork, What: q.Dataset, Message: c.scrub(err.Error())}
-		} else {
-			rows, gerrs, perr := ParseResponse(data, q.Dataset)
-			err = c.classify(q.Dataset, status, gerrs, perr, data)
-			if err == nil {
-				res.Rows = rows
-				res.Truncated = len(rows) >= RowLimit
-				return res, nil
-			}
+	err := c.call(ctx, q.Dataset, func() (*http.Request, error) {
+		return jsonRequest(ctx, c.Endpoint(), map[string]any{"query": q.Text(), "variables": q.Variables(c.Account, c.Script, from, to)})
+	}, func(status int, data []byte) error {
+		rows, gerrs, perr := ParseResponse(data, q.Dataset)
+		if err := c.classify(q.Dataset, status, gerrs, perr, data); err != nil {
 			if field := unknownField(gerrs, q); field != "" {
 				q, _ = q.Without(field)
 				res.Dropped = append(res.Dropped, q.Dataset+"."+field)
-				continue // a different query, not a retry
+				return errResend
 			}
+			return err
 		}
-		var e *Error
-		if errors.As(err, &e) && e.Permanent() {
-			return res, err
+		res.Rows = rows
+		res.Truncated = len(rows) >= RowLimit
+		return nil
+	})
+	return res, err
+}
+
+// errResend is check's answer when the next request differs (Fetch left an
+// unknown optional field out): sent at once, and not counted as a retry.
+var errResend = errors.New("send the changed request")
+
+// call sends a request (newRequest builds each attempt's) until check
+// accepts an answer: network failures and answers check classifies as
+// transient (rate limits, server errors) are retried with backoff, at most
+// attempts() times in all; a permanent Error ends it at once. Fetch (the
+// GraphQL queries) and Namespaces (the REST listing) both go through it.
+func (c *Client) call(ctx context.Context, what string, newRequest func() (*http.Request, error), check func(status int, data []byte) error) error {
+	retries := 0
+	for {
+		req, err := newRequest()
+		if err != nil {
+			return err
+		}
+		status, data, retryAfter, err := c.do(req)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			err = &Error{Kind: KindNetwork, What: what, Message: c.scrub(err.Error())}
+		} else if err = check(status, data); err == nil {
+			return nil
+		} else if errors.Is(err, errResend) {
+			continue
+		}
+		if IsPermanent(err) {
+			return err
 		}
 		retries++
 		if retries >= c.attempts() {
-			return res, err
+			return err
 		}
 		if serr := c.sleep(ctx, c.backoff(retries, retryAfter)); serr != nil {
-			return res, serr
+			return serr
 		}
 	}
 }
@@ -267,20 +289,21 @@ func unknownField(errs []GQLError, q Query) string {
 	return ""
 }
 
-// post sends one JSON request; the body of any status is returned.
-func (c *Client) post(ctx context.Context, url string, body any) (status int, data []byte, retryAfter time.Duration, err error) {
+// jsonRequest builds a POST of body as JSON.
+func jsonRequest(ctx context.Context, url string, body any) (*http.Request, error) {
 	b, err := json.Marshal(body)
 	if err != nil {
-		return 0, nil, 0, err
+		return nil, err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
 	if err != nil {
-		return 0, nil, 0, err
+		return nil, err
 	}
 	req.Header.Set("Content-Type", "application/json")
-	return c.do(req)
+	return req, nil
 }
 
+// do sends one request; the body of any status is returned.
 func (c *Client) do(req *http.Request) (status int, data []byte, retryAfter time.Duration, err error) {
 	req.Header.Set("Accept", "application/json")
 	if c.Token.Set() {

@@ -332,6 +332,33 @@ func TestNamespacesListAndForScript(t *testing.T) {
 	}
 }
 
+// The namespace listing is retried and classified as the GraphQL queries
+// are (one loop, one classification): a gateway's HTML page and a rate
+// limit are transient, Retry-After is honoured, and an answer that says
+// success false without a reason is a permanent error.
+func TestNamespacesRetriesLikeFetch(t *testing.T) {
+	t.Parallel()
+	srv := newGQLServer(t,
+		answer{status: 502, body: []byte(`<html>bad gateway</html>`)},
+		answer{status: 429, body: []byte(`{"success":false,"errors":[{"code":971,"message":"Please wait and consider throttling your request speed"}]}`), header: map[string]string{"Retry-After": "7"}},
+		answer{status: 200, body: fixture(t, "namespaces.json")},
+	)
+	c, slept := testClient(srv.URL)
+	all, err := c.Namespaces(context.Background())
+	if err != nil || len(all) != 4 || len(srv.requests()) != 3 {
+		t.Fatalf("namespaces %v %v after %d requests", all, err, len(srv.requests()))
+	}
+	if want := []time.Duration{time.Second, 7 * time.Second}; len(*slept) != 2 || (*slept)[0] != want[0] || (*slept)[1] != want[1] {
+		t.Errorf("backoff %v, want %v", *slept, want)
+	}
+	srv2 := newGQLServer(t, answer{status: 200, body: []byte(`{"success":false,"errors":[],"result":null}`)})
+	c2, _ := testClient(srv2.URL)
+	_, err = c2.Namespaces(context.Background())
+	if !IsPermanent(err) || !strings.Contains(err.Error(), "success false") || len(srv2.requests()) != 1 {
+		t.Errorf("success false: %v after %d requests", err, len(srv2.requests()))
+	}
+}
+
 func TestParseNamespaceOverrides(t *testing.T) {
 	t.Parallel()
 	m, err := ParseNamespaceOverrides([]string{"OriginDO=abc, FetchOrchestrator=def", "PerformanceController=ghi"})

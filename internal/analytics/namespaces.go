@@ -33,6 +33,22 @@ func NamespacesPath(account string) string {
 	return "/accounts/" + url.PathEscape(account) + "/workers/durable_objects/namespaces"
 }
 
+// namespacesPage is one page of the namespace listing.
+type namespacesPage struct {
+	Success bool `json:"success"`
+	Errors  []struct {
+		Code    int    `json:"code"`
+		Message string `json:"message"`
+	} `json:"errors"`
+	Result     []Namespace `json:"result"`
+	ResultInfo *struct {
+		Page       int `json:"page"`
+		PerPage    int `json:"per_page"`
+		Count      int `json:"count"`
+		TotalCount int `json:"total_count"`
+	} `json:"result_info"`
+}
+
 // Namespaces lists the account's Durable Object namespaces (every page),
 // retrying transient failures like Fetch.
 func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
@@ -40,41 +56,25 @@ func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
 	const perPage = 1000
 	for page := 1; page <= 100; page++ {
 		u := fmt.Sprintf("%s%s?page=%d&per_page=%d", c.base(), NamespacesPath(c.Account), page, perPage)
-		var body struct {
-			Success bool `json:"success"`
-			Errors  []struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-			} `json:"errors"`
-			Result     []Namespace `json:"result"`
-			ResultInfo *struct {
-				Page       int `json:"page"`
-				PerPage    int `json:"per_page"`
-				Count      int `json:"count"`
-				TotalCount int `json:"total_count"`
-			} `json:"result_info"`
-		}
-		err := c.getJSON(ctx, u, func(status int, raw []byte) error {
+		var body namespacesPage
+		err := c.call(ctx, WhatNamespaces, func() (*http.Request, error) {
+			return http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+		}, func(status int, raw []byte) error {
+			body = namespacesPage{}
+			// The REST API's answer in the GraphQL answer's terms, so that
+			// one classification (classify) judges both: its errors, or
+			// what makes the answer unusable.
+			var errs []GQLError
+			var perr error
 			if err := json.Unmarshal(raw, &body); err != nil {
-				return &Error{Kind: KindAnswer, Status: status, What: WhatNamespaces, Message: "the answer is not JSON"}
+				perr = errors.New("the answer is not JSON")
+			} else if !body.Success && len(body.Errors) == 0 {
+				perr = errors.New("success false")
 			}
-			if status == http.StatusOK && body.Success {
-				return nil
-			}
-			var ms []string
 			for _, e := range body.Errors {
-				ms = append(ms, fmt.Sprintf("%s (code %d)", e.Message, e.Code))
+				errs = append(errs, GQLError{Message: fmt.Sprintf("%s (code %d)", e.Message, e.Code)})
 			}
-			msg := c.scrub(strings.Join(ms, "; "))
-			switch {
-			case status == http.StatusUnauthorized || status == http.StatusForbidden:
-				return &Error{Kind: KindAuth, Status: status, What: WhatNamespaces, Message: orDefault(msg, http.StatusText(status))}
-			case status == http.StatusTooManyRequests:
-				return &Error{Kind: KindRate, Status: status, What: WhatNamespaces, Message: orDefault(msg, "too many requests")}
-			case status >= 500:
-				return &Error{Kind: KindServer, Status: status, What: WhatNamespaces, Message: orDefault(msg, http.StatusText(status))}
-			}
-			return &Error{Kind: KindQuery, Status: status, What: WhatNamespaces, Message: orDefault(msg, "success false")}
+			return c.classify(WhatNamespaces, status, errs, perr, raw)
 		})
 		if err != nil {
 			return nil, err
@@ -86,32 +86,6 @@ func (c *Client) Namespaces(ctx context.Context) ([]Namespace, error) {
 		}
 	}
 	return out, nil
-}
-
-// getJSON GETs u with retries; check decodes and classifies each answer.
-func (c *Client) getJSON(ctx context.Context, u string, check func(status int, raw []byte) error) error {
-	for n := 1; ; n++ {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-		if err != nil {
-			return err
-		}
-		status, raw, retryAfter, err := c.do(req)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			err = &Error{Kind: KindNetwork, What: WhatNamespaces, Message: c.scrub(err.Error())}
-		} else if err = check(status, raw); err == nil {
-			return nil
-		}
-		var e *Error
-		if errors.As(err, &e) && e.Permanent() || n >= c.attempts() {
-			return err
-		}
-		if serr := c.sleep(ctx, c.backoff(n, retryAfter)); serr != nil {
-			return serr
-		}
-	}
 }
 
 // ForScript keeps the namespaces of one script and gives each its role by

@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"github.com/pfx-tui/pfx-tui/internal/billing"
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 // Tolerance is how far billed active time may stray from logged wall time
@@ -20,8 +21,10 @@ const (
 // Comparison puts one cell role's billed active time (analytics) next to
 // the Σ WallTimeMs of its invocations (Logpush).
 type Comparison struct {
-	Approach       string  `json:"approach"`
-	DurationMs     int     `json:"durationMs"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency    int     `json:"concurrency,omitempty"`
 	Role           string  `json:"role"`
 	BilledActiveMs float64 `json:"billedActiveMs"`
 	LoggedWallMs   float64 `json:"loggedWallMs"`
@@ -35,23 +38,47 @@ type Comparison struct {
 	Causes  []string `json:"causes,omitempty"`
 }
 
+// loggedCell finds the Logpush figures of the same cell: approach,
+// duration and concurrency (a run with --concurrency 1,4 has a cell for
+// each K, and the billed side keeps them apart as well).
+func loggedCell(logged *billing.Report, cell experiment.Cell) (billing.CellFigures, bool) {
+	for _, f := range logged.Cells {
+		if f.Approach == cell.Approach && f.DurationMs == cell.DurationMs && f.Concurrency == cell.Concurrency {
+			return f, true
+		}
+	}
+	return billing.CellFigures{}, false
+}
+
+// LoggedWorkerOf reads a cell's Worker quantities per op from a Logpush
+// report by the cost model's rules (billing.WorkerPerOp: service-binding
+// calls carry no request fee); not ok when the cell has no logged op or a
+// Worker role's records lack CPUTimeMs. A cell without executor records
+// has no Worker cost of its own (direct). nil without a report.
+func LoggedWorkerOf(b *billing.Report) LoggedWorker {
+	if b == nil {
+		return nil
+	}
+	return func(cell experiment.Cell) (own, harness billing.CostComponents, ok bool) {
+		c, found := loggedCell(b, cell)
+		if !found || c.Ops <= 0 {
+			return own, harness, false
+		}
+		own, harness, missing := billing.WorkerPerOp(c)
+		return own, harness, len(missing) == 0
+	}
+}
+
 // Reconcile compares every measured cell's Durable Object roles (origin,
-// orchestrator and the controller) across the two sources. Either nil
-// gives nothing.
+// orchestrator and the controller) across the two sources, cell by cell
+// (approach, duration and concurrency). Either nil gives nothing.
 func Reconcile(logged *billing.Report, billed *Report) []Comparison {
 	if logged == nil || billed == nil {
 		return nil
 	}
 	var out []Comparison
 	for _, cell := range billed.Cells {
-		var lf billing.CellFigures
-		found := false
-		for _, f := range logged.Cells {
-			if f.Approach == cell.Approach && f.DurationMs == cell.DurationMs {
-				lf, found = f, true
-				break
-			}
-		}
+		lf, found := loggedCell(logged, cell.Cell())
 		if !found {
 			continue
 		}
@@ -61,7 +88,7 @@ func Reconcile(logged *billing.Report, billed *Report) []Comparison {
 			if !bok && !lok {
 				continue
 			}
-			cmp := Comparison{Approach: cell.Approach, DurationMs: cell.DurationMs, Role: role,
+			cmp := Comparison{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Role: role,
 				BilledActiveMs: b.ActiveMs(), LoggedWallMs: float64(l.WallTimeMs.Sum), Invocations: l.Count}
 			if cmp.LoggedWallMs > 0 {
 				r := cmp.BilledActiveMs / cmp.LoggedWallMs

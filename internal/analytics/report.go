@@ -40,6 +40,9 @@ type Report struct {
 	Warmup     *CellBilled         `json:"warmup,omitempty"`
 	Costs      []billing.CellCost  `json:"costs"`
 	BreakEvens []billing.BreakEven `json:"breakEvens"`
+	// CostOptions are what Costs include (--include-harness, --monthly-ops),
+	// the same options as the Logpush figures' (billing.Report.CostOptions).
+	CostOptions billing.CostOptions `json:"costOptions"`
 	// AllowanceBreakEvens are the break-evens within the monthly allowances.
 	AllowanceBreakEvens []billing.BreakEven `json:"allowanceBreakEvens"`
 	Prices              billing.Prices      `json:"prices"`
@@ -60,11 +63,13 @@ type Report struct {
 
 // CellBilled is one cell's billed figures over the minutes it owns.
 type CellBilled struct {
-	Approach      string `json:"approach"`
-	DurationMs    int    `json:"durationMs"`
-	Batches       int    `json:"batches"`
-	FailedBatches int    `json:"failedBatches,omitempty"`
-	Ops           int    `json:"ops"`
+	Approach   string `json:"approach"`
+	DurationMs int    `json:"durationMs"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency   int `json:"concurrency,omitempty"`
+	Batches       int `json:"batches"`
+	FailedBatches int `json:"failedBatches,omitempty"`
+	Ops           int `json:"ops"`
 	// Minutes owned (quiet ones included), ActiveMinutes those its batches
 	// ran in, SharedMinutes those it shared with another owner (left out).
 	Minutes       int          `json:"minutes"`
@@ -72,6 +77,12 @@ type CellBilled struct {
 	SharedMinutes int          `json:"sharedMinutes,omitempty"`
 	Roles         []RoleBilled `json:"roles"`
 	PerOp         BilledPerOp  `json:"perOp"`
+	// HarnessPerOp are the measurement harness's quantities per op: the
+	// controller's billed figures and the harness's Worker side (Logpush's
+	// entry and delay upstream, or with WorkerFrom analytics the model's
+	// WebSocket upgrade requests: the script's CPU is all in PerOp then).
+	// --include-harness adds them to the cost.
+	HarnessPerOp BilledPerOp `json:"harnessPerOp"`
 	// WorkerFrom says where the cost's Worker CPU and requests come from:
 	// "logpush" (the executor's own records) or "analytics" (the whole
 	// script: executor, router and delay upstream).
@@ -95,6 +106,11 @@ type RoleBilled struct {
 
 // ActiveMs is billed active time in ms.
 func (r RoleBilled) ActiveMs() float64 { return r.ActiveTimeUs / 1000 }
+
+// Cell is the cell the figures belong to.
+func (c CellBilled) Cell() experiment.Cell {
+	return experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+}
 
 // Role finds one role's figures.
 func (c CellBilled) Role(role string) (RoleBilled, bool) {
@@ -125,9 +141,12 @@ func (b BilledPerOp) Components() billing.CostComponents {
 		WorkerRequests: b.WorkerRequests, SQLiteRowsWritten: b.RowsWritten}
 }
 
-// LoggedWorker gives the Logpush executor figures per op for a cell (used
-// for the Worker side of the cost when present).
-type LoggedWorker func(approach string, durationMs int) (cpuMsPerOp, requestsPerOp float64, ok bool)
+// LoggedWorker gives a cell's Worker quantities per op from Logpush under
+// the cost model's rules (billing.WorkerPerOp): the executor's as the
+// approach's own, the entry's and the delay upstream's as harness (used for
+// the Worker side of the cost when present). The cell includes its
+// concurrency, so K = 1 and K = 4 each get their own records.
+type LoggedWorker func(cell experiment.Cell) (own, harness billing.CostComponents, ok bool)
 
 // Options configure a Collector.
 type Options struct {
@@ -141,6 +160,9 @@ type Options struct {
 	// Expectations say which roles a batch of an approach invokes; nil
 	// means billing.WorkersExpectations.
 	Expectations billing.Expectations
+	// Cost chooses what the costs include (harness, monthly volume), as
+	// for the Logpush figures; the zero value means the defaults.
+	Cost billing.CostOptions
 }
 
 // Collector holds the latest rows of each dataset for one run and turns
@@ -385,7 +407,9 @@ func (c *Collector) expectedRoles(approach string, ops int) []string {
 	return out
 }
 
-// cells lists the measured cells in report order with their batches folded.
+// cells lists the measured cells (approach, duration, concurrency) with
+// their batches folded, in the order billing's reports use
+// (billing.SortCells).
 func (c *Collector) cells() []CellBilled {
 	idx := map[experiment.Cell]int{}
 	var out []CellBilled
@@ -393,12 +417,12 @@ func (c *Collector) cells() []CellBilled {
 		if b.Warmup {
 			continue
 		}
-		k := experiment.Cell{Approach: b.Approach, DurationMs: b.DurationMs}
+		k := b.Cell()
 		i, ok := idx[k]
 		if !ok {
 			i = len(out)
 			idx[k] = i
-			out = append(out, CellBilled{Approach: b.Approach, DurationMs: b.DurationMs})
+			out = append(out, CellBilled{Approach: k.Approach, DurationMs: k.DurationMs, Concurrency: k.Concurrency})
 		}
 		out[i].Batches++
 		if b.Status == experiment.StatusOK {
@@ -408,18 +432,7 @@ func (c *Collector) cells() []CellBilled {
 			out[i].Ops += b.OpsSeen
 		}
 	}
-	first := map[string]int{}
-	for i, x := range out {
-		if _, ok := first[x.Approach]; !ok {
-			first[x.Approach] = i
-		}
-	}
-	sort.SliceStable(out, func(i, j int) bool {
-		if out[i].DurationMs != out[j].DurationMs {
-			return out[i].DurationMs < out[j].DurationMs
-		}
-		return first[out[i].Approach] < first[out[j].Approach]
-	})
+	billing.SortCells(out, CellBilled.Cell)
 	return out
 }
 
@@ -440,14 +453,13 @@ func (c *Collector) progress() billing.Progress {
 		p.RecordsRead += len(rs)
 	}
 	for _, cell := range c.cells() {
-		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
-		a := byOwner[o]
+		a := byOwner[CellOwner(cell.Cell())]
 		for _, role := range c.expectedRoles(cell.Approach, cell.Ops) {
 			n := 0
 			if a != nil && len(a.minutes[role]) > 0 {
 				n = 1
 			}
-			cnt := billing.Count{Approach: cell.Approach, DurationMs: cell.DurationMs, Role: role, Matched: n, Expected: 1}
+			cnt := billing.Count{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Role: role, Matched: n, Expected: 1}
 			if cnt.Short() {
 				p.Complete = false
 			}
@@ -505,7 +517,7 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		r.Rows = []Row{}
 	}
 	for _, cell := range c.cells() {
-		o := Owner{Approach: cell.Approach, DurationMs: cell.DurationMs}
+		o := CellOwner(cell.Cell())
 		cell.Minutes, cell.ActiveMinutes, cell.SharedMinutes, _ = c.cellMinutes(o)
 		a := byOwner[o]
 		if a == nil {
@@ -517,9 +529,10 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 		}
 		cell.WorkerFrom = SourceAnalytics
 		if logged != nil {
-			if cpu, req, ok := logged(cell.Approach, cell.DurationMs); ok {
+			if own, harness, ok := logged(cell.Cell()); ok {
 				cell.WorkerFrom = billing.SourceLogpush
-				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = cpu, req
+				cell.PerOp.WorkerCPUMs, cell.PerOp.WorkerRequests = own.WorkerCPUMs, own.WorkerRequests
+				cell.HarnessPerOp.WorkerCPUMs, cell.HarnessPerOp.WorkerRequests = harness.WorkerCPUMs, harness.WorkerRequests
 			}
 		}
 		c.perOp(&cell)
@@ -536,10 +549,23 @@ func (c *Collector) Report(logged LoggedWorker) Report {
 	if u := unattributed.list(); len(u) > 0 {
 		r.Unattributed = u
 	}
-	billing.CompareToDirect(r.Costs)
-	r.BreakEvens, r.AllowanceBreakEvens = billing.BreakEvens(r.Costs, c.prices, billing.CostOptions{})
+	r.Recost(c.opts.Cost)
 	r.Notes = c.notes()
 	return r
+}
+
+// Recost prices the costs again with the given options (zero fields: the
+// defaults), as billing.Report.Recost does for the Logpush figures: both
+// regimes, savings against direct and break-evens. Which cells are usable
+// does not change.
+func (r *Report) Recost(o billing.CostOptions) {
+	o = o.WithDefaults()
+	r.CostOptions = o
+	for i := range r.Costs {
+		r.Costs[i].Price(r.Prices, o)
+	}
+	billing.CompareToDirect(r.Costs)
+	r.BreakEvens, r.AllowanceBreakEvens = billing.BreakEvens(r.Costs, r.Prices, o)
 }
 
 // perOp fills a cell's billed per-op figures.
@@ -548,29 +574,48 @@ func (c *Collector) perOp(cell *CellBilled) {
 		return
 	}
 	ops := float64(cell.Ops)
-	p := &cell.PerOp
+	p, h := &cell.PerOp, &cell.HarnessPerOp
+	if cell.WorkerFrom == SourceAnalytics {
+		// The script's CPU (harness included) is in PerOp; its billed
+		// requests are the model's, as for the approach's own (below).
+		h.WorkerRequests = billing.ModelHarnessWorkerRequests(cell.Approach, cell.Batches, cell.Ops)
+	}
 	for _, rb := range cell.Roles {
 		switch rb.Role {
 		case billing.RoleOrigin, billing.RoleOrchestrator:
-			p.DOActiveMs += rb.ActiveMs() / ops
-			p.DOGBs += rb.GBs / ops
-			p.DORequests += rb.Requests / ops
-			p.RowsRead += rb.RowsRead / ops
-			p.RowsWritten += rb.RowsWritten / ops
+			p.addDO(rb, ops)
+		case billing.RoleController:
+			h.addDO(rb, ops)
 		case RoleWorker:
 			if cell.WorkerFrom == SourceAnalytics {
 				p.WorkerCPUMs = rb.CPUTimeUs / 1000 / ops
-				p.WorkerRequests = rb.Requests / ops
+				// Not rb.Requests: workersInvocationsAdaptive counts every
+				// invocation of the script (the router's WebSocket upgrade,
+				// the executor and the SELF delay upstream alike) and cannot
+				// tell the calls made through service bindings, which add no
+				// request fee (billing.PageWorkersPricing), from the others.
+				// The billed requests are the cost model's count, as
+				// billing.CostOf's roleQuantities bills them.
+				p.WorkerRequests = billing.ModelWorkerRequests(cell.Approach)
 			}
 		}
 	}
 }
 
-// cost applies the price table to a cell's billed per-op figures.
+// addDO adds a Durable Object role's billed figures per op.
+func (b *BilledPerOp) addDO(rb RoleBilled, ops float64) {
+	b.DOActiveMs += rb.ActiveMs() / ops
+	b.DOGBs += rb.GBs / ops
+	b.DORequests += rb.Requests / ops
+	b.RowsRead += rb.RowsRead / ops
+	b.RowsWritten += rb.RowsWritten / ops
+}
+
+// cost gathers a cell's billed per-op figures and what is missing for a
+// verdict; Report.Recost prices them.
 func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCost {
-	p := c.prices
-	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Ops: cell.Ops, PerOp: cell.PerOp.Components(),
-		Billing: billing.CompletenessOf(counts, cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
+	cc := billing.CellCost{Approach: cell.Approach, DurationMs: cell.DurationMs, Concurrency: cell.Concurrency, Ops: cell.Ops, PerOp: cell.PerOp.Components(), HarnessPerOp: cell.HarnessPerOp.Components(),
+		Billing: billing.CompletenessOf(billing.CountsAt(counts, cell.Concurrency), cell.Approach, cell.DurationMs, billing.DefaultMinMatched)}
 	// No data, no verdict: the same completeness rule as the logged figures,
 	// and minutes that can still grow are not a bill yet.
 	if cc.Billing.Status != billing.BillingComplete {
@@ -588,14 +633,9 @@ func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCo
 	if cell.SharedMinutes > 0 && cell.Minutes == 0 {
 		cc.Missing = append(cc.Missing, "minutes of its own (every minute was shared with another cell)")
 	}
-	// The same pricing as the logged figures (billing.CostOf): both regimes,
-	// and no dollar figure for a cell with anything missing.
+	// No dollar figure for a cell with anything missing; Report.Recost
+	// prices the others as the logged figures are (billing.CellCost.Price).
 	cc.Usable = len(cc.Missing) == 0
-	if cc.Usable {
-		m := cc.PerOp.Price(p, billing.RegimeMargin, 0)
-		a := cc.PerOp.Price(p, billing.RegimeAllowances, billing.CostOptions{}.WithDefaults().MonthlyOps)
-		cc.DollarsPerMillionOps, cc.Allowances.DollarsPerMillionOps = &m, &a
-	}
 	return cc
 }
 
@@ -624,7 +664,9 @@ func (c *Collector) notes() []string {
 		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
 		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
-		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"Worker CPU: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"Worker requests: calls through service bindings (the executor, the SELF delay upstream) add no request fee (" + billing.PageWorkersPricing + "); workersInvocationsAdaptive cannot tell them from other requests, so the billed Worker requests per op are the cost model's count (none for an approach's own calls), not the script's invocations (roles[worker].requests)",
+		"harness (--include-harness adds it): the controller namespace's billed figures, and the harness's Worker side: Logpush's entry and delay upstream records with workerFrom logpush; with workerFrom analytics the model's billed requests (the WebSocket upgrade, one per batch), the script's CPU being all counted as the approach's already",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
 	}
 	if unit != time.Minute {
@@ -642,8 +684,12 @@ func unitText(unit time.Duration) string {
 
 // RolesWithData counts the cell roles that have analytics rows (matched)
 // out of those expected.
-func (r Report) RolesWithData() (matched, expected int) {
-	for _, c := range r.Counts {
+func (r Report) RolesWithData() (matched, expected int) { return RolesWithData(r.Counts) }
+
+// RolesWithData sums analytics count rows (a report's, or a poll's
+// progress): the cell roles with rows out of those expected.
+func RolesWithData(counts []billing.Count) (matched, expected int) {
+	for _, c := range counts {
 		matched += c.Matched
 		expected += c.Expected
 	}

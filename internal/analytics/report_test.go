@@ -155,8 +155,12 @@ func TestCollectorReport(t *testing.T) {
 	if math.Abs(d.PerOp.DOActiveMs-10000) > 1e-9 || math.Abs(d.PerOp.DOGBs-1.28) > 1e-9 || d.PerOp.DORequests != 1 {
 		t.Errorf("direct per op %+v", d.PerOp)
 	}
-	if d.WorkerFrom != SourceAnalytics || d.PerOp.WorkerCPUMs != 0.5 || d.PerOp.WorkerRequests != 1.2 {
-		t.Errorf("worker per op %+v from %s", d.PerOp, d.WorkerFrom)
+	// The script's 12 invocations are reported as counted, but none is a
+	// billed request: the executor and the delay upstream are service-binding
+	// calls (no request fee), as in the cost model, which counts no Worker
+	// request of direct's own.
+	if w, _ := d.Role(RoleWorker); d.WorkerFrom != SourceAnalytics || d.PerOp.WorkerCPUMs != 0.5 || d.PerOp.WorkerRequests != 0 || w.Requests != 12 {
+		t.Errorf("worker per op %+v from %s, script requests %v", d.PerOp, d.WorkerFrom, w.Requests)
 	}
 	s := rep.Cells[1]
 	if s.Approach != "simple" || s.PerOp.RowsWritten != 2 || s.PerOp.DORequests != 2 {
@@ -165,20 +169,96 @@ func TestCollectorReport(t *testing.T) {
 	if len(rep.Costs) != 2 || rep.Costs[0].RowsWrittenEstimated || rep.Costs[1].SavingsVsDirect == nil {
 		t.Fatalf("costs %+v", rep.Costs)
 	}
-	// direct: 1.28 GB-s × $12.50 + 1 req × $0.15 + 0.5 ms × $0.02 + 1.2 × $0.30
-	want := 1.28*12.5 + 0.15 + 0.5*0.02 + 1.2*0.30
+	// direct: 1.28 GB-s × $12.50 + 1 req × $0.15 + 0.5 ms × $0.02. (This
+	// expectation used to add 1.2 Worker requests × $0.30: the script's
+	// invocations per op, which are service-binding calls that the Workers
+	// pricing page bills no request fee, and which the Logpush model never
+	// charged; the two tables now price them alike.)
+	want := 1.28*12.5 + 0.15 + 0.5*0.02
 	if got := rep.Costs[0].DollarsPerMillionOps.Total; math.Abs(got-want) > 1e-9 {
 		t.Errorf("direct $/M ops %v, want %v", got, want)
 	}
 	// Logpush's executor figures replace the script totals when given.
-	rep = col.Report(func(a string, d int) (float64, float64, bool) { return 0.25, 1, a == "simple" })
-	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 {
+	rep = col.Report(func(c experiment.Cell) (billing.CostComponents, billing.CostComponents, bool) {
+		return billing.CostComponents{WorkerCPUMs: 0.25}, billing.CostComponents{WorkerCPUMs: 9, WorkerRequests: 0.1}, c.Approach == "simple"
+	})
+	if c := rep.Cells[1]; c.WorkerFrom != billing.SourceLogpush || c.PerOp.WorkerCPUMs != 0.25 || c.PerOp.WorkerRequests != 0 {
 		t.Errorf("logged worker: %+v", c)
+	}
+	if c := rep.Cells[0]; c.WorkerFrom != SourceAnalytics {
+		t.Errorf("direct took Logpush figures it was not given: %+v", c)
 	}
 	if len(rep.Warnings) != 0 {
 		t.Errorf("warnings %v", rep.Warnings)
 	}
 }
+
+// The billed costs follow the user's cost options as the logged ones do:
+// --monthly-ops moves the allowances regime, --include-harness adds the
+// controller's billed figures and the harness's Worker requests; Recost of
+// a saved report gives what a collector with those options gives.
+func TestBilledCostFollowsCostOptions(t *testing.T) {
+	t.Parallel()
+	p := billing.DefaultPrices()
+	report := func(o billing.CostOptions) Report {
+		col := fullCollector()
+		col.opts.Cost = o
+		col.MarkSettled(true)
+		return col.Report(nil)
+	}
+	def := report(billing.CostOptions{})
+	small := report(billing.CostOptions{MonthlyOps: 1e6})
+	harness := report(billing.CostOptions{IncludeHarness: true})
+	if def.CostOptions.MonthlyOps != billing.DefaultMonthlyOps || small.CostOptions.MonthlyOps != 1e6 || !harness.CostOptions.IncludeHarness {
+		t.Errorf("options kept: %+v %+v %+v", def.CostOptions, small.CostOptions, harness.CostOptions)
+	}
+	for i, c := range small.Costs {
+		d := def.Costs[i]
+		if !c.Usable || c.DollarsPerMillionOps.Total != d.DollarsPerMillionOps.Total {
+			t.Errorf("%s: the margin regime moved with --monthly-ops: %+v", c.Approach, c)
+		}
+		// The logged side prices the same quantities the same way (billing.CostOf).
+		for _, x := range []struct {
+			c   billing.CellCost
+			ops float64
+		}{{d, billing.DefaultMonthlyOps}, {c, 1e6}} {
+			if want := x.c.PerOp.Price(p, billing.RegimeAllowances, x.ops).Total; math.Abs(x.c.Allowances.DollarsPerMillionOps.Total-want) > 1e-12 {
+				t.Errorf("%s at %g ops/month: allowances %v, want %v", c.Approach, x.ops, x.c.Allowances.DollarsPerMillionOps.Total, want)
+			}
+		}
+	}
+	// Fewer ops a month share the same allowances: direct costs less per op
+	// within them at 1 M ops a month than at 10 M.
+	if small.Costs[0].Allowances.DollarsPerMillionOps.Total >= def.Costs[0].Allowances.DollarsPerMillionOps.Total {
+		t.Errorf("direct allowances: %v at 1 M ops/month, %v at 10 M", small.Costs[0].Allowances.DollarsPerMillionOps.Total, def.Costs[0].Allowances.DollarsPerMillionOps.Total)
+	}
+
+	// The harness: direct's controller was billed 80 s active over 10 ops
+	// (1.024 GB-s per op) and 2 batches made 2 WebSocket upgrades (0.2
+	// Worker requests per op); the script's CPU is already the cell's own.
+	d, h := def.Costs[0], harness.Costs[0]
+	if !near(h.HarnessPerOp.DOGBs, 1.024) || !near(h.HarnessPerOp.WorkerRequests, 0.2) || h.HarnessPerOp.WorkerCPUMs != 0 || !h.HarnessIncluded || d.HarnessIncluded {
+		t.Errorf("direct harness %+v included %v", h.HarnessPerOp, h.HarnessIncluded)
+	}
+	if want := d.DollarsPerMillionOps.Total + 1.024*p.DODurationPerMillionGBs + 0.2*p.WorkersRequestsPerMillion; !near(h.DollarsPerMillionOps.Total, want) {
+		t.Errorf("direct with harness %v, want %v", h.DollarsPerMillionOps.Total, want)
+	}
+
+	// A saved report priced again under other options.
+	again := def
+	again.Costs = append([]billing.CellCost(nil), def.Costs...)
+	again.Recost(billing.CostOptions{MonthlyOps: 1e6})
+	for i, c := range again.Costs {
+		if *c.Allowances.DollarsPerMillionOps != *small.Costs[i].Allowances.DollarsPerMillionOps || *c.DollarsPerMillionOps != *small.Costs[i].DollarsPerMillionOps {
+			t.Errorf("%s recost: %+v, want %+v", c.Approach, c.Allowances.DollarsPerMillionOps, small.Costs[i].Allowances.DollarsPerMillionOps)
+		}
+	}
+	if len(again.AllowanceBreakEvens) != len(small.AllowanceBreakEvens) || again.AllowanceBreakEvens[0].Statement != small.AllowanceBreakEvens[0].Statement {
+		t.Errorf("recost break-evens %+v, want %+v", again.AllowanceBreakEvens, small.AllowanceBreakEvens)
+	}
+}
+
+func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
 func TestProgressCountsCellRolesWithData(t *testing.T) {
 	t.Parallel()
@@ -242,6 +322,96 @@ func TestReconcileFlagsTimersAndOverlap(t *testing.T) {
 	}
 	if Reconcile(nil, &billed) != nil || Reconcile(logged, nil) != nil {
 		t.Error("reconcile without both sources")
+	}
+}
+
+// A run with --concurrency 1,4: every (approach, duration, concurrency) is a
+// cell of its own on the billed side as on the logged side, in billing's
+// order (duration, then concurrency, then the run's approach order), and
+// the comparison and the Worker figures take the logged cell of the same
+// concurrency.
+func TestConcurrencyCellsStayApart(t *testing.T) {
+	t.Parallel()
+	at := func(b experiment.BatchResult, k int) experiment.BatchResult { b.Concurrency = k; return b }
+	bs := []experiment.BatchResult{
+		at(batch("direct", 1000, false, 120*time.Second, 170*time.Second, 5), 1), // minute 2 (3, 4 quiet)
+		at(batch("direct", 1000, false, 300*time.Second, 330*time.Second, 8), 4), // minute 5 (6 quiet)
+		at(batch("simple", 1000, false, 420*time.Second, 440*time.Second, 4), 1), // minute 7 (8 quiet)
+	}
+	col := NewCollector(bs, Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: testNamespaces(), Expectations: billing.LocalExpectations()})
+	col.Set(DatasetPeriodic, Result{Rows: []Row{
+		prow(2, nsOrigin, 10e6, 0), prow(2, nsCtl, 11e6, 0),
+		prow(5, nsOrigin, 4e6, 0), prow(5, nsCtl, 5e6, 0),
+		prow(7, nsOrigin, 1e6, 16), prow(7, nsCtl, 3e6, 0),
+	}})
+	col.Set(DatasetDOInvocations, Result{Rows: []Row{irow(2, nsOrigin, 5), irow(5, nsOrigin, 8), irow(7, nsOrigin, 8)}})
+	col.MarkSettled(true)
+
+	tl := col.Timeline()
+	if got := []string{tl.Minutes[0].Label(), tl.Minutes[3].Label(), tl.Minutes[5].Label()}; got[0] != "direct @ 1s ×1" || got[1] != "direct @ 1s ×4" || got[2] != "simple @ 1s ×1" {
+		t.Errorf("minute owners %v", got)
+	}
+	if n, _ := tl.SharedCount(); n != 0 {
+		t.Errorf("%d shared minutes: K=1 and K=4 are different owners, each in minutes of its own", n)
+	}
+	p := col.Progress()
+	if !p.Complete {
+		t.Fatalf("progress %+v", p)
+	}
+	for _, c := range p.Counts {
+		if c.Concurrency == 0 {
+			t.Errorf("count without its concurrency: %+v", c)
+		}
+	}
+
+	logged := &billing.Report{Complete: true, Cells: []billing.CellFigures{
+		{Approach: "direct", DurationMs: 1000, Concurrency: 1, Ops: 5, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 5, WallTimeMs: billing.Timing{N: 5, Sum: 10_000}}}},
+		{Approach: "simple", DurationMs: 1000, Concurrency: 4, Ops: 8, Roles: []billing.RoleFigures{ // no billed cell: ignored
+			{Role: billing.RoleExecutor, Count: 8, CPUTimeMs: billing.Timing{N: 8, Sum: 80}}}},
+		{Approach: "direct", DurationMs: 1000, Concurrency: 4, Ops: 8, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 8, WallTimeMs: billing.Timing{N: 8, Sum: 2_000}}}},
+		{Approach: "simple", DurationMs: 1000, Concurrency: 1, Ops: 4, Roles: []billing.RoleFigures{
+			{Role: billing.RoleOrigin, Count: 8, WallTimeMs: billing.Timing{N: 8, Sum: 1_000}},
+			{Role: billing.RoleExecutor, Count: 4, CPUTimeMs: billing.Timing{N: 4, Sum: 2}}}},
+	}}
+	rep := col.Report(LoggedWorkerOf(logged))
+	want := []experiment.Cell{{Approach: "direct", DurationMs: 1000, Concurrency: 1}, {Approach: "simple", DurationMs: 1000, Concurrency: 1},
+		{Approach: "direct", DurationMs: 1000, Concurrency: 4}}
+	if len(rep.Cells) != len(want) || len(rep.Costs) != len(want) {
+		t.Fatalf("cells %+v costs %+v", rep.Cells, rep.Costs)
+	}
+	active := map[experiment.Cell]float64{want[0]: 10_000, want[1]: 1_000, want[2]: 4_000}
+	minutes := map[experiment.Cell]int{want[0]: 3, want[1]: 2, want[2]: 2} // each until the next cell starts
+	for i, c := range rep.Cells {
+		if c.Cell() != want[i] {
+			t.Errorf("cell %d is %s, want %s", i, c.Cell().Label(), want[i].Label())
+		}
+		if o, _ := c.Role(billing.RoleOrigin); o.ActiveMs() != active[c.Cell()] || c.Minutes != minutes[c.Cell()] || c.ActiveMinutes != 1 {
+			t.Errorf("%s: origin %+v over %d minutes", c.Cell().Label(), o, c.Minutes)
+		}
+		if cc := rep.Costs[i]; cc.Approach != c.Approach || cc.Concurrency != c.Concurrency || !cc.Usable || cc.Billing.Status != billing.BillingComplete {
+			t.Errorf("cost %d: %+v", i, cc)
+		}
+	}
+	// simple ×1 takes the executor of simple ×1 (0.5 ms/op), not of simple ×4 (10 ms/op).
+	// Its 4 executor invocations are service-binding calls: no request fee,
+	// on the billed side as in the logged cost (billing.CostOf).
+	if s := rep.Cells[1]; s.WorkerFrom != billing.SourceLogpush || s.PerOp.WorkerCPUMs != 0.5 || s.PerOp.WorkerRequests != 0 {
+		t.Errorf("simple ×1 worker %+v from %s", s.PerOp, s.WorkerFrom)
+	}
+	if lc := billing.CostOf(logged.Cells[3], billing.Completeness{Status: billing.BillingComplete}, billing.DefaultPrices(), billing.CostOptions{}); lc.PerOp.WorkerRequests != rep.Costs[1].PerOp.WorkerRequests {
+		t.Errorf("Worker requests per op: logged %v, billed %v", lc.PerOp.WorkerRequests, rep.Costs[1].PerOp.WorkerRequests)
+	}
+	ratio := map[experiment.Cell]float64{}
+	for _, c := range Reconcile(logged, &rep) {
+		if c.Role == billing.RoleOrigin && c.Ratio != nil {
+			ratio[experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}] = *c.Ratio
+		}
+	}
+	// Each billed cell against its own logged cell: 10 s / 10 s, 1 s / 1 s, 4 s / 2 s.
+	if len(ratio) != 3 || ratio[want[0]] != 1 || ratio[want[1]] != 1 || ratio[want[2]] != 2 {
+		t.Errorf("billed/logged by cell %v", ratio)
 	}
 }
 

@@ -9,15 +9,31 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
-// Owner is who a minute's billing belongs to: a cell, the warmup batches,
-// or nobody.
+// Owner is who a minute's billing belongs to: a cell (approach, duration
+// and concurrency), the warmup batches, or nobody.
 type Owner struct {
 	Approach   string `json:"approach,omitempty"`
 	DurationMs int    `json:"durationMs,omitempty"`
-	Warmup     bool   `json:"warmup,omitempty"`
+	// Concurrency: the cell's ops in flight (0: no such dimension).
+	Concurrency int  `json:"concurrency,omitempty"`
+	Warmup      bool `json:"warmup,omitempty"`
 }
 
-// Label is "direct @ 100ms", "warmup" or "—".
+// CellOwner is the owner of a cell's minutes.
+func CellOwner(c experiment.Cell) Owner {
+	return Owner{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+}
+
+// Cell is the cell that owns the minute (zero for warmup or nobody).
+func (o Owner) Cell() experiment.Cell {
+	if o.Warmup {
+		return experiment.Cell{}
+	}
+	return experiment.Cell{Approach: o.Approach, DurationMs: o.DurationMs, Concurrency: o.Concurrency}
+}
+
+// Label is "direct @ 100ms" (with the concurrency dimension "direct @
+// 100ms ×4"), "warmup" or "—".
 func (o Owner) Label() string {
 	switch {
 	case o.Warmup:
@@ -25,7 +41,7 @@ func (o Owner) Label() string {
 	case o.Approach == "":
 		return "—"
 	}
-	return o.Approach + " @ " + experiment.FormatDuration(o.DurationMs)
+	return o.Cell().Label()
 }
 
 // MinuteOwner is one minute of the window and whom it is attributed to.
@@ -69,7 +85,7 @@ func NewTimeline(batches []experiment.BatchResult, unit time.Duration, offsetMs 
 		if b.StartedAt.IsZero() {
 			continue
 		}
-		o := Owner{Approach: b.Approach, DurationMs: b.DurationMs}
+		o := CellOwner(b.Cell())
 		if b.Warmup {
 			o = Owner{Warmup: true}
 		}

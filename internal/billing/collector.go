@@ -174,20 +174,32 @@ func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
 }
 
 func sortCells(cells []cellKey) {
+	SortCells(cells, func(k cellKey) experiment.Cell {
+		return experiment.Cell{Approach: k.approach, DurationMs: k.durationMs, Concurrency: k.concurrency}
+	})
+}
+
+// SortCells orders a run's cells as every report lists them: durations
+// ascending, then concurrency ascending, then approaches in the order the
+// run first used them (their order in cells). cellOf says which cell an
+// element is; the sort is stable.
+func SortCells[T any](cells []T, cellOf func(T) experiment.Cell) {
 	first := map[string]int{}
-	for i, k := range cells {
-		if _, ok := first[k.approach]; !ok {
-			first[k.approach] = i
+	for i, x := range cells {
+		a := cellOf(x).Approach
+		if _, ok := first[a]; !ok {
+			first[a] = i
 		}
 	}
-	slices.SortStableFunc(cells, func(a, b cellKey) int {
-		if c := cmp.Compare(a.durationMs, b.durationMs); c != 0 {
+	slices.SortStableFunc(cells, func(x, y T) int {
+		a, b := cellOf(x), cellOf(y)
+		if c := cmp.Compare(a.DurationMs, b.DurationMs); c != 0 {
 			return c
 		}
-		if c := cmp.Compare(a.concurrency, b.concurrency); c != 0 {
+		if c := cmp.Compare(a.Concurrency, b.Concurrency); c != 0 {
 			return c
 		}
-		return cmp.Compare(first[a.approach], first[b.approach])
+		return cmp.Compare(first[a.Approach], first[b.Approach])
 	})
 }
 

@@ -278,13 +278,27 @@ func CostOf(f CellFigures, comp Completeness, p Prices, o CostOptions) CellCost 
 	}
 	c.PerOp.SQLiteRowsWritten = rows
 	c.Usable = comp.Status == BillingComplete && c.timingComplete()
-	if c.Usable {
-		q := c.Billed()
-		m := q.Price(p, RegimeMargin, 0)
-		a := q.Price(p, RegimeAllowances, o.MonthlyOps)
-		c.DollarsPerMillionOps, c.Allowances.DollarsPerMillionOps = &m, &a
-	}
+	c.Price(p, o)
 	return c
+}
+
+// Price applies the price table to a cell's quantities per op in both
+// regimes: Billed() (the harness added when o.IncludeHarness) at list
+// prices, and within the monthly allowances at o.MonthlyOps. A cell that
+// is not Usable gets no dollar figure. Savings are cleared: CompareToDirect
+// fills them once every cell is priced. CostOf and the billed (analytics)
+// costs both price through it, so the two tables follow the same options.
+func (c *CellCost) Price(p Prices, o CostOptions) {
+	o = o.WithDefaults()
+	c.HarnessIncluded = o.IncludeHarness
+	c.RegimeCost, c.Allowances = RegimeCost{}, RegimeCost{}
+	if !c.Usable {
+		return
+	}
+	q := c.Billed()
+	m := q.Price(p, RegimeMargin, 0)
+	a := q.Price(p, RegimeAllowances, o.MonthlyOps)
+	c.DollarsPerMillionOps, c.Allowances.DollarsPerMillionOps = &m, &a
 }
 
 // roleQuantities prices nothing: it turns one role's records into billable
@@ -320,7 +334,7 @@ func roleQuantities(r RoleFigures, p Prices) (q CostComponents, missing []string
 			wall -= float64(r.WallTimeMsByEvent[EventWorkerRPC])
 		}
 		q.DOGBs = math.Max(0, wall) / 1000 * p.DOMemoryGB
-	case r.Role == RoleExecutor || r.Role == RoleUpstream || r.Role == RoleEntry:
+	case isWorkerRole(r.Role):
 		if r.Count > 0 && r.CPUTimeMs.N == 0 {
 			missing = append(missing, r.Role+" CPUTimeMs")
 		}
@@ -330,6 +344,67 @@ func roleQuantities(r RoleFigures, p Prices) (q CostComponents, missing []string
 		}
 	}
 	return q, missing
+}
+
+// isWorkerRole: roles billed as Workers (CPU time; a request fee only for
+// the entry, see roleQuantities).
+func isWorkerRole(role string) bool {
+	return role == RoleExecutor || role == RoleUpstream || role == RoleEntry
+}
+
+// WorkerPerOp are a cell's Worker quantities per op under the cost model's
+// rules (roleQuantities): CPU time of the executor (the approach's own) and
+// of the delay upstream and the entry (harness), and a request fee for the
+// entry's invocations only: the executor and the delay upstream are reached
+// through service bindings, which add no request fee (PageWorkersPricing).
+// missing names the roles whose records lack CPUTimeMs.
+func WorkerPerOp(f CellFigures) (own, harness CostComponents, missing []string) {
+	if f.Ops <= 0 {
+		return own, harness, []string{"ops (no op finished)"}
+	}
+	ops := float64(f.Ops)
+	for _, r := range f.Roles {
+		if !isWorkerRole(r.Role) {
+			continue
+		}
+		q, m := roleQuantities(r, Prices{})
+		missing = append(missing, m...)
+		q = CostComponents{WorkerCPUMs: q.WorkerCPUMs / ops, WorkerRequests: q.WorkerRequests / ops}
+		if IsHarness(r.Role) {
+			harness = harness.Plus(q)
+		} else {
+			own = own.Plus(q)
+		}
+	}
+	return own, harness, missing
+}
+
+// ModelWorkerRequests is the Worker requests per op of an approach that
+// carry a request fee, for a source that counts a script's invocations
+// without telling service-binding calls from others (GraphQL Analytics'
+// workersInvocationsAdaptive): the model's count (ApproachModel.Requests),
+// which is none for every approach, since each reaches the executor and the
+// delay upstream through service bindings, which add no request fee
+// (PageWorkersPricing). An approach the model does not know is taken to do
+// the same, as roleQuantities bills no executor record a request.
+func ModelWorkerRequests(approach string) float64 {
+	m, _ := ModelOf(approach)
+	_, worker, _, _ := m.Requests()
+	return worker
+}
+
+// ModelHarnessWorkerRequests is the harness's Worker requests per op that
+// carry a request fee, for a source that cannot tell service-binding calls
+// from others (see ModelWorkerRequests): the model's harness calls per op
+// (none: the delay upstream is a service-binding call) and
+// HarnessWorkerRequestsPerBatch per batch, the WebSocket upgrade.
+func ModelHarnessWorkerRequests(approach string, batches, ops int) float64 {
+	if ops <= 0 {
+		return 0
+	}
+	m, _ := ModelOf(approach)
+	_, _, _, worker := m.Requests()
+	return worker + float64(batches*HarnessWorkerRequestsPerBatch)/float64(ops)
 }
 
 // Logpush EventType values the cost model treats specially.

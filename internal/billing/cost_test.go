@@ -136,6 +136,34 @@ func TestCostModel(t *testing.T) {
 	}
 }
 
+// WorkerPerOp is CostOf's Worker side, per op: the executor's CPU is the
+// approach's own, the entry's and the upstream's are harness, and only the
+// entry's invocations carry a request fee (the executor and the upstream
+// are service-binding calls); for a source that cannot tell the calls apart
+// the model counts no Worker request of any approach's own.
+func TestWorkerPerOpFollowsTheModel(t *testing.T) {
+	t.Parallel()
+	f := CellFigures{Approach: "simple", DurationMs: 1000, Ops: 10, Roles: []RoleFigures{role(RoleOrigin, 20, 200, 20),
+		role(RoleExecutor, 10, 10_500, 30), role(RoleEntry, 2, 2, 2), role(RoleUpstream, 10, 10_000, 10)}}
+	own, harness, missing := WorkerPerOp(f)
+	if own != (CostComponents{WorkerCPUMs: 3}) || !near(harness.WorkerCPUMs, 1.2) || !near(harness.WorkerRequests, 0.2) || len(missing) != 0 {
+		t.Errorf("own %+v harness %+v missing %v", own, harness, missing)
+	}
+	c := CostOf(f, complete, DefaultPrices(), CostOptions{})
+	if own.WorkerCPUMs != c.PerOp.WorkerCPUMs || own.WorkerRequests != c.PerOp.WorkerRequests || harness.WorkerRequests != c.HarnessPerOp.WorkerRequests {
+		t.Errorf("WorkerPerOp %+v / %+v, CostOf %+v / %+v", own, harness, c.PerOp, c.HarnessPerOp)
+	}
+	f.Roles[1] = RoleFigures{Role: RoleExecutor, Count: 10}
+	if _, _, missing := WorkerPerOp(f); len(missing) != 1 || missing[0] != "executor CPUTimeMs" {
+		t.Errorf("executor without CPU: %v", missing)
+	}
+	for _, a := range append(ExampleApproaches, "custom") {
+		if n := ModelWorkerRequests(a); n != 0 {
+			t.Errorf("%s: %v Worker requests of its own per op, want 0 (service bindings)", a, n)
+		}
+	}
+}
+
 func TestCostModelIdleTail(t *testing.T) {
 	// direct-timer: the same records as direct, plus 30 s of idle duration
 	// per op: 30 × 0.128 = 3.84 GB-s → $48 per million ops at the margin.

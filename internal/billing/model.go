@@ -306,6 +306,11 @@ const (
 	// WebSocketMessagesPerRequest: incoming WebSocket messages are billed
 	// at 20:1 as Durable Object requests (PageDOPricing, footnote 2).
 	WebSocketMessagesPerRequest = 20
+	// HarnessWorkerRequestsPerBatch: the runner's WebSocket upgrade, which
+	// the Worker's default handler routes to the controller, is one billed
+	// Worker request per batch (PageWorkersPricing, footnote 2); Logpush
+	// shows it as the entry role's record.
+	HarnessWorkerRequestsPerBatch = 1
 )
 
 // LifecycleRules are the duration rules the model applies, one line each,

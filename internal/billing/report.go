@@ -151,7 +151,7 @@ func (r *Report) Recost(o CostOptions) {
 	r.Costs = []CellCost{}
 	for _, f := range r.Cells {
 		if f.Ops > 0 {
-			r.Costs = append(r.Costs, CostOf(f, CompletenessOf(countsAt(r.Counts, f.Concurrency), f.Approach, f.DurationMs, o.MinMatched), r.Prices, o))
+			r.Costs = append(r.Costs, CostOf(f, CompletenessOf(CountsAt(r.Counts, f.Concurrency), f.Approach, f.DurationMs, o.MinMatched), r.Prices, o))
 		}
 	}
 	CompareToDirect(r.Costs)

@@ -86,8 +86,9 @@ func ObjectOf(rec logpush.Record) string {
 	return ""
 }
 
-// countsAt keeps the count rows of cells at one concurrency.
-func countsAt(rows []Count, concurrency int) []Count {
+// CountsAt keeps the count rows of cells at one concurrency (a cell's
+// completeness is judged on the rows of its own concurrency only).
+func CountsAt(rows []Count, concurrency int) []Count {
 	out := make([]Count, 0, len(rows))
 	for _, r := range rows {
 		if r.Concurrency == concurrency {

@@ -59,7 +59,7 @@ func AnalyticsSection(r *Results) string {
 			wcpu, wreq = fmt.Sprintf("%.3f", w.CPUTimeUs/1000/float64(c.Ops)), fmt.Sprintf("%.2f", w.Requests/float64(c.Ops))
 		}
 		p := c.PerOp
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.5f\t%.2f\t%.2f\t%.2f\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, mins,
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.1f\t%.5f\t%.2f\t%.2f\t%.2f\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), mins,
 			p.DOActiveMs, p.DOGBs, p.DORequests, p.RowsRead, p.RowsWritten, wcpu, wreq)
 	}
 	tw.Flush()
@@ -97,6 +97,9 @@ func sortedBilled(cells []analytics.CellBilled, p PlanInfo) []analytics.CellBill
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].DurationMs != out[j].DurationMs {
 			return out[i].DurationMs < out[j].DurationMs
+		}
+		if out[i].Concurrency != out[j].Concurrency {
+			return out[i].Concurrency < out[j].Concurrency
 		}
 		return rank(out[i].Approach) < rank(out[j].Approach)
 	})
@@ -141,7 +144,7 @@ func BilledVsLoggedSection(r *Results) string {
 		if billing.IsHarness(role) {
 			role += "†"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, role, c.BilledActiveMs, c.LoggedWallMs, c.Invocations, ratio, mark)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%.0f\t%.0f\t%d\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), role, c.BilledActiveMs, c.LoggedWallMs, c.Invocations, ratio, mark)
 	}
 	tw.Flush()
 	for i, c := range flagged {
@@ -149,7 +152,8 @@ func BilledVsLoggedSection(r *Results) string {
 		if c.Ratio != nil {
 			what = fmt.Sprintf("billed %.2f× logged", *c.Ratio)
 		}
-		fmt.Fprintf(&sb, "⚠ %d %s @ %s %s: %s (over ±%.0f %%); likely: %s\n", i+1, c.Approach, experiment.FormatDuration(c.DurationMs), c.Role, what,
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
+		fmt.Fprintf(&sb, "⚠ %d %s %s: %s (over ±%.0f %%); likely: %s\n", i+1, cell.Label(), c.Role, what,
 			analytics.Tolerance*100, strings.Join(c.Causes, "; or "))
 	}
 	fmt.Fprintln(&sb, "billed active time counts an object once while it is active or cannot hibernate (timers included); Σ WallTimeMs adds every invocation, overlaps twice")
@@ -197,15 +201,26 @@ func BilledCostSection(r *Results) string {
 	if r.Emulated || a.Emulated {
 		label = " — from EMULATED billed figures"
 	}
-	fmt.Fprintf(&sb, "cost per million ops from billed figures (analytics; USD, list prices of %s, before monthly allowances)%s\n", a.Prices.Date, label)
+	o := a.CostOptions.WithDefaults()
+	vol := billing.Human(o.MonthlyOps)
+	harness := "harness excluded (--include-harness adds it)"
+	if o.IncludeHarness {
+		harness = "harness included (--include-harness)"
+	}
+	fmt.Fprintf(&sb, "cost per million ops from billed figures (analytics; USD, list prices of %s; allowances: within the plan's monthly allowances at %s ops/month, --monthly-ops; %s)%s\n", a.Prices.Date, vol, harness, label)
 	tw := tabwriter.NewWriter(&sb, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "duration\tapproach\tDO duration\tDO requests\tWorker CPU\tWorker req\tSQLite rows\ttotal $/M ops\tvs direct\tWorker from")
-	from := map[string]string{}
+	fmt.Fprintln(tw, "duration\tapproach\tDO duration\tDO requests\tWorker CPU\tWorker req\tSQLite rows\ttotal $/M ops\tvs direct\tallowances $/M ops\tWorker from")
+	from := map[experiment.Cell]string{}
 	for _, c := range a.Cells {
-		from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)] = c.WorkerFrom
+		from[c.Cell()] = c.WorkerFrom
 	}
 	costs := append([]billing.CellCost(nil), a.Costs...)
-	sort.SliceStable(costs, func(i, j int) bool { return costs[i].DurationMs < costs[j].DurationMs })
+	sort.SliceStable(costs, func(i, j int) bool {
+		if costs[i].DurationMs != costs[j].DurationMs {
+			return costs[i].DurationMs < costs[j].DurationMs
+		}
+		return costs[i].Concurrency < costs[j].Concurrency
+	})
 	for _, c := range costs {
 		d := c.DollarsPerMillionOps
 		vs := "—"
@@ -219,16 +234,24 @@ func BilledCostSection(r *Results) string {
 		if len(c.Missing) > 0 {
 			vs = "missing: " + strings.Join(c.Missing, ", ")
 		}
+		cell := experiment.Cell{Approach: c.Approach, DurationMs: c.DurationMs, Concurrency: c.Concurrency}
 		if d == nil { // not usable: no dollar figure is derived
-			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
+			fmt.Fprintf(tw, "%s\t%s\t—\t—\t—\t—\t—\t—\t%s\t—\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), vs, from[cell])
 			continue
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(d.DODuration), Money(d.DORequests),
-			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, from[fmt.Sprintf("%s/%d", c.Approach, c.DurationMs)])
+		al := "—"
+		if x := c.Allowances.DollarsPerMillionOps; x != nil {
+			al = Money(x.Total)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(d.DODuration), Money(d.DORequests),
+			Money(d.WorkerCPU), Money(d.WorkerRequests), Money(d.SQLiteRowsWritten), Money(d.Total), vs, al, from[cell])
 	}
 	tw.Flush()
 	for _, be := range a.BreakEvens {
 		fmt.Fprintf(&sb, "break-even (billed): %s\n", be.Statement)
+	}
+	for _, be := range a.AllowanceBreakEvens {
+		fmt.Fprintf(&sb, "break-even (billed, allowances at %s ops/month): %s\n", vol, be.Statement)
 	}
 	if b := r.Billing; b != nil && len(b.Costs) > 0 {
 		fmt.Fprintln(&sb, "same cells from logged figures (Logpush, estimated rows) vs billed:")
@@ -236,8 +259,8 @@ func BilledCostSection(r *Results) string {
 		fmt.Fprintln(tw, "  duration\tapproach\tlogged $/M ops\tbilled $/M ops\tbilled − logged")
 		for _, c := range costs {
 			for _, l := range b.Costs {
-				if l.Approach == c.Approach && l.DurationMs == c.DurationMs && l.DollarsPerMillionOps != nil && c.DollarsPerMillionOps != nil {
-					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), c.Approach, Money(l.DollarsPerMillionOps.Total),
+				if l.Approach == c.Approach && l.DurationMs == c.DurationMs && l.Concurrency == c.Concurrency && l.DollarsPerMillionOps != nil && c.DollarsPerMillionOps != nil {
+					fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\n", experiment.FormatDuration(c.DurationMs), approachLabel(c.Approach, c.Concurrency), Money(l.DollarsPerMillionOps.Total),
 						Money(c.DollarsPerMillionOps.Total), signedMoney(c.DollarsPerMillionOps.Total-l.DollarsPerMillionOps.Total))
 				}
 			}

@@ -97,3 +97,39 @@ func TestBilledSections(t *testing.T) {
 		t.Errorf("join %q", JoinSections("", "a\n\n", "", "b"))
 	}
 }
+
+// With --concurrency 1,4 the billed sections print one row per cell, K
+// included, and set each billed cost beside the logged cost of the same K.
+func TestBilledSectionsKeepConcurrencyApart(t *testing.T) {
+	t.Parallel()
+	cost := func(k int, total float64) billing.CellCost {
+		c := billing.CellCost{Approach: "direct", DurationMs: 1000, Concurrency: k, Ops: 10, Usable: true}
+		c.DollarsPerMillionOps = &billing.Dollars{Total: total, DODuration: total}
+		return c
+	}
+	r := &Results{
+		Plan:    PlanInfo{Approaches: []string{"direct"}, DurationsMs: []int{1000}, Concurrency: []int{1, 4}},
+		Billing: &billing.Report{Complete: true, Costs: []billing.CellCost{cost(1, 10), cost(4, 3)}},
+		Analytics: &analytics.Report{Source: analytics.SourceAnalytics, Complete: true, MinuteMs: 60000,
+			Cells: []analytics.CellBilled{
+				{Approach: "direct", DurationMs: 1000, Concurrency: 4, Ops: 10, WorkerFrom: "analytics"},
+				{Approach: "direct", DurationMs: 1000, Concurrency: 1, Ops: 10, WorkerFrom: "logpush"},
+			},
+			Costs: []billing.CellCost{cost(4, 4), cost(1, 12)},
+		},
+	}
+	a := AnalyticsSection(r)
+	if i, j := strings.Index(a, "direct ×1"), strings.Index(a, "direct ×4"); i < 0 || j < i {
+		t.Errorf("analytics section: K=1 and K=4 rows, in that order:\n%s", a)
+	}
+	c := BilledCostSection(r)
+	for _, want := range []string{"direct ×1", "direct ×4", "+$2.000", "+$1.000", "logpush", "analytics"} {
+		if !strings.Contains(c, want) {
+			t.Errorf("billed cost lacks %q:\n%s", want, c)
+		}
+	}
+	// Only K=1 against K=1 (12 − 10) and K=4 against K=4 (4 − 3): no cross pairs.
+	if strings.Contains(c, "−$6.000") || strings.Contains(c, "+$9.000") {
+		t.Errorf("billed cost paired cells of different concurrency:\n%s", c)
+	}
+}

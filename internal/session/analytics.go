@@ -202,7 +202,7 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		exp = billing.LocalExpectations()
 	}
 	col := analytics.NewCollector(res.Batches, analytics.Options{Unit: plan.Minute, ClockOffsetMs: res.Target.ClockOffsetMs,
-		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp})
+		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp, Cost: CostOptions(cfg)})
 	interval, timeout := cfg.PollInterval, cfg.PollTimeout
 	if plan.Emulated {
 		if !cfg.PollIntervalSet {
@@ -237,7 +237,7 @@ func (a *AnalyticsBilling) Wait(onEvent func(BillingEvent)) BillingOutcome {
 }
 
 func (a *AnalyticsBilling) finish() error {
-	rep := a.Collector.Report(loggedWorker(a.res.Billing))
+	rep := a.Collector.Report(analytics.LoggedWorkerOf(a.res.Billing))
 	a.res.Analytics = &rep
 	Reconcile(a.res)
 	return report.Save(a.path, a.res)
@@ -248,27 +248,6 @@ func (a *AnalyticsBilling) finish() error {
 func Reconcile(res *report.Results) {
 	if res.Analytics != nil {
 		res.Analytics.Comparisons = analytics.Reconcile(res.Billing, res.Analytics)
-	}
-}
-
-// loggedWorker reads the executor's Logpush figures per op for a cell.
-func loggedWorker(b *billing.Report) analytics.LoggedWorker {
-	if b == nil {
-		return nil
-	}
-	return func(approach string, durationMs int) (float64, float64, bool) {
-		for _, c := range b.Cells {
-			if c.Approach != approach || c.DurationMs != durationMs || c.Ops <= 0 {
-				continue
-			}
-			r, ok := c.Role(billing.RoleExecutor)
-			if !ok {
-				return 0, 0, true // no executor records: no Worker cost (direct)
-			}
-			ops := float64(c.Ops)
-			return float64(r.CPUTimeMs.Sum) / ops, float64(r.Count) / ops, r.CPUTimeMs.N > 0
-		}
-		return 0, 0, false
 	}
 }
 
@@ -285,11 +264,7 @@ func analyticsSuspicions(last BillingEvent, tl analytics.Timeline) []string {
 
 // DescribeAnalytics is one progress line for an analytics poll event.
 func DescribeAnalytics(ev BillingEvent) string {
-	m, e := 0, 0
-	for _, c := range ev.Progress.Counts {
-		m += c.Matched
-		e += c.Expected
-	}
+	m, e := analytics.RolesWithData(ev.Progress.Counts)
 	s := fmt.Sprintf("analytics poll %d: %d rows, %d of %d cell roles with data", ev.Polls, ev.FilesSeen, m, e)
 	switch {
 	case ev.Next != "":

@@ -101,10 +101,16 @@ func R2Config(cfg config.Config, t *Target) r2.Config {
 	return c
 }
 
+// CostOptions are the user's cost options (--include-harness,
+// --monthly-ops): the logged and the billed (analytics) costs both follow them.
+func CostOptions(cfg config.Config) billing.CostOptions {
+	return billing.CostOptions{IncludeHarness: cfg.IncludeHarness, MonthlyOps: cfg.MonthlyOps}
+}
+
 // CollectorOptions builds attribution options from the config and the run.
 func CollectorOptions(cfg config.Config, res *report.Results) (billing.Options, error) {
 	opts := billing.Options{ScriptName: cfg.ScriptName, ClockOffsetMs: res.Target.ClockOffsetMs, Source: billing.SourceLogpush,
-		Cost: billing.CostOptions{IncludeHarness: cfg.IncludeHarness, MonthlyOps: cfg.MonthlyOps}}
+		Cost: CostOptions(cfg)}
 	if len(cfg.Roles) > 0 {
 		roles, err := billing.ParseRoleOverrides(cfg.Roles)
 		if err != nil {
