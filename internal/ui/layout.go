@@ -20,8 +20,8 @@ const (
 	// From tallHeight rows the setup screen shows every approach's
 	// description under its row.
 	tallHeight = 34
-	// From roomyHeight rows the verdict strip adds the break-even within
-	// the monthly allowances.
+	// From roomyHeight rows the verdict strip gives the break-even within
+	// the monthly allowances lines of its own; below, one terse line.
 	roomyHeight = 28
 	// The verdict strip takes at most 1/stripShare of the screen's rows.
 	stripShare = 3

@@ -45,6 +45,39 @@ func TestAnswerOnScreenWithoutAnyKey(t *testing.T) {
 	}
 }
 
+// The strip never shows one pricing regime's break-even alone: at every
+// size both the list price's and the allowances' (which can give the
+// opposite answer) are on screen, each under its regime's label, with
+// every duration's line kept.
+func TestVerdictBreakEvenBothRegimes(t *testing.T) {
+	t.Parallel()
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m := resultsModelWithBilling(t, sz.w, sz.h, nil)
+			v := m.View()
+			list := regexpLine(v, "current cheaper above ≈6.66s")
+			if !strings.Contains(list, "break-even") || !strings.Contains(list, "list") {
+				t.Errorf("the list price's break-even is not labelled as such: %q\n%s", list, v)
+			}
+			if !strings.Contains(v, "simple cheaper above ≈2.62s") {
+				t.Errorf("simple's list price break-even is not on screen:\n%s", v)
+			}
+			allow := regexpLine(v, "≈3.81s")
+			if !strings.Contains(allow, "allow") {
+				t.Errorf("current's break-even in the allowances is not on screen, labelled: %q\n%s", allow, v)
+			}
+			if !strings.Contains(v, "≈406ms") {
+				t.Errorf("simple's break-even in the allowances is not on screen:\n%s", v)
+			}
+			for _, d := range m.results.Plan.DurationsMs {
+				if regexpLine(v, experiment.FormatDuration(d)+"  ◆ direct $") == "" {
+					t.Errorf("%s's verdict line gave way:\n%s", experiment.FormatDuration(d), v)
+				}
+			}
+		})
+	}
+}
+
 // regexpLine is the first line of s containing sub, or "".
 func regexpLine(s, sub string) string {
 	for _, l := range strings.Split(s, "\n") {
