@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -211,6 +212,90 @@ func TestResultsScrollHintAtEverySize(t *testing.T) {
 		m = keys(m, "G")
 		if v := m.View(); !strings.Contains(v, "↑ ") {
 			t.Errorf("%dx%d: G did not reach the bottom:\n%s", sz.w, sz.h, v)
+		}
+	}
+}
+
+// The Cost tab's tables never let the shown cost parts pass for the
+// whole: at a width that hides some, each table's title says how many and
+// a footnote names them; at full width nothing is said hidden.
+func TestCostTableSaysWhichPartsAreHidden(t *testing.T) {
+	t.Parallel()
+	parts := []string{"DO dur", "DO req", "Wkr CPU", "Wkr req", "rows*"}
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m := resultsModelWithBilling(t, sz.w, sz.h, nil)
+			tab := strings.Join(m.resultsScreen().costTab(sz.w), "\n")
+			head := regexpLine(tab, "approach ")
+			var hidden []string
+			for _, p := range parts {
+				long := map[string]string{"DO dur": "DO duration", "DO req": "DO requests", "Wkr CPU": "Worker CPU", "Wkr req": "Worker req", "rows*": "rows written*"}[p]
+				if !strings.Contains(head, p) && !strings.Contains(head, long) {
+					hidden = append(hidden, p)
+				}
+			}
+			if len(hidden) == 0 {
+				if strings.Contains(tab, "hidden") {
+					t.Errorf("nothing is hidden but the tab says so:\n%s", tab)
+				}
+				return
+			}
+			if sz.w == 60 && len(hidden) != 3 {
+				t.Errorf("at 60 columns %v are hidden, want DO req, Wkr CPU, Wkr req", hidden)
+			}
+			title := regexpLine(m.View(), "100ms · at list prices")
+			if !strings.Contains(title, fmt.Sprintf("%d part%s hidden", len(hidden), plural(len(hidden), "", "s"))) {
+				t.Errorf("the first table's title does not say %d parts are hidden: %q\n%s", len(hidden), title, m.View())
+			}
+			if !strings.Contains(strings.Join(strings.Fields(tab), " "), strings.Join(hidden, ", ")) {
+				t.Errorf("no footnote names the hidden parts %v:\n%s", hidden, tab)
+			}
+		})
+	}
+}
+
+// Matched/expected records show for every cell at every size, even when
+// a cell's wide "no figures" note would crowd the table (billing stopped
+// early): the note gives way, the counts never.
+func TestCostTableKeepsRecordCounts(t *testing.T) {
+	t.Parallel()
+	for _, sz := range allSizes {
+		for _, tc := range []struct {
+			name string
+			keep func(int) bool
+		}{{"complete", nil}, {"incomplete", func(i int) bool { return i%3 == 0 }}, {"partly", func(i int) bool { return i < 200 }}} {
+			t.Run(fmt.Sprintf("%s/%dx%d", tc.name, sz.w, sz.h), func(t *testing.T) {
+				m := resultsModelWithBilling(t, sz.w, sz.h, tc.keep)
+				lines := m.resultsScreen().costTab(sz.w)
+				rows, in := 0, false
+				for _, l := range lines {
+					switch {
+					case strings.HasPrefix(l, "approach ") && strings.Contains(l, "$/M ops"):
+						in = true
+						continue
+					case l == "" || strings.HasPrefix(l, "─"):
+						in = in && l != ""
+						continue
+					case !in:
+						continue
+					}
+					f := strings.Fields(strings.TrimPrefix(strings.TrimSpace(l), "◆ "))
+					if len(f) < 2 || !slices.Contains(m.results.Plan.Approaches, f[0]) {
+						in = false
+						continue
+					}
+					rows++
+					if !regexp.MustCompile(`^\d+/(\d+|\?)$`).MatchString(f[1]) {
+						t.Errorf("%s's row has no matched/expected records: %q", f[0], l)
+					}
+				}
+				if want := len(m.results.Plan.Approaches) * len(m.results.Plan.DurationsMs); rows < want {
+					t.Errorf("%d cost rows found, want %d:\n%s", rows, want, strings.Join(lines, "\n"))
+				}
+				if v := m.View(); !strings.Contains(regexpLine(v, "approach "), "rec") {
+					t.Errorf("the records column is not on screen:\n%s", v)
+				}
+			})
 		}
 	}
 }
