@@ -299,3 +299,33 @@ func TestCostTableKeepsRecordCounts(t *testing.T) {
 		}
 	}
 }
+
+// The Details tab's list of cells says where it is, as the other tabs'
+// headers do, once it has more cells than lines.
+func TestDetailsTabShowsScrollPosition(t *testing.T) {
+	t.Parallel()
+	m := keys(resultsModelWithBilling(t, 60, 20, nil), "4")
+	if v := m.View(); strings.Contains(regexpLine(v, "4 Details"), "/9") {
+		t.Errorf("all 9 cells fit, yet a scroll position shows:\n%s", v)
+	}
+	rs := m.resultsScreen()
+	rs.an.Cells = append(append(rs.an.Cells[:len(rs.an.Cells):len(rs.an.Cells)], rs.an.Cells...), rs.an.Cells...)
+	m.screens[screenResults] = rs.SetSize(60, 20)
+	h := m.resultsScreen().vp[tabDetails].Height
+	header := func() string { return regexpLine(m.View(), "4 Details") }
+	if want := fmt.Sprintf("↓ 1–%d/27", h); !strings.Contains(header(), want) {
+		t.Fatalf("the Details tab's header does not say %q:\n%s", want, m.View())
+	}
+	for range h {
+		m = keys(m, "down")
+	}
+	if want := fmt.Sprintf("↕ 2–%d/27", h+1); !strings.Contains(header(), want) {
+		t.Errorf("after %d downs the header does not say %q:\n%s", h, want, m.View())
+	}
+	for range 30 {
+		m = keys(m, "down")
+	}
+	if want := fmt.Sprintf("↑ %d–27/27", 28-h); !strings.Contains(header(), want) {
+		t.Errorf("at the last cell the header does not say %q:\n%s", want, m.View())
+	}
+}
