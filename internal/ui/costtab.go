@@ -47,7 +47,8 @@ func hiddenParts(g grid) []string {
 	var out []string
 	for i := firstPart; i <= lastPart; i++ {
 		if !slices.Contains(g.show, i) {
-			out = append(out, g.cols[i].short)
+			// One name, one line: "Wkr CPU" does not break.
+			out = append(out, strings.ReplaceAll(g.cols[i].short, " ", string(nbsp)))
 		}
 	}
 	return out

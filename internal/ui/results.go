@@ -88,6 +88,12 @@ func (m resultsModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		return m.SetSize(m.w, m.h), nil
 	case tea.KeyMsg:
+		if len(m.exportPaths) > 0 || m.exportErr != "" {
+			// The export's message stays until the next key: it would
+			// otherwise take the tabs' lines for good.
+			m.exportPaths, m.exportErr = nil, ""
+			m = m.SetSize(m.w, m.h).(resultsModel)
+		}
 		k := m.c.keys
 		vp := &m.vp[m.tabs.active]
 		details := m.tabs.active == tabDetails

@@ -9,6 +9,7 @@ import (
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
 	"github.com/pfx-tui/pfx-tui/internal/localtarget"
+	"github.com/pfx-tui/pfx-tui/internal/report"
 )
 
 // Tests of what users see: the answer without a key, toggles at every
@@ -327,5 +328,59 @@ func TestDetailsTabShowsScrollPosition(t *testing.T) {
 	}
 	if want := fmt.Sprintf("↑ %d–27/27", 28-h); !strings.Contains(header(), want) {
 		t.Errorf("at the last cell the header does not say %q:\n%s", want, m.View())
+	}
+}
+
+// Prose wraps at spaces only: a flag or a file name with hyphens stays
+// whole on one line (when it fits one).
+func TestWrapKeepsFlagsAndFileNamesWhole(t *testing.T) {
+	t.Parallel()
+	texts := []string{
+		"source: none — --billing none",
+		"✓ exported 20260115T120000Z-a1b2c3 .md .csv .export.json -cost.svg -latency.svg to results/",
+		"cost not collected: pfx-tui billing results/20260115T120000Z-a1b2c3.json",
+	}
+	for _, text := range texts {
+		for w := 12; w <= 80; w++ {
+			lines := hang(text, w, "    ", "  ")
+			joined := " " + strings.Join(lines, " ") + " "
+			for _, word := range strings.Fields(text) {
+				if width(word) <= w-4 && !strings.Contains(joined, " "+word+" ") {
+					t.Errorf("at %d cells %q is broken:\n%s", w, word, strings.Join(lines, "\n"))
+				}
+			}
+			for _, l := range lines {
+				if width(l) > w {
+					t.Errorf("at %d cells a line is %d wide: %q", w, width(l), l)
+				}
+			}
+		}
+	}
+	if got := hang("a b\u00a0c", 3, "", ""); !slices.Equal(got, []string{"a", "b c"}) {
+		t.Errorf("a no-break space broke or stayed one: %q", got)
+	}
+}
+
+// The export's message shows until the next key, then gives its lines
+// back to the tab.
+func TestExportMessageClearsOnNextKey(t *testing.T) {
+	t.Parallel()
+	m := resultsModelWithBilling(t, 60, 20, nil)
+	m = keys(m, "e")
+	base := "results/" + strings.TrimSuffix(report.FileName(t0, testRunID), ".json")
+	m = send(m, exportedMsg{paths: []string{base + ".md", base + ".csv", base + ".export.json", base + "-cost.svg", base + "-latency.svg"}})
+	if v := m.View(); !strings.Contains(v, "✓ exported") || !strings.Contains(v, "-latency.svg") {
+		t.Fatalf("the export's message is not on screen:\n%s", v)
+	}
+	height := m.resultsScreen().vp[tabCost].Height
+	m = keys(m, "down")
+	if v := m.View(); strings.Contains(v, "exported") {
+		t.Errorf("the export's message outlived the next key:\n%s", v)
+	}
+	if got := m.resultsScreen().vp[tabCost].Height; got <= height {
+		t.Errorf("the tab did not get the message's lines back: %d lines, was %d", got, height)
+	}
+	if m.resultsScreen().vp[tabCost].YOffset != 1 {
+		t.Errorf("the key that cleared the message was not acted on")
 	}
 }
