@@ -384,3 +384,21 @@ func TestExportMessageClearsOnNextKey(t *testing.T) {
 		t.Errorf("the key that cleared the message was not acted on")
 	}
 }
+
+// The run screen's header separates the EMULATED flag from the clocks at
+// every size, as it separates the target from them.
+func TestRunHeaderSeparatesFlagAndClocks(t *testing.T) {
+	t.Parallel()
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m, clk := newTestModel(t, sz.w, sz.h, Options{})
+			f := newFakeRun(testConfig())
+			m = f.start(m, false)
+			m = f.play(m, clk, 0, 3, -1, -1)
+			head := strings.Split(m.View(), "\n")[0]
+			if !strings.Contains(head, "EMULATED · elapsed ") || !strings.Contains(head, " · ETA ") {
+				t.Errorf("header %q does not read \"EMULATED · elapsed … · ETA …\"", head)
+			}
+		})
+	}
+}
