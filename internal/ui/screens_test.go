@@ -402,3 +402,27 @@ func TestRunHeaderSeparatesFlagAndClocks(t *testing.T) {
 		})
 	}
 }
+
+// With `?` open every key shows once — the full help does not repeat
+// the footer's (c cancel run on the run screen, ? help, q quit).
+func TestFullHelpShowsEveryKeyOnce(t *testing.T) {
+	t.Parallel()
+	for _, sz := range allSizes {
+		t.Run(fmt.Sprintf("%dx%d", sz.w, sz.h), func(t *testing.T) {
+			m, clk := newTestModel(t, sz.w, sz.h, Options{})
+			setup := keys(m, "?").View()
+			f := newFakeRun(testConfig())
+			m = f.start(m, false)
+			m = f.play(m, clk, 0, 3, -1, -1)
+			run := keys(m, "?").View()
+			for _, c := range []struct{ view, desc string }{
+				{run, "cancel run (keep results)"}, {run, "help"}, {run, "quit"}, {run, "interrupt"},
+				{setup, "start"}, {setup, "toggle"}, {setup, "help"}, {setup, "quit"},
+			} {
+				if n := strings.Count(c.view, c.desc); n != 1 {
+					t.Errorf("%q shows %d times:\n%s", c.desc, n, c.view)
+				}
+			}
+		})
+	}
+}
