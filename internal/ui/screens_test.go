@@ -426,3 +426,27 @@ func TestFullHelpShowsEveryKeyOnce(t *testing.T) {
 		})
 	}
 }
+
+// Setup marks the approaches the target leaves out unless named (its
+// /patterns' optional ones), so "3 of 5" does not look like a bug.
+func TestSetupMarksOptionalApproaches(t *testing.T) {
+	t.Parallel()
+	m, _ := newTestModel(t, 120, 40, Options{})
+	v := m.View()
+	for _, p := range localtarget.Patterns {
+		line := regexpLine(v, " "+p.Mode+"  ")
+		if got := strings.Contains(line, "optional"); got != p.Optional {
+			t.Errorf("%s: marked optional %v, want %v: %q", p.Mode, got, p.Optional, line)
+		}
+	}
+	// Where the rows have no room, the title says how many are optional
+	// and the hint under the cursor's says it is.
+	m, _ = newTestModel(t, 80, 24, Options{})
+	if v := m.View(); !strings.Contains(v, "Approaches (3 of 5) · 2 optional") {
+		t.Errorf("the title does not count the optional approaches:\n%s", v)
+	}
+	m = keys(m, "down", "down", "down")
+	if v := m.View(); !strings.Contains(v, "Optional: the target runs it only when named") {
+		t.Errorf("the hint for direct-timer does not say it is optional:\n%s", v)
+	}
+}
