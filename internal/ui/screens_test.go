@@ -450,3 +450,24 @@ func TestSetupMarksOptionalApproaches(t *testing.T) {
 		t.Errorf("the hint for direct-timer does not say it is optional:\n%s", v)
 	}
 }
+
+// Where both regimes give the same break-even it is said once; where
+// they differ both show, terse on a short screen.
+func TestVerdictBreakEvenRegimesAgreeOrNot(t *testing.T) {
+	t.Parallel()
+	c := resultsModelWithBilling(t, 60, 20, nil).resultsScreen().c
+	more := report.BreakEvenVerdict{Approach: "simple", Kind: "undetermined", Short: "measure more durations"}
+	v := report.Verdict{Kind: report.VerdictCost, Durations: []report.DurationVerdict{{DurationMs: 100, Cheapest: "direct", PerMillion: 0.3}},
+		BreakEvens: []report.BreakEvenVerdict{more}, AllowanceBreakEvens: []report.BreakEvenVerdict{more}}
+	for _, roomy := range []bool{false, true} {
+		got := strings.Join(verdictLines(c, v, 58, 6, roomy), "\n")
+		if strings.Count(got, "measure more durations") != 1 || strings.Contains(got, "allow") {
+			t.Errorf("roomy %v: the same answer in both regimes is not said once:\n%s", roomy, got)
+		}
+	}
+	v.AllowanceBreakEvens = []report.BreakEvenVerdict{{Approach: "simple", Kind: "below-range", Short: "cheaper below ≈50ms (extrapolated)"}}
+	got := strings.Join(verdictLines(c, v, 58, 6, false), "\n")
+	if !strings.Contains(got, "measure more durations") || !strings.Contains(regexpLine(got, "simple <≈50ms"), "allow") {
+		t.Errorf("differing regimes do not both show:\n%s", got)
+	}
+}

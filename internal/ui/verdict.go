@@ -87,20 +87,23 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 			body = append(body, flow(durLabel(d.DurationMs), items, sep, w)...)
 		}
 		beLabel := st.Section.Render(padLeft("break-even", max(lw, width("break-even")))) + "  "
-		if roomy && len(v.AllowanceBreakEvens) > 0 {
+		switch {
+		case sameBreakEvens(v.BreakEvens, v.AllowanceBreakEvens):
+			// Both regimes give the same answer (or there is one regime):
+			// said once.
+			breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
+		case roomy:
 			// Both regimes, each on lines of its own.
 			list, allow := "at list price", "in allowances"
 			sub := max(width(list), width(allow)) + 2
 			breakEvens = flow(beLabel+st.Subtle.Render(pad(list, sub)), beItems(c, v.BreakEvens), sep, w)
 			breakEvens = append(breakEvens, flow(strings.Repeat(" ", width(beLabel))+st.Subtle.Render(pad(allow, sub)), beItems(c, v.AllowanceBreakEvens), sep, w)...)
-		} else if len(v.AllowanceBreakEvens) > 0 {
+		default:
 			// Short of rows: the list price's break-evens, then the
 			// allowances' on one line, a few characters each — never one
 			// regime alone, whose answer can be the opposite.
 			breakEvens = compactBreakEvens(c, v, beLabel, sep, w)
 			budget++ // the allowances' line is extra: durations keep theirs
-		} else {
-			breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
 		}
 		if len(v.BreakEvens) == 0 {
 			breakEvens = nil
@@ -130,6 +133,23 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 	}
 	out := append(head, body...)
 	return append(out, breakEvens...)
+}
+
+// sameBreakEvens: allowances is empty, or says what list says for each
+// approach.
+func sameBreakEvens(list, allowances []report.BreakEvenVerdict) bool {
+	if len(allowances) == 0 {
+		return true
+	}
+	if len(list) != len(allowances) {
+		return false
+	}
+	for i := range list {
+		if list[i].Approach != allowances[i].Approach || list[i].Short != allowances[i].Short {
+			return false
+		}
+	}
+	return true
 }
 
 // compactBreakEvens is both regimes' break-evens in as few lines as the
