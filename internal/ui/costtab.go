@@ -92,10 +92,11 @@ func (m resultsModel) costTab(w int) []string {
 		}
 		row := []string{name, recordsCell(st, l)}
 		if !l.Usable {
-			// The counts are in their column: the reason needs only the state.
+			// The counts are in their column and "—" says there is no
+			// figure: the note needs only the state ("incomplete").
 			reason := l.Reason
 			if l.Billing.Status != "" && l.Billing.Status != billing.BillingComplete {
-				reason = "no figures: " + l.Billing.Status
+				reason = l.Billing.Status
 			}
 			row = append(row, "—", "—", "—", "—", "—", "—", st.Warn.Render(reason))
 		} else {
