@@ -72,7 +72,7 @@ func (f *runOptions) register(cmd *cobra.Command) {
 	fs := cmd.Flags()
 	f.fs = fs
 	fs.StringVar(&f.target, "target", d.Target, "where the Workers run: 'local' (embedded emulator), 'wrangler' (workers/ under wrangler dev) or the URL of a deployed Worker (env TEST_URL)")
-	fs.StringVar(&f.approaches, "approaches", "", "approaches to compare, comma-separated, as the target names them in /patterns (default: every one it offers; "+strings.Join(d.Approaches, ",")+" for a target without /patterns)")
+	fs.StringVar(&f.approaches, "approaches", "", "approaches to compare, comma-separated, as the target names them in /patterns (default: every one it offers but those it marks optional, which run only when named; "+strings.Join(d.Approaches, ",")+" for a target without /patterns)")
 	fs.StringVar(&f.durations, "durations", "100ms,500ms,1s", "upstream delays, comma-separated (e.g. 100ms,1s,5s; 0..30s)")
 	fs.StringVar(&f.concurrency, "concurrency", "1", "ops kept in flight against one origin object, comma-separated for a plan dimension (e.g. 1,4; 1.."+fmt.Sprint(experiment.MaxConcurrency)+")")
 	fs.IntVar(&f.objects, "objects", 1, "origin objects each batch's ops are spread over (op i on object i mod N; names derived from the batch id)")

@@ -24,6 +24,9 @@ type CostLine struct {
 	// Records is matched/expected ("24/24") or the cell's billing state
 	// ("incomplete: 12/54 records", "no billing data").
 	Records string
+	// Billing is the cell's matched and expected records and their state,
+	// for a front end that shows the counts in a column of their own.
+	Billing billing.Completeness
 	Usable  bool
 	Reason  string // why there are no figures; empty when Usable
 	// Margin and Allowances are nil when the cell is not usable.
@@ -45,7 +48,7 @@ func CostLines(r *Results) []CostLine {
 	}
 	var out []CostLine
 	for _, c := range sortedCosts(r) {
-		l := CostLine{DurationMs: c.DurationMs, Approach: approachLabel(c.Approach, c.Concurrency), Concurrency: c.Concurrency, Records: recordsText(c), VsDirect: "—", AllowancesVsDirect: "—"}
+		l := CostLine{DurationMs: c.DurationMs, Approach: approachLabel(c.Approach, c.Concurrency), Concurrency: c.Concurrency, Records: recordsText(c), Billing: c.Billing, VsDirect: "—", AllowancesVsDirect: "—"}
 		if !c.Usable || c.DollarsPerMillionOps == nil || c.Allowances.DollarsPerMillionOps == nil {
 			l.Reason = unusableText(c)
 			out = append(out, l)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pfx-tui/pfx-tui/internal/experiment"
@@ -22,12 +23,14 @@ func (m resultsModel) notCollected(w int) []string {
 	return append(out, hang(st.Subtle.Render("To cost it: "+m.v.Hint), w, "", "  ")...)
 }
 
-// costColumns are the Cost tab's per-duration table: the total and the
-// difference to direct always show; the Worker columns go first when the
-// terminal is narrow, then the record counts and DO requests.
+// costColumns are the Cost tab's per-duration table: the record counts
+// (matched/expected), the total and the difference to direct always show;
+// the Worker columns go first when the terminal is narrow, then DO
+// requests. Columns firstPart to lastPart are the total's parts: when any
+// is hidden the tab says so, lest the shown ones be read as the sum.
 var costColumns = []column{
 	{head: "approach"},
-	{head: "records", short: "recs", right: true, prio: 2},
+	{head: "records", short: "recs", right: true},
 	{head: "DO duration", short: "DO dur", right: true, prio: 1},
 	{head: "DO requests", short: "DO req", right: true, prio: 2},
 	{head: "Worker CPU", short: "Wkr CPU", right: true, prio: 3},
@@ -35,6 +38,34 @@ var costColumns = []column{
 	{head: "rows written*", short: "rows*", right: true, prio: 1},
 	{head: "$/M ops", right: true},
 	{head: "vs direct", right: true},
+}
+
+const firstPart, lastPart = 2, 6
+
+// hiddenParts are the headers of the cost parts g leaves out.
+func hiddenParts(g grid) []string {
+	var out []string
+	for i := firstPart; i <= lastPart; i++ {
+		if !slices.Contains(g.show, i) {
+			// One name, one line: "Wkr CPU" does not break.
+			out = append(out, strings.ReplaceAll(g.cols[i].short, " ", string(nbsp)))
+		}
+	}
+	return out
+}
+
+// recordsCell is a cell's matched/expected records ("8/24", "3/?"), its
+// state said in the vs direct column when it is not complete.
+func recordsCell(st *styles, l report.CostLine) string {
+	c := l.Billing
+	if c.Status == "" {
+		return l.Records
+	}
+	s := fmt.Sprintf("%d/%s", c.Matched, expectedText(c.Expected))
+	if c.Status != billing.BillingComplete {
+		s = st.Warn.Render(s)
+	}
+	return s
 }
 
 func (m resultsModel) costTab(w int) []string {
@@ -52,16 +83,24 @@ func (m resultsModel) costTab(w int) []string {
 	}
 	lines := report.CostLines(r)
 	byDuration := map[int][][]string{}
+	usable := false
 	var order []int
 	for _, l := range lines {
 		name := "  " + m.approachName(l.Approach)
 		if l.Cheapest {
 			name = st.Good.Render("◆ ") + m.approachName(l.Approach)
 		}
-		row := []string{name, l.Records}
+		row := []string{name, recordsCell(st, l)}
 		if !l.Usable {
-			row = append(row, "—", "—", "—", "—", "—", "—", st.Warn.Render(l.Reason))
+			// The counts are in their column and "—" says there is no
+			// figure: the note needs only the state ("incomplete").
+			reason := l.Reason
+			if l.Billing.Status != "" && l.Billing.Status != billing.BillingComplete {
+				reason = l.Billing.Status
+			}
+			row = append(row, "—", "—", "—", "—", "—", "—", st.Warn.Render(reason))
 		} else {
+			usable = true
 			d := l.Margin
 			row = append(row, report.Money(d.DODuration), report.Money(d.DORequests), report.Money(d.WorkerCPU), report.Money(d.WorkerRequests),
 				report.Money(d.SQLiteRowsWritten), st.Title.Render(report.Money(d.Total)), l.VsDirect)
@@ -76,12 +115,24 @@ func (m resultsModel) costTab(w int) []string {
 		rowsets = append(rowsets, byDuration[d])
 	}
 	g := newGrid(costColumns, w, w < shortHeadersWidth, rowsets...)
+	hidden := hiddenParts(g)
+	if !usable {
+		hidden = nil // no figures, no sum to misread
+	}
 	for i, d := range order {
 		if i > 0 {
 			out = append(out, "")
 		}
-		out = append(out, hang(st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(" · at list prices, $ per million ops"), w, "", "  ")...)
+		title := " · at list prices, $ per million ops"
+		if len(hidden) > 0 {
+			title += fmt.Sprintf(" · %d part%s hidden", len(hidden), plural(len(hidden), "", "s"))
+		}
+		out = append(out, hang(st.Section.Render(experiment.FormatDuration(d))+st.Subtle.Render(title), w, "", "  ")...)
 		out = append(out, g.render(st, rowsets[i])...)
+	}
+	if len(hidden) > 0 {
+		out = append(out, hang(st.Warn.Render(fmt.Sprintf("+ %d cost part%s hidden at this width: %s; $/M ops includes them (a wider window shows them)",
+			len(hidden), plural(len(hidden), "", "s"), strings.Join(hidden, ", "))), w, "", "  ")...)
 	}
 	out = append(out, hang(st.Subtle.Render(report.RowsFootnote(b)), w, "", "  ")...)
 	out = append(out, hang(st.Subtle.Render("◆ cheapest at its duration (only when every approach there is costed)"), w, "", "  ")...)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"strings"
+	"unicode"
 
 	"github.com/charmbracelet/x/ansi"
 )
@@ -20,8 +21,8 @@ const (
 	// From tallHeight rows the setup screen shows every approach's
 	// description under its row.
 	tallHeight = 34
-	// From roomyHeight rows the verdict strip adds the break-even within
-	// the monthly allowances.
+	// From roomyHeight rows the verdict strip gives the break-even within
+	// the monthly allowances lines of its own; below, one terse line.
 	roomyHeight = 28
 	// The verdict strip takes at most 1/stripShare of the screen's rows.
 	stripShare = 3
@@ -125,6 +126,11 @@ func columns(widths []int, blocks ...[]string) []string {
 	return out
 }
 
+const (
+	nbsp     = '\u00a0'
+	nbHyphen = "\u2011"
+)
+
 // wrap breaks text into lines of at most w cells at spaces; a word longer
 // than a line is broken, never cut short.
 func wrap(text string, w int) []string { return hang(text, w, "", "") }
@@ -132,6 +138,9 @@ func wrap(text string, w int) []string { return hang(text, w, "", "") }
 // hang wraps text into lines of at most w cells: the first line starts
 // with first, the others with rest (a hanging indent when rest is blank).
 // Newlines in text start new paragraphs with the same indent as rest.
+// Lines break at spaces only — never inside a flag (--billing) or a file
+// name at its hyphens — and a no-break space (nbsp) glues two words (it
+// shows as a space).
 func hang(text string, w int, first, rest string) []string {
 	room := w - max(width(first), width(rest))
 	if room < 1 {
@@ -139,8 +148,12 @@ func hang(text string, w int, first, rest string) []string {
 	}
 	var out []string
 	for _, para := range strings.Split(text, "\n") {
-		para = strings.Join(strings.Fields(para), " ")
-		lines := strings.Split(ansi.Wrap(para, room, ""), "\n")
+		para = strings.Join(strings.FieldsFunc(para, func(r rune) bool { return unicode.IsSpace(r) && r != nbsp }), " ")
+		// ansi.Wrap always breaks after a hyphen: it wraps a no-break
+		// hyphen, of the same width, in its place.
+		para = strings.ReplaceAll(para, "-", nbHyphen)
+		wrapped := strings.NewReplacer(nbHyphen, "-", string(nbsp), " ").Replace(ansi.Wrap(para, room, ""))
+		lines := strings.Split(wrapped, "\n")
 		for _, l := range lines {
 			prefix := rest
 			if len(out) == 0 {

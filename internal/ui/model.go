@@ -543,7 +543,8 @@ func (m Model) quitQuestion() string {
 }
 
 // footer is the help line: the screen's short help on the left, help and
-// quit always on the right; with `?`, the full help above it.
+// quit always on the right; with `?`, the full help above it instead of
+// the short one.
 func (m Model) footer() string {
 	k := m.c.keys
 	st := m.c.st
@@ -563,7 +564,9 @@ func (m Model) footer() string {
 	if !m.showHelp || m.confirm {
 		return line
 	}
-	return m.fullHelp(append(km.FullHelp(), []key.Binding{k.Help, k.Quit, k.Interrupt})) + "\n" + line
+	// With the full help open every key shows once: the screen's keys
+	// above, help and quit on the right of the footer.
+	return m.fullHelp(append(km.FullHelp(), []key.Binding{k.Interrupt})) + "\n" + spread("", right, m.w)
 }
 
 // fullHelp is `?`'s help: bubbles/help's columns when they fit the

@@ -88,6 +88,12 @@ func (m resultsModel) Update(msg tea.Msg) (screen, tea.Cmd) {
 		}
 		return m.SetSize(m.w, m.h), nil
 	case tea.KeyMsg:
+		if len(m.exportPaths) > 0 || m.exportErr != "" {
+			// The export's message stays until the next key: it would
+			// otherwise take the tabs' lines for good.
+			m.exportPaths, m.exportErr = nil, ""
+			m = m.SetSize(m.w, m.h).(resultsModel)
+		}
 		k := m.c.keys
 		vp := &m.vp[m.tabs.active]
 		details := m.tabs.active == tabDetails
@@ -169,20 +175,35 @@ func (m resultsModel) top() []string {
 }
 
 // scrollHint says where the viewport is when its tab does not fit.
+// On the Details tab it is the list of cells that scrolls.
 func (m resultsModel) scrollHint() string {
 	vp := m.vp[m.tabs.active]
-	total := vp.TotalLineCount()
-	if m.tabs.active == tabDetails || total <= vp.Height || vp.Height <= 0 {
+	first, total := vp.YOffset, vp.TotalLineCount()
+	if m.tabs.active == tabDetails {
+		first, total = m.detailsFirst(vp.Height), len(m.an.Cells)
+	}
+	if total <= vp.Height || vp.Height <= 0 {
 		return ""
 	}
+	last := min(total, first+vp.Height)
 	arrow := "↕"
 	switch {
-	case vp.AtTop():
+	case first == 0:
 		arrow = "↓"
-	case vp.AtBottom():
+	case last == total:
 		arrow = "↑"
 	}
-	return m.c.st.Subtle.Render(fmt.Sprintf("%s %d–%d/%d", arrow, vp.YOffset+1, min(total, vp.YOffset+vp.Height), total))
+	return m.c.st.Subtle.Render(fmt.Sprintf("%s %d–%d/%d", arrow, first+1, last, total))
+}
+
+// detailsFirst is the first cell the Details tab lists in h lines: the
+// list scrolls to keep the selected cell in view.
+func (m resultsModel) detailsFirst(h int) int {
+	sel := max(0, min(m.sel, len(m.an.Cells)-1))
+	if sel >= h {
+		return sel - h + 1
+	}
+	return 0
 }
 
 // bottomLines are the status lines under the tab content.
@@ -371,10 +392,7 @@ func (m resultsModel) details(w int) []string {
 	listW = min(listW, w/3)
 	h := m.contentHeight()
 	var list []string
-	first := 0
-	if sel >= h {
-		first = sel - h + 1
-	}
+	first := m.detailsFirst(h)
 	for i := first; i < len(cells) && len(list) < h; i++ {
 		c := cells[i]
 		name := cellName(c.Approach, c.DurationMs)

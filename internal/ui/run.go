@@ -291,7 +291,7 @@ func (m runModel) View() string {
 	if width(right)+len("pfx-tui › run ")+len(m.id)+1 > w {
 		right = clocks
 		if m.c.emulated {
-			right = st.Emulated.Render("EMULATED") + " " + clocks
+			right = st.Emulated.Render("EMULATED") + st.Subtle.Render(" · ") + clocks
 		}
 	}
 	lines = append(lines, m.c.header("run "+m.id, right, w))

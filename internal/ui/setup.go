@@ -52,6 +52,9 @@ const durationChars = "0123456789.,ms"
 type approachItem struct {
 	mode, name, desc string
 	on               bool
+	// optional: the target leaves it out unless named (/patterns'
+	// optional), so it starts unticked without --approaches.
+	optional bool
 }
 
 // setupModel is the setup screen: what to run, pre-filled from the flags.
@@ -100,7 +103,7 @@ func newSetup(c *common, cfg config.Config, patterns []protocol.Pattern, billing
 		}
 	}
 	for _, p := range patterns {
-		m.items = append(m.items, approachItem{mode: p.Mode, name: p.Name, desc: p.Description, on: slices.Contains(cfg.Approaches, p.Mode)})
+		m.items = append(m.items, approachItem{mode: p.Mode, name: p.Name, desc: p.Description, on: slices.Contains(cfg.Approaches, p.Mode), optional: p.Optional})
 	}
 	for _, a := range cfg.Approaches {
 		if !slices.ContainsFunc(m.items, func(it approachItem) bool { return it.mode == a }) {
@@ -556,7 +559,14 @@ func (m setupModel) approachLines(w int, descriptions bool) []string {
 			n++
 		}
 	}
-	lines := []string{m.title(panelApproaches, fmt.Sprintf("Approaches (%d of %d)", n, len(m.items)))}
+	title := fmt.Sprintf("Approaches (%d of %d)", n, len(m.items))
+	if opt := len(slices.DeleteFunc(slices.Clone(m.items), func(it approachItem) bool { return !it.optional })); opt > 0 {
+		// The target leaves its optional approaches out: "3 of 5" says why.
+		if long := fmt.Sprintf("%s · %d optional", title, opt); w <= 0 || width(long)+2 <= w {
+			title = long
+		}
+	}
+	lines := []string{m.title(panelApproaches, title)}
 	modeW := 0
 	for _, it := range m.items {
 		modeW = max(modeW, width(it.mode))
@@ -564,17 +574,34 @@ func (m setupModel) approachLines(w int, descriptions bool) []string {
 	if len(m.items) == 0 {
 		lines = append(lines, "  "+st.Bad.Render("the target offers no approaches"))
 	}
+	// Optional approaches are marked on their rows when every such row has
+	// room for it (no name is cut for it), else in their descriptions.
+	optName := func(it approachItem) string { return strings.TrimSuffix("optional · "+it.name, " · ") }
+	markRows := w > 0
+	for _, it := range m.items {
+		if it.optional && width(m.mark(it.on)+" "+pad(it.mode, modeW)+"  "+optName(it)) > w-2 {
+			markRows = false
+		}
+	}
 	for i, it := range m.items {
 		text := m.mark(it.on) + " " + pad(it.mode, modeW)
-		if it.name != "" {
-			text += "  " + st.Subtle.Render(it.name)
+		name := it.name
+		if it.optional && markRows {
+			name = optName(it)
+		}
+		if name != "" {
+			text += "  " + st.Subtle.Render(name)
 		}
 		if w > 0 {
 			text = truncate(text, w-2)
 		}
 		lines = append(lines, m.selRow(panelApproaches, i, text, w))
 		if descriptions && it.desc != "" && w > 0 {
-			for _, l := range hang(it.desc, w, "    ", "    ") {
+			desc := it.desc
+			if it.optional && !markRows {
+				desc = "Optional: runs only when ticked or named in --approaches. " + desc
+			}
+			for _, l := range hang(desc, w, "    ", "    ") {
 				lines = append(lines, st.Subtle.Render(l))
 			}
 		}
@@ -664,6 +691,9 @@ func (m setupModel) hint(w int) []string {
 			}
 			if it.desc != "" {
 				text += ": " + it.desc
+			}
+			if it.optional {
+				text += " (Optional: the target runs it only when named — tick it here or name it in --approaches.)"
 			}
 		}
 		if m.inlineDescriptions() {

@@ -15,7 +15,8 @@ import (
 // keeps the title and break-evens and says where the rest is.
 
 // verdictStrip is the strip in w cells (its accent edge included), in at
-// most budget lines; roomy adds the break-even within the allowances.
+// most budget lines; roomy gives the break-even within the allowances
+// the list price's layout (short of rows it is one terse line).
 func verdictStrip(c *common, v report.Verdict, w, budget int, roomy bool) []string {
 	inner := w - 2 // the edge and its padding
 	lines := verdictLines(c, v, inner, budget, roomy)
@@ -86,14 +87,23 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 			body = append(body, flow(durLabel(d.DurationMs), items, sep, w)...)
 		}
 		beLabel := st.Section.Render(padLeft("break-even", max(lw, width("break-even")))) + "  "
-		if roomy && len(v.AllowanceBreakEvens) > 0 {
+		switch {
+		case sameBreakEvens(v.BreakEvens, v.AllowanceBreakEvens):
+			// Both regimes give the same answer (or there is one regime):
+			// said once.
+			breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
+		case roomy:
 			// Both regimes, each on lines of its own.
 			list, allow := "at list price", "in allowances"
 			sub := max(width(list), width(allow)) + 2
 			breakEvens = flow(beLabel+st.Subtle.Render(pad(list, sub)), beItems(c, v.BreakEvens), sep, w)
 			breakEvens = append(breakEvens, flow(strings.Repeat(" ", width(beLabel))+st.Subtle.Render(pad(allow, sub)), beItems(c, v.AllowanceBreakEvens), sep, w)...)
-		} else {
-			breakEvens = flow(beLabel, beItems(c, v.BreakEvens), sep, w)
+		default:
+			// Short of rows: the list price's break-evens, then the
+			// allowances' on one line, a few characters each — never one
+			// regime alone, whose answer can be the opposite.
+			breakEvens = compactBreakEvens(c, v, beLabel, sep, w)
+			budget++ // the allowances' line is extra: durations keep theirs
 		}
 		if len(v.BreakEvens) == 0 {
 			breakEvens = nil
@@ -123,6 +133,70 @@ func verdictLines(c *common, v report.Verdict, w, budget int, roomy bool) []stri
 	}
 	out := append(head, body...)
 	return append(out, breakEvens...)
+}
+
+// sameBreakEvens: allowances is empty, or says what list says for each
+// approach.
+func sameBreakEvens(list, allowances []report.BreakEvenVerdict) bool {
+	if len(allowances) == 0 {
+		return true
+	}
+	if len(list) != len(allowances) {
+		return false
+	}
+	for i := range list {
+		if list[i].Approach != allowances[i].Approach || list[i].Short != allowances[i].Short {
+			return false
+		}
+	}
+	return true
+}
+
+// compactBreakEvens is both regimes' break-evens in as few lines as the
+// width allows: the list price's items as in the roomy strip, under a
+// short regime label, then one line with the allowances' in terse form
+// (">≈406ms"). The labels shorten, then "(extrapolated)", when a list
+// item would not fit on its line.
+func compactBreakEvens(c *common, v report.Verdict, beLabel, sep string, w int) []string {
+	st := c.st
+	items := beItems(c, v.BreakEvens)
+	fits := func(prefix int, items []string) bool {
+		for _, it := range items {
+			if prefix+width(it) > w {
+				return false
+			}
+		}
+		return true
+	}
+	list, allow := "at list price", "in allowances"
+	if !fits(width(beLabel)+max(width(list), width(allow))+2, items) {
+		list, allow = "list", "allow."
+	}
+	sub := max(width(list), width(allow)) + 2
+	if !fits(width(beLabel)+sub, items) {
+		for i, it := range items {
+			items[i] = strings.Replace(it, " (extrapolated)", " (extrap.)", 1)
+		}
+	}
+	out := flow(beLabel+st.Subtle.Render(pad(list, sub)), items, sep, w)
+	var terse []string
+	for _, be := range v.AllowanceBreakEvens {
+		terse = append(terse, st.Title.Render(be.Approach)+" "+terseBreakEven(be))
+	}
+	return append(out, flow(strings.Repeat(" ", width(beLabel))+st.Subtle.Render(pad(allow, sub)), terse, sep, w)...)
+}
+
+// terseBreakEven is a break-even in a few characters: ">≈406ms" for
+// "cheaper above ≈406ms", "<2s" for "cheaper below 2s", its Short for the
+// kinds without a duration.
+func terseBreakEven(be report.BreakEvenVerdict) string {
+	s := strings.TrimSuffix(be.Short, " (extrapolated)")
+	for long, short := range map[string]string{"cheaper above ": ">", "cheaper below ": "<"} {
+		if rest, ok := strings.CutPrefix(s, long); ok {
+			return short + rest
+		}
+	}
+	return be.Short
 }
 
 func beItems(c *common, bes []report.BreakEvenVerdict) []string {
