@@ -79,7 +79,7 @@ func (p Plan) minuteSpecs(runID string) []BatchSpec {
 	}
 	for i := range out {
 		out[i].Index = i
-		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
+		out[i].ID = fmt.Sprintf("%s-%03d", runID, i) // protocol.BatchID's form
 	}
 	return p.withObjects(out)
 }

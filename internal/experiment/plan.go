@@ -213,7 +213,7 @@ type BatchSpec struct {
 	// minutes after the current one before dialling (OrderMinute).
 	AlignMinute int `json:"alignMinute,omitempty"`
 	// Attempt > 0: a retry of a failed batch (--retries), its ID the
-	// failed one's with "-r<attempt>" appended.
+	// first attempt's with ".r<attempt>" appended (protocol.BatchID).
 	Attempt int `json:"attempt,omitempty"`
 }
 
@@ -287,7 +287,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 	out = append(out, main...)
 	for i := range out {
 		out[i].Index = i
-		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
+		out[i].ID = fmt.Sprintf("%s-%03d", runID, i) // protocol.BatchID's form
 	}
 	return p.withObjects(out)
 }
