@@ -14,6 +14,11 @@ import (
 	"github.com/pfx-tui/pfx-tui/internal/runner"
 )
 
+// isolating is a target that keeps each batch to its own socket (batchId),
+// as ours do: a failed batch's late frames cannot reach its retry, so it
+// is run again at once. (Without it, see TestLumenizeNoRetryAfterAQuietDrain.)
+var isolating = &experiment.TargetVersion{Capabilities: []string{experiment.CapBatchID}}
+
 func runRetries(t *testing.T, url string, approaches []string, batches, ops, retries int) runner.RunDone {
 	t.Helper()
 	plan := experiment.Plan{Approaches: approaches, Durations: []time.Duration{10 * time.Millisecond}, Batches: batches, Ops: ops, Order: experiment.OrderSequential}
@@ -21,7 +26,7 @@ func runRetries(t *testing.T, url string, approaches []string, batches, ops, ret
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", BatchTimeout: 5 * time.Second, CloseTimeout: 200 * time.Millisecond, DrainSlack: 100 * time.Millisecond, Retries: retries})
+	r, err := runner.New(runner.Options{Target: url, Plan: plan, RunID: "f", Server: isolating, BatchTimeout: 5 * time.Second, CloseTimeout: 200 * time.Millisecond, DrainSlack: 100 * time.Millisecond, Retries: retries})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +135,7 @@ func TestRetryWarmObjectsRunOnTheRunsObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := runner.New(runner.Options{Target: f.start(t), Plan: plan, RunID: "wo", BatchTimeout: 5 * time.Second, CloseTimeout: 200 * time.Millisecond, DrainSlack: 100 * time.Millisecond, Retries: 1})
+	r, err := runner.New(runner.Options{Target: f.start(t), Plan: plan, RunID: "wo", Server: isolating, BatchTimeout: 5 * time.Second, CloseTimeout: 200 * time.Millisecond, DrainSlack: 100 * time.Millisecond, Retries: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
