@@ -124,3 +124,40 @@ func TestColdOpsApart(t *testing.T) {
 		t.Fatalf("sequential: cold %v samples %v", o.res.ColdSamples, o.res.Samples)
 	}
 }
+
+// A cold op that failed is a failure, not a cold start: its time leaves
+// ColdSamples as it leaves Samples (one op at a time, progress every op).
+func TestFailedColdOpIsNoColdLatency(t *testing.T) {
+	sp := spec("direct", 3, 0)
+	sp.Cold, sp.Objects = true, 2
+	o := feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 3, f: progress("direct", 3, 1)},  // op 0 failed fast
+		{ms: 40, f: progress("direct", 3, 2)}, // op 1, cold, ok
+		{ms: 45, f: progress("direct", 3, 3)}, // op 2, warm, ok
+		{ms: 46, f: complete("direct", 2, 1, "op 0: upstream 500")},
+	})
+	if o.res.Status != experiment.StatusOK {
+		t.Fatalf("status %s %s", o.res.Status, o.res.Failure)
+	}
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Op != 2 || o.res.ColdSamples[0].Ms != 37 {
+		t.Errorf("cold %+v, want op 1's 37 ms alone", o.res.ColdSamples)
+	}
+	if len(o.res.FailedSamples) != 1 || o.res.FailedSamples[0].Op != 1 || o.res.FailedSamples[0].Ms != 2 {
+		t.Errorf("failed %+v, want op 0's 2 ms", o.res.FailedSamples)
+	}
+	if len(o.res.Samples) != 1 || o.res.Samples[0].Op != 3 || o.res.SamplesApprox {
+		t.Errorf("samples %+v approx %v, want op 2's alone, exact", o.res.Samples, o.res.SamplesApprox)
+	}
+	// Every op failed: no latency of any kind.
+	o = feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 3, f: progress("direct", 3, 1)},
+		{ms: 5, f: progress("direct", 3, 2)},
+		{ms: 7, f: progress("direct", 3, 3)},
+		{ms: 8, f: complete("direct", 0, 3)},
+	})
+	if len(o.res.ColdSamples) != 0 || len(o.res.Samples) != 0 || len(o.res.FailedSamples) != 3 || o.res.FailedSamples[0].Op != 1 || o.res.FailedSamples[2].Op != 3 {
+		t.Errorf("all failed: cold %+v samples %+v failed %+v", o.res.ColdSamples, o.res.Samples, o.res.FailedSamples)
+	}
+}
