@@ -239,11 +239,24 @@ func (p Plan) Cells() []Cell {
 	return out
 }
 
+// WarmupOps is the ops of each approach's warmup batch: Warmup, and in a
+// warm run over several objects (--objects N, not --cold) at least N, so
+// every object the measured batches use has had its first op (its cold
+// start) in the warmup; with fewer the first measured batch's ops on the
+// others would be cold starts counted as warm latency. 0 stays 0 (no
+// warmup asked for).
+func (p Plan) WarmupOps() int {
+	if p.Warmup > 0 && p.Objects > 1 && !p.Cold {
+		return max(p.Warmup, p.Objects)
+	}
+	return p.Warmup
+}
+
 // Specs expands the plan into batches, in run order. Warmup batches (one per
 // approach at the shortest duration) come first; batch IDs are runID-NNN.
 func (p Plan) Specs(runID string) []BatchSpec {
 	var out []BatchSpec
-	if p.Warmup > 0 {
+	if p.WarmupOps() > 0 {
 		ms := p.DurationsMs()
 		shortest := ms[0]
 		for _, d := range ms {
@@ -252,7 +265,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 			}
 		}
 		for _, a := range p.Approaches {
-			out = append(out, BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.Warmup})
+			out = append(out, BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.WarmupOps()})
 		}
 	}
 	var main []BatchSpec
