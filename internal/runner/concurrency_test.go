@@ -57,9 +57,25 @@ func TestOpFramesAreTheLatencies(t *testing.T) {
 	if last.Completed != 4 || last.SampleMs != 500 {
 		t.Errorf("last progress %+v", last)
 	}
-	// Two in flight: 4 successful ops need 2 rounds of 500 ms, not 4.
-	if b := newBatchState(sp, ours(500), t0); b.spec.InFlight() != 2 {
-		t.Fatal("in flight")
+	// Two in flight: 4 successful ops need 2 rounds of 500 ms, not 4 and
+	// not 1. Ended at 1001 ms the batch is possible (one at a time it
+	// would not be: TestOpFramesInconsistentWithWallTime); at 900 ms it is
+	// not, though one round would allow it.
+	rounds := func(endMs float64) outcome {
+		return feed(newBatchState(sp, ours(500), t0), []in{
+			{ms: 1, f: timingStart("direct")},
+			{ms: endMs - 4, f: progress("direct", 4, 1)},
+			{ms: endMs - 3, f: progress("direct", 4, 2)},
+			{ms: endMs - 2, f: progress("direct", 4, 3)},
+			{ms: endMs - 1, f: progress("direct", 4, 4)},
+			{ms: endMs, f: complete("direct", 4, 0)},
+		})
+	}
+	if o := rounds(1001); o.res.Status != experiment.StatusOK {
+		t.Errorf("2 rounds in 1001 ms: %s %s", o.res.Status, o.res.Failure)
+	}
+	if o := rounds(900); o.res.Status != experiment.StatusImpossible || !strings.Contains(o.res.Failure, "sooner than 2 × the 500ms delay") {
+		t.Errorf("2 rounds in 900 ms: %s %q, want impossible (sooner than 2 × the 500ms delay)", o.res.Status, o.res.Failure)
 	}
 }
 
