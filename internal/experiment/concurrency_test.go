@@ -60,3 +60,35 @@ func TestConcurrencyForTarget(t *testing.T) {
 		t.Error("K = 0 accepted")
 	}
 }
+
+// A warm run over N objects warms each of them: the warmup batch has at
+// least N ops (op i runs on object i mod N), whatever the order; a cold
+// run, and one without warmup, keep --warmup as asked.
+func TestWarmupCoversEveryObject(t *testing.T) {
+	for _, tc := range []struct {
+		warmup, objects int
+		cold            bool
+		want            int
+	}{
+		{2, 8, false, 8}, {10, 8, false, 10}, {2, 1, false, 2}, {2, 0, false, 2}, {2, 8, true, 2}, {0, 8, false, 0},
+	} {
+		for _, order := range []string{OrderSequential, OrderMinute} {
+			p := Plan{Approaches: []string{"direct", "simple"}, Durations: []time.Duration{0}, Batches: 1, Ops: 1, Warmup: tc.warmup, Objects: tc.objects, Cold: tc.cold, Order: order}
+			if got := p.WarmupOps(); got != tc.want {
+				t.Errorf("%+v: WarmupOps %d, want %d", tc, got, tc.want)
+			}
+			warm := 0
+			for _, s := range p.Specs("w") {
+				if s.Warmup {
+					warm++
+					if s.Ops != tc.want {
+						t.Errorf("%s %+v: warmup batch of %d ops, want %d", order, tc, s.Ops, tc.want)
+					}
+				}
+			}
+			if want := map[bool]int{true: 2, false: 0}[tc.want > 0]; warm != want {
+				t.Errorf("%s %+v: %d warmup batches, want %d", order, tc, warm, want)
+			}
+		}
+	}
+}

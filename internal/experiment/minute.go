@@ -51,14 +51,14 @@ func MinuteStart(now time.Time, unit time.Duration, align int) time.Time {
 // (cells in Cells order), each group starting after a quiet minute.
 func (p Plan) minuteSpecs(runID string) []BatchSpec {
 	var out []BatchSpec
-	if p.Warmup > 0 {
+	if p.WarmupOps() > 0 {
 		ms := p.DurationsMs()
 		shortest := ms[0]
 		for _, d := range ms {
 			shortest = min(shortest, d)
 		}
 		for i, a := range p.Approaches {
-			s := BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.Warmup}
+			s := BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.WarmupOps()}
 			if i == 0 {
 				s.AlignMinute = AlignNextMinute
 			}
@@ -79,7 +79,7 @@ func (p Plan) minuteSpecs(runID string) []BatchSpec {
 	}
 	for i := range out {
 		out[i].Index = i
-		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
+		out[i].ID = fmt.Sprintf("%s-%03d", runID, i) // protocol.BatchID's form
 	}
 	return p.withObjects(out)
 }

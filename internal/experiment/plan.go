@@ -213,7 +213,7 @@ type BatchSpec struct {
 	// minutes after the current one before dialling (OrderMinute).
 	AlignMinute int `json:"alignMinute,omitempty"`
 	// Attempt > 0: a retry of a failed batch (--retries), its ID the
-	// failed one's with "-r<attempt>" appended.
+	// first attempt's with ".r<attempt>" appended (protocol.BatchID).
 	Attempt int `json:"attempt,omitempty"`
 }
 
@@ -239,11 +239,24 @@ func (p Plan) Cells() []Cell {
 	return out
 }
 
+// WarmupOps is the ops of each approach's warmup batch: Warmup, and in a
+// warm run over several objects (--objects N, not --cold) at least N, so
+// every object the measured batches use has had its first op (its cold
+// start) in the warmup; with fewer the first measured batch's ops on the
+// others would be cold starts counted as warm latency. 0 stays 0 (no
+// warmup asked for).
+func (p Plan) WarmupOps() int {
+	if p.Warmup > 0 && p.Objects > 1 && !p.Cold {
+		return max(p.Warmup, p.Objects)
+	}
+	return p.Warmup
+}
+
 // Specs expands the plan into batches, in run order. Warmup batches (one per
 // approach at the shortest duration) come first; batch IDs are runID-NNN.
 func (p Plan) Specs(runID string) []BatchSpec {
 	var out []BatchSpec
-	if p.Warmup > 0 {
+	if p.WarmupOps() > 0 {
 		ms := p.DurationsMs()
 		shortest := ms[0]
 		for _, d := range ms {
@@ -252,7 +265,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 			}
 		}
 		for _, a := range p.Approaches {
-			out = append(out, BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.Warmup})
+			out = append(out, BatchSpec{Approach: a, DurationMs: shortest, Warmup: true, Ops: p.WarmupOps()})
 		}
 	}
 	var main []BatchSpec
@@ -287,7 +300,7 @@ func (p Plan) Specs(runID string) []BatchSpec {
 	out = append(out, main...)
 	for i := range out {
 		out[i].Index = i
-		out[i].ID = fmt.Sprintf("%s-%03d", runID, i)
+		out[i].ID = fmt.Sprintf("%s-%03d", runID, i) // protocol.BatchID's form
 	}
 	return p.withObjects(out)
 }

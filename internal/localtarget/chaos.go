@@ -6,12 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/zeebo/xxh3"
+
+	"github.com/pfx-tui/pfx-tui/internal/protocol"
 )
 
 // Chaos injects faults into the local target, each with its own
@@ -254,11 +255,17 @@ func (e *logpushEmu) putLate() error {
 	return nil
 }
 
-// runLocal drops the run ID from a batch ID (<run>-<index>[-r<attempt>]),
-// so the same plan meets the same batch and op faults in every run.
+// runLocal drops the run ID from a batch ID (protocol.BatchID), so the
+// same plan meets the same batch and op faults in every run: the key is
+// "<index>" or "<index>-r<attempt>", the form retry ids once had, so a
+// seed keeps its faults. An id not in BatchID's form is its own key.
 func runLocal(batchID string) string {
-	if _, rest, ok := strings.Cut(batchID, "-"); ok {
-		return rest
+	b, ok := protocol.ParseBatchID(batchID)
+	if !ok {
+		return batchID
 	}
-	return batchID
+	if b.Attempt > 0 {
+		return fmt.Sprintf("%03d-r%d", b.Index, b.Attempt)
+	}
+	return fmt.Sprintf("%03d", b.Index)
 }

@@ -5,6 +5,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/pfx-tui/pfx-tui/internal/experiment"
 )
 
 func TestFrameMarshalMatchesLumenizeShapes(t *testing.T) {
@@ -202,6 +205,64 @@ func TestOpFrameAndLoadsFields(t *testing.T) {
 	for _, bad := range []string{`{"action":"run-batch","mode":"d","count":1,"concurrency":65}`, `{"action":"run-batch","mode":"d","count":1,"objects":-1}`} {
 		if _, err := DecodeRunBatch([]byte(bad)); err == nil {
 			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+// Batch ids: one parser for the run, index and attempt; a retry's id keeps
+// its run, so a warm --objects retry runs on the run's objects.
+func TestBatchID(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want BatchID
+		ok   bool
+	}{
+		{"ab12cd-007", BatchID{Run: "ab12cd", Index: 7}, true},
+		{"ab12cd-007.r1", BatchID{Run: "ab12cd", Index: 7, Attempt: 1}, true},
+		{"ab12cd-1234.r12", BatchID{Run: "ab12cd", Index: 1234, Attempt: 12}, true},
+		{"a-b-003.r2", BatchID{Run: "a-b", Index: 3, Attempt: 2}, true},
+		{"ab12cd-007-r1", BatchID{}, false},
+		{"ab12cd-007.r0", BatchID{}, false},
+		{"ab12cd-007.r", BatchID{}, false},
+		{"ab12cd-x07", BatchID{}, false},
+		{"-007", BatchID{}, false},
+		{"ab12cd", BatchID{}, false},
+	} {
+		got, ok := ParseBatchID(tc.id)
+		if got != tc.want || ok != tc.ok {
+			t.Errorf("ParseBatchID(%q) = %+v, %v; want %+v, %v", tc.id, got, ok, tc.want, tc.ok)
+		}
+		if ok && got.String() != tc.id && tc.id != "ab12cd-1234.r12" {
+			t.Errorf("%+v.String() = %q, want %q", got, got.String(), tc.id)
+		}
+	}
+	if got := (BatchID{Run: "ab", Index: 1234, Attempt: 12}).String(); got != "ab-1234.r12" {
+		t.Errorf("String = %q", got)
+	}
+	for id, run := range map[string]string{"ab-003": "ab", "ab-003.r1": "ab", "ab-003.r2": "ab", "a-b-003.r1": "a-b", "anon-xyz": "anon", "solo": "solo"} {
+		if got := RunOf(id); got != run {
+			t.Errorf("RunOf(%q) = %q, want %q", id, got, run)
+		}
+	}
+	// Warm objects: a retry runs on its run's objects; cold: on its own.
+	if a, b := OriginObject("direct", "ab-003", 4, false, 1), OriginObject("direct", "ab-003.r1", 4, false, 1); a != b || a != "origin-direct-ab-1" {
+		t.Errorf("warm objects: batch %s, retry %s; want both origin-direct-ab-1", a, b)
+	}
+	if a, b := OriginObject("direct", "ab-003", 4, true, 1), OriginObject("direct", "ab-003.r1", 4, true, 1); a == b {
+		t.Errorf("cold objects: the retry reuses %s", b)
+	}
+}
+
+// The plan writes its batch ids in BatchID's form, so they parse back to
+// the run and index.
+func TestPlanIDsParse(t *testing.T) {
+	for _, order := range []string{experiment.OrderSequential, experiment.OrderInterleave, experiment.OrderMinute} {
+		p := experiment.Plan{Approaches: []string{"direct", "simple"}, Durations: []time.Duration{0}, Batches: 2, Ops: 1, Warmup: 1, Order: order}
+		for _, s := range p.Specs("run-x") {
+			b, ok := ParseBatchID(s.ID)
+			if !ok || b.Run != "run-x" || b.Index != s.Index || b.Attempt != 0 || b.String() != s.ID {
+				t.Errorf("%s: spec %s (index %d) parses as %+v, %v", order, s.ID, s.Index, b, ok)
+			}
 		}
 	}
 }

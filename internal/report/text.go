@@ -174,6 +174,7 @@ var extraSections []func(*Results) string
 // and outliers: everything a reader must know to trust the table.
 func Notes(r *Results, an Analysis) []string {
 	notes := failureNotes(r)
+	notes = append(notes, retryNotes(r)...)
 	notes = append(notes, durationNotes(r)...)
 	for _, c := range an.Cells {
 		if c.Warning != "" {
@@ -267,6 +268,21 @@ func failureNotes(r *Results) []string {
 		}
 	}
 	return out
+}
+
+// retryNotes say how many batches failed and were run again (--retries):
+// their failed attempts are out of every statistic.
+func retryNotes(r *Results) []string {
+	n := 0
+	for _, b := range r.Batches {
+		if b.Retried {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return []string{fmt.Sprintf("%s failed and ran again (--retries): the failed attempts stay in the results file, marked retried, but are out of every statistic; the statistics count the attempts that followed", Count(n, "batch attempt", "batch attempts"))}
 }
 
 func refBatches(an Analysis, durationMs int) int {

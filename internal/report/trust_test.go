@@ -141,3 +141,29 @@ func TestNotesOnForeignFramesAndDrains(t *testing.T) {
 		}
 	}
 }
+
+// Retried attempts are out of the statistics: the text and markdown
+// reports say how many there were.
+func TestReportsSayHowManyAttemptsWereRetried(t *testing.T) {
+	r := thirdPartyRun(101)
+	for _, i := range []int{1, 2} {
+		r.Batches[i].Status, r.Batches[i].Failure, r.Batches[i].Retried = experiment.StatusDropped, "connection closed after 1 of 5 ops", true
+	}
+	want := "2 batch attempts failed and ran again (--retries): the failed attempts stay in the results file, marked retried, but are out of every statistic"
+	for name, f := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return WriteText(b, r) },
+		"markdown": func(b *bytes.Buffer) error { return WriteMarkdown(b, r) },
+	} {
+		var b bytes.Buffer
+		if err := f(&b); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("%s lacks %q:\n%s", name, want, b.String())
+		}
+	}
+	r.Batches[1].Retried, r.Batches[2].Retried = false, false
+	if notes := strings.Join(Notes(r, Analyze(r)), "\n"); strings.Contains(notes, "ran again") {
+		t.Errorf("notes speak of retries in a run without any:\n%s", notes)
+	}
+}

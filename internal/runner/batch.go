@@ -242,16 +242,28 @@ func (b *batchState) complete(f protocol.Frame, at time.Time) step {
 }
 
 // dropFailedOps moves the samples of ops the server reported failed out of
-// the latencies (a server with a progress frame per op). Failed ops are
-// named in errorMessages ("op N: …", 0-based); when none succeeded every
-// sample goes; failures not itemised leave the samples approximate.
+// the latencies, cold ones included (a server with a progress frame per
+// op). Failed ops are named in errorMessages ("op N: …", 0-based); when
+// none succeeded every sample goes; failures not itemised leave the
+// samples approximate.
 func (b *batchState) dropFailedOps(f protocol.Frame) {
 	if f.Errors == 0 {
 		return
 	}
 	failed := failedOps(f.ErrorMessages)
-	keep := b.res.Samples[:0]
-	for _, s := range b.res.Samples {
+	// Cold samples are the first ops': FailedSamples stay in op order.
+	b.res.ColdSamples = b.keepSucceeded(b.res.ColdSamples, failed, f)
+	b.res.Samples = b.keepSucceeded(b.res.Samples, failed, f)
+	if f.Completed > 0 && f.Errors > len(failed) {
+		b.res.SamplesApprox = true
+	}
+}
+
+// keepSucceeded returns ss without the samples that cover failed ops only
+// (those go to FailedSamples).
+func (b *batchState) keepSucceeded(ss []experiment.Sample, failed map[int]bool, f protocol.Frame) []experiment.Sample {
+	keep := ss[:0]
+	for _, s := range ss {
 		n := 0
 		for op := s.Op - s.Ops; op < s.Op; op++ {
 			if failed[op] {
@@ -267,10 +279,7 @@ func (b *batchState) dropFailedOps(f protocol.Frame) {
 		}
 		keep = append(keep, s)
 	}
-	b.res.Samples = keep
-	if f.Completed > 0 && f.Errors > len(failed) {
-		b.res.SamplesApprox = true
-	}
+	return keep
 }
 
 // failedOps reads the 0-based op numbers of "op N: …" / "Op N: …" messages.

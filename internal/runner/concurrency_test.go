@@ -57,9 +57,25 @@ func TestOpFramesAreTheLatencies(t *testing.T) {
 	if last.Completed != 4 || last.SampleMs != 500 {
 		t.Errorf("last progress %+v", last)
 	}
-	// Two in flight: 4 successful ops need 2 rounds of 500 ms, not 4.
-	if b := newBatchState(sp, ours(500), t0); b.spec.InFlight() != 2 {
-		t.Fatal("in flight")
+	// Two in flight: 4 successful ops need 2 rounds of 500 ms, not 4 and
+	// not 1. Ended at 1001 ms the batch is possible (one at a time it
+	// would not be: TestOpFramesInconsistentWithWallTime); at 900 ms it is
+	// not, though one round would allow it.
+	rounds := func(endMs float64) outcome {
+		return feed(newBatchState(sp, ours(500), t0), []in{
+			{ms: 1, f: timingStart("direct")},
+			{ms: endMs - 4, f: progress("direct", 4, 1)},
+			{ms: endMs - 3, f: progress("direct", 4, 2)},
+			{ms: endMs - 2, f: progress("direct", 4, 3)},
+			{ms: endMs - 1, f: progress("direct", 4, 4)},
+			{ms: endMs, f: complete("direct", 4, 0)},
+		})
+	}
+	if o := rounds(1001); o.res.Status != experiment.StatusOK {
+		t.Errorf("2 rounds in 1001 ms: %s %s", o.res.Status, o.res.Failure)
+	}
+	if o := rounds(900); o.res.Status != experiment.StatusImpossible || !strings.Contains(o.res.Failure, "sooner than 2 × the 500ms delay") {
+		t.Errorf("2 rounds in 900 ms: %s %q, want impossible (sooner than 2 × the 500ms delay)", o.res.Status, o.res.Failure)
 	}
 }
 
@@ -122,5 +138,42 @@ func TestColdOpsApart(t *testing.T) {
 	})
 	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Ms != 39 || len(o.res.Samples) != 1 {
 		t.Fatalf("sequential: cold %v samples %v", o.res.ColdSamples, o.res.Samples)
+	}
+}
+
+// A cold op that failed is a failure, not a cold start: its time leaves
+// ColdSamples as it leaves Samples (one op at a time, progress every op).
+func TestFailedColdOpIsNoColdLatency(t *testing.T) {
+	sp := spec("direct", 3, 0)
+	sp.Cold, sp.Objects = true, 2
+	o := feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 3, f: progress("direct", 3, 1)},  // op 0 failed fast
+		{ms: 40, f: progress("direct", 3, 2)}, // op 1, cold, ok
+		{ms: 45, f: progress("direct", 3, 3)}, // op 2, warm, ok
+		{ms: 46, f: complete("direct", 2, 1, "op 0: upstream 500")},
+	})
+	if o.res.Status != experiment.StatusOK {
+		t.Fatalf("status %s %s", o.res.Status, o.res.Failure)
+	}
+	if len(o.res.ColdSamples) != 1 || o.res.ColdSamples[0].Op != 2 || o.res.ColdSamples[0].Ms != 37 {
+		t.Errorf("cold %+v, want op 1's 37 ms alone", o.res.ColdSamples)
+	}
+	if len(o.res.FailedSamples) != 1 || o.res.FailedSamples[0].Op != 1 || o.res.FailedSamples[0].Ms != 2 {
+		t.Errorf("failed %+v, want op 0's 2 ms", o.res.FailedSamples)
+	}
+	if len(o.res.Samples) != 1 || o.res.Samples[0].Op != 3 || o.res.SamplesApprox {
+		t.Errorf("samples %+v approx %v, want op 2's alone, exact", o.res.Samples, o.res.SamplesApprox)
+	}
+	// Every op failed: no latency of any kind.
+	o = feed(newBatchState(sp, ours(0), t0), []in{
+		{ms: 1, f: timingStart("direct")},
+		{ms: 3, f: progress("direct", 3, 1)},
+		{ms: 5, f: progress("direct", 3, 2)},
+		{ms: 7, f: progress("direct", 3, 3)},
+		{ms: 8, f: complete("direct", 0, 3)},
+	})
+	if len(o.res.ColdSamples) != 0 || len(o.res.Samples) != 0 || len(o.res.FailedSamples) != 3 || o.res.FailedSamples[0].Op != 1 || o.res.FailedSamples[2].Op != 3 {
+		t.Errorf("all failed: cold %+v samples %+v failed %+v", o.res.ColdSamples, o.res.Samples, o.res.FailedSamples)
 	}
 }

@@ -548,3 +548,65 @@ func TestLumenizeCancelledBatchIsDrained(t *testing.T) {
 		t.Errorf("interrupted batch: timingStartAt %v batchMs %v", b.TimingStartAt, b.BatchMs)
 	}
 }
+
+// With --retries 1 (the CLI's default) on a server that does not keep
+// batches apart, a timed-out chain whose drain ends quietly is not run
+// again: the retry would ask for the same mode and count on a new socket,
+// where the abandoned chain's batch-complete lands and would be credited
+// to it. The batch is reported failed, saying why.
+func TestLumenizeNoRetryAfterAQuietDrain(t *testing.T) {
+	t.Parallel()
+	l := newLumenize(t)
+	l.chain = make(chan struct{})
+	url := l.start()
+	plan := experiment.Plan{Approaches: []string{"proxyfetch"}, Batches: 1, Ops: 3}
+	done, all := lumenizeRun(t, url, plan, runner.Options{BatchTimeout: 300 * time.Millisecond, DrainSlack: 100 * time.Millisecond, Retries: 1}, nil)
+	close(l.chain) // the abandoned chain ends only now
+	if !l.waitLog("complete lost") {
+		t.Error("the chain did not end")
+	}
+	if len(done.Results) != 1 {
+		var ids []string
+		for _, b := range done.Results {
+			ids = append(ids, fmt.Sprintf("%s:%s completed %d samples %+v", b.ID, b.Status, b.Completed, b.Samples))
+		}
+		t.Fatalf("results %v; want the timed-out batch alone, not retried", ids)
+	}
+	b := done.Results[0]
+	if b.Status != experiment.StatusTimeout || b.Retried || b.Drain == nil || b.Drain.Outcome != experiment.DrainQuiet || !strings.Contains(b.Failure, "not run again") {
+		t.Fatalf("batch %s retried=%v drain %+v failure %q", b.Status, b.Retried, b.Drain, b.Failure)
+	}
+	failed := eventsOf[runner.BatchFailed](all)
+	if len(failed) != 1 || !strings.Contains(failed[0].Err.Error(), "not run again") {
+		t.Errorf("BatchFailed events %+v", failed)
+	}
+	if len(l.requests()) != 1 {
+		t.Errorf("%d run-batch requests, want 1", len(l.requests()))
+	}
+}
+
+// When the drain sees the abandoned chain end, nothing of it is left to
+// reach another socket: the batch is run again and the retry measured.
+func TestLumenizeRetryAfterTheDrainSawTheEnd(t *testing.T) {
+	t.Parallel()
+	l := newLumenize(t)
+	l.chain = make(chan struct{})
+	url := l.start()
+	var once sync.Once
+	plan := experiment.Plan{Approaches: []string{"proxyfetch"}, Batches: 1, Ops: 3}
+	done, _ := lumenizeRun(t, url, plan, runner.Options{BatchTimeout: 1500 * time.Millisecond, DrainSlack: time.Minute, Retries: 1}, func(ev runner.Event) {
+		if _, ok := ev.(runner.Draining); ok {
+			once.Do(func() { close(l.chain) }) // the chain (and the retry's) end now
+		}
+	})
+	if done.Err != nil || len(done.Results) != 2 {
+		t.Fatalf("done: %+v", done)
+	}
+	first, retry := done.Results[0], done.Results[1]
+	if first.Status != experiment.StatusTimeout || !first.Retried || first.Drain == nil || first.Drain.Outcome != experiment.DrainEnded {
+		t.Fatalf("first attempt: %s retried=%v drain %+v", first.Status, first.Retried, first.Drain)
+	}
+	if retry.Status != experiment.StatusOK || retry.Attempt != 1 || retry.Completed != 3 || len(retry.ForeignFrames) != 0 {
+		t.Errorf("retry: %s attempt %d completed %d foreign %+v", retry.Status, retry.Attempt, retry.Completed, retry.ForeignFrames)
+	}
+}

@@ -49,8 +49,12 @@ func TestRunnerMinuteOrderAlignsCells(t *testing.T) {
 		if into := b.StartedAt.Add(shift).Sub(bucket(b.StartedAt)); into < unit/20 {
 			t.Errorf("batch %s started %s into the target's minute, before the guard (%s)", b.ID, into, unit/20)
 		}
-		if !prevEnd.IsZero() && !bucket(b.StartedAt).Equal(bucket(prevEnd).Add(2*unit)) {
-			t.Errorf("batch %s: want it in the minute after one quiet minute (previous group ended %s, started %s)", b.ID, prevEnd, b.StartedAt)
+		// At least one whole quiet minute between the groups. The runner
+		// picks its boundary after closing the previous batch, so under
+		// load a boundary may pass first and the quiet time be longer:
+		// later is right, earlier is the failure.
+		if !prevEnd.IsZero() && bucket(b.StartedAt).Before(bucket(prevEnd).Add(2*unit)) {
+			t.Errorf("batch %s: want it no sooner than the minute after one quiet minute (previous group ended %s, started %s)", b.ID, prevEnd, b.StartedAt)
 		}
 		prevEnd = b.EndedAt
 	}

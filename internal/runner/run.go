@@ -79,7 +79,8 @@ func (r *Runner) run(ctx context.Context, ch *outbox) {
 				total -= len(learn.Skipped)
 			}
 		}
-		if retry, ok := r.retryOf(ctx, &res, err); ok {
+		retry, ok, err := r.retryOf(ctx, &res, err)
+		if ok {
 			results = append(results, res)
 			ch.emit(BatchFailed{Result: res, Err: err})
 			specs = slices.Insert(specs, i+1, retry)

@@ -165,3 +165,41 @@ func TestRunnerConnectionRefused(t *testing.T) {
 		t.Errorf("error does not name the refusal and the URL: %s", msg)
 	}
 }
+
+// A warm run over more objects than warmup ops (--objects 8, --warmup 2):
+// the warmup touches every object, so no measured op is a cold start
+// counted as warm latency. The emulated cold start is made long so one
+// stands out from any scheduling noise.
+func TestWarmObjectsAreWarmedBeforeMeasuring(t *testing.T) {
+	t.Parallel()
+	const coldStart = 400 * time.Millisecond
+	srv, err := localtarget.Start(localtarget.Options{ColdStart: coldStart})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	plan := experiment.Plan{Approaches: []string{"direct"}, Durations: []time.Duration{10 * time.Millisecond},
+		Batches: 2, Ops: 5, Warmup: 2, Order: experiment.OrderSequential, Objects: 8}
+	plan = plan.ConcurrencyForTarget(ourServer(t, srv))
+	r, err := runner.New(runner.Options{Target: srv.URL(), Plan: plan, RunID: "ob", Server: ourServer(t, srv)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, _ := collect(t, r.Run(context.Background()))
+	if done.Err != nil || len(done.Results) != 3 {
+		t.Fatalf("run: %+v", done)
+	}
+	if w := done.Results[0]; !w.Warmup || w.Ops != 8 || w.Status != experiment.StatusOK {
+		t.Fatalf("warmup %s: %d ops, %s; want 8 ops (one per object)", w.ID, w.Ops, w.Status)
+	}
+	for _, b := range done.Results[1:] {
+		if b.Status != experiment.StatusOK || len(b.Samples) != 5 || len(b.ColdSamples) != 0 {
+			t.Fatalf("batch %s: %s, samples %+v, cold %+v", b.ID, b.Status, b.Samples, b.ColdSamples)
+		}
+		for _, ms := range b.PerOpMs() {
+			if ms >= float64(coldStart.Milliseconds())/2 {
+				t.Errorf("batch %s: a %.1f ms op, a cold start counted as warm latency (samples %v)", b.ID, ms, b.PerOpMs())
+			}
+		}
+	}
+}

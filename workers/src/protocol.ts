@@ -321,7 +321,8 @@ export function tag(batchId: string, op: number, step: string, object?: string):
 /**
  * The origin object an op of a batch runs on (pfx-tui's protocol.OriginObject):
  * one warm object "origin-<mode>"; several, "origin-<mode>-<run>-<i>" shared by
- * the run's batches (run = batchId without its last "-NNN"); cold,
+ * the run's batches (run = batchId without its last "-NNN", a retry's
+ * "-NNN.r<attempt>" included: pfx-tui's protocol.BatchID); cold,
  * "origin-<mode>-<batchId>-<i>", objects no earlier batch touched.
  */
 export function originObject(mode: Mode, batchId: string, objects: number, cold: boolean, op: number): string {

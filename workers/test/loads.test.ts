@@ -63,6 +63,9 @@ describe("loads: concurrency, objects, cold", () => {
     expect(originObject("direct", "run1-008", 1, false, 4)).toBe("origin-direct");
     expect(originObject("direct", "run1-008", 3, false, 4)).toBe("origin-direct-run1-1");
     expect(originObject("simple", "run1-008", 0, true, 4)).toBe("origin-simple-run1-008-0");
+    // A retry ("<run>-NNN.r<attempt>", pfx-tui's protocol.BatchID) runs on its run's objects.
+    expect(originObject("direct", "run1-008.r1", 3, false, 4)).toBe("origin-direct-run1-1");
+    expect(originObject("simple", "run1-008.r2", 0, true, 4)).toBe("origin-simple-run1-008.r2-0");
   });
 
   it("refuses a concurrency out of bounds", async () => {
