@@ -24,13 +24,13 @@ func TestProgressLinesForARetriedBatch(t *testing.T) {
 		t.Errorf("after the retried attempt: finished %d failed %d", p.finished, p.failed)
 	}
 	retry := first
-	retry.Retried, retry.Attempt, retry.ID = false, 1, specs[0].ID+"-r1"
+	retry.Retried, retry.Attempt, retry.ID = false, 1, specs[0].ID+".r1" // protocol.BatchID's form
 	p.observe(runner.BatchFailed{Result: retry, Err: errors.New("no batch-complete within 1s")})
 	if p.finished != 1 || p.failed != 1 {
 		t.Errorf("after the last attempt: finished %d failed %d", p.finished, p.failed)
 	}
 	out := w.String()
-	if !strings.Contains(out, "timeout: no batch-complete within 1s; running it again") || !strings.Contains(out, "hr-000-r1 (direct @ 100ms) timeout: no batch-complete within 1s\n") {
+	if !strings.Contains(out, "timeout: no batch-complete within 1s; running it again") || !strings.Contains(out, "hr-000.r1 (direct @ 100ms) timeout: no batch-complete within 1s\n") {
 		t.Errorf("output:\n%s", out)
 	}
 }
