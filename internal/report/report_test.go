@@ -278,3 +278,17 @@ func TestHumanDuration(t *testing.T) {
 		}
 	}
 }
+
+// The results file records the warmup that ran: in a warm --objects run,
+// at least one op per object.
+func TestPlanInfoRecordsTheWarmupThatRan(t *testing.T) {
+	t.Parallel()
+	p := experiment.Plan{Approaches: []string{"direct"}, Batches: 1, Ops: 5, Warmup: 2, Objects: 8}
+	if got := PlanInfoOf(p, "direct").Warmup; got != 8 {
+		t.Errorf("warmupOps %d, want 8 (one per object)", got)
+	}
+	p.Objects = 0
+	if got := PlanInfoOf(p, "direct").Warmup; got != 2 {
+		t.Errorf("warmupOps %d, want the 2 asked for", got)
+	}
+}

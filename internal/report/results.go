@@ -81,7 +81,7 @@ type PlanInfo struct {
 	DurationsMs []int    `json:"durationsMs"`
 	Batches     int      `json:"batchesPerCell"`
 	Ops         int      `json:"opsPerBatch"`
-	Warmup      int      `json:"warmupOps"`
+	Warmup      int      `json:"warmupOps"` // as run: at least --objects in a warm objects run (Plan.WarmupOps)
 	Order       string   `json:"order"`
 	Seed        int64    `json:"seed"`
 	Reference   string   `json:"reference"`
@@ -111,7 +111,7 @@ func (r *Results) RefreshHint(path string) string {
 
 // PlanInfoOf records a runner plan.
 func PlanInfoOf(p experiment.Plan, reference string) PlanInfo {
-	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.Warmup, Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource,
+	return PlanInfo{Approaches: p.Approaches, DurationsMs: p.DurationsMs(), Batches: p.Batches, Ops: p.Ops, Warmup: p.WarmupOps(), Order: p.Order, Seed: p.Seed, Reference: reference, DurationSource: p.DurationSource,
 		Concurrency: p.Concurrency, ConcurrencyNote: p.ConcurrencyNote, Objects: p.Objects, Cold: p.Cold}
 }
 
