@@ -81,7 +81,8 @@ type BatchResult struct {
 	// OpTimes are the ops' own timings from the server's op frames
 	// (CapConcurrency): with them, Samples are the ops' durations, not the
 	// gaps between progress frames. OpsPerSec is the batch's throughput,
-	// ops finished per second of BatchMs, measured by the client.
+	// ops finished per second of BatchMs, measured by the client. Like
+	// Samples, OpTimes stop at the cell's MaxSamplesPerCell.
 	OpTimes   []OpTime `json:"opTimes,omitempty"`
 	OpsPerSec float64  `json:"opsPerSec,omitempty"`
 	// ColdSamples are the latencies of a cold batch's first op on each of

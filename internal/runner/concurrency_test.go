@@ -177,3 +177,18 @@ func TestFailedColdOpIsNoColdLatency(t *testing.T) {
 		t.Errorf("all failed: cold %+v samples %+v failed %+v", o.res.ColdSamples, o.res.Samples, o.res.FailedSamples)
 	}
 }
+
+// The op timings of a batch are capped with its samples.
+func TestCapSamplesCapsOpTimes(t *testing.T) {
+	t.Parallel()
+	res := experiment.BatchResult{BatchSpec: experiment.BatchSpec{Approach: "direct", DurationMs: 100, Concurrency: 2}}
+	for i := range 5 {
+		res.Samples = append(res.Samples, experiment.Sample{Ms: 100, Ops: 1})
+		res.OpTimes = append(res.OpTimes, experiment.OpTime{Op: i, Ms: 100})
+	}
+	kept := map[experiment.Cell]int{res.Cell(): 7}
+	capSamples(&res, kept, 10)
+	if len(res.Samples) != 3 || len(res.OpTimes) != 3 || res.SamplesDropped != 2 {
+		t.Errorf("samples %d op times %d dropped %d, want 3 3 2", len(res.Samples), len(res.OpTimes), res.SamplesDropped)
+	}
+}

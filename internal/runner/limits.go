@@ -24,9 +24,10 @@ func frameError(err error) error {
 	return err
 }
 
-// capSamples keeps res's samples within what its cell may still hold
-// (limit, else experiment.MaxSamplesPerCell), counting the rest in
-// SamplesDropped. kept is the samples kept per cell so far.
+// capSamples keeps res's samples, and its op timings, within what its
+// cell may still hold (limit, else experiment.MaxSamplesPerCell), counting
+// the samples left out in SamplesDropped. kept is the samples kept per
+// cell so far.
 func capSamples(res *experiment.BatchResult, kept map[experiment.Cell]int, limit int) {
 	if limit <= 0 {
 		limit = experiment.MaxSamplesPerCell
@@ -36,6 +37,11 @@ func capSamples(res *experiment.BatchResult, kept map[experiment.Cell]int, limit
 	if n := len(res.Samples); n > room {
 		res.SamplesDropped += n - room
 		res.Samples = res.Samples[:room:room]
+	}
+	// The op frames' timings (one per op) follow the same bound, so that
+	// a concurrent run's file stays as small as the cap says.
+	if len(res.OpTimes) > room {
+		res.OpTimes = res.OpTimes[:room:room]
 	}
 	kept[c] += len(res.Samples)
 }
