@@ -31,8 +31,11 @@ type Report struct {
 	ClockOffsetMs float64   `json:"clockOffsetMs"`
 	From          time.Time `json:"from"`
 	To            time.Time `json:"to"`
-	// Complete: every minute in which a cell ran has rows for each of its
-	// Durable Object roles, the window has closed and two polls agreed.
+	// Complete: each cell has rows for every Durable Object role it is
+	// expected to invoke (at least one row in the minutes it owns; single
+	// minutes are not checked, see Collector.Progress), the window has
+	// closed, and two polls after that, started at least the settle gap
+	// apart (SettleGap), read the same rows.
 	Complete   bool                `json:"complete"`
 	Namespaces []Namespace         `json:"namespaces"`
 	Counts     []billing.Count     `json:"counts"`
@@ -425,8 +428,12 @@ func (c *Collector) cells() []CellBilled {
 
 // Progress counts, per cell and Durable Object role the cell invokes,
 // whether its minutes have any row yet (1 of 1): the settle wait's
-// progress. A minute in which a cell ran need not hold every role (a batch
-// may only dial in its first minute), so minutes are not counted here.
+// progress. That is all it checks: a minute in which a cell ran need not
+// hold every role (a batch may only dial in its first minute, and a
+// batch's end as this machine saw it can fall just past the minute its
+// last invocation ended in), so single minutes are not required to have
+// rows. Rows still missing for some minute are what the settle gap
+// (SettleGap) waits out.
 func (c *Collector) Progress() billing.Progress {
 	c.mu.Lock()
 	defer c.mu.Unlock()

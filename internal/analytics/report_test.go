@@ -245,47 +245,135 @@ func TestReconcileFlagsTimersAndOverlap(t *testing.T) {
 	}
 }
 
-// fakeFetcher serves fixed rows per dataset; rows can be changed between polls.
+// fakeFetcher serves fixed rows per dataset; rows can be changed between
+// polls, and onFetch runs before each answer (a clock moving on while the
+// query is under way).
 type fakeFetcher struct {
-	mu    sync.Mutex
-	rows  map[string][]Row
-	err   error
-	calls int
+	mu      sync.Mutex
+	rows    map[string][]Row
+	err     error
+	calls   int
+	onFetch func(call int)
 }
 
 func (f *fakeFetcher) Fetch(_ context.Context, q Query, _, _ time.Time) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	if f.onFetch != nil {
+		f.onFetch(f.calls)
+	}
 	if f.err != nil {
 		return Result{}, f.err
 	}
 	return Result{Rows: append([]Row(nil), f.rows[q.Dataset]...)}, nil
 }
 
-func TestPollerSettlesAfterTheWindowCloses(t *testing.T) {
-	t.Parallel()
-	col := fullCollector()
+// fakeClock is a clock that only moves when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// fullFetcher serves fullCollector's rows; every query moves clock on by
+// step (a poll is three queries).
+func fullFetcher(clock *fakeClock, step time.Duration) *fakeFetcher {
 	f := &fakeFetcher{rows: map[string][]Row{}}
-	for ds, rs := range col.rows {
+	for ds, rs := range fullCollector().rows {
 		f.rows[ds] = rs
 	}
-	// The window closed long ago: two polls that agree settle it.
-	p := NewPoller(f, NewCollector(minuteRun(), col.opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Minute,
-		Now: func() time.Time { return t0.Add(time.Hour) }})
+	f.onFetch = func(int) { clock.Advance(step) }
+	return f
+}
+
+// runPoller runs p to the end and returns its last event.
+func runPoller(t *testing.T, p *Poller) r2.PollEvent {
+	t.Helper()
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(context.Background(), ch)
 	var last r2.PollEvent
-	n := 0
 	for ev := range ch {
 		last = ev
-		n++
 	}
-	if !last.Done || last.Reason != r2.ReasonComplete || last.Polls != 2 || last.FilesSeen != 14 {
-		t.Fatalf("last event %+v after %d events", last, n)
+	return last
+}
+
+func TestPollerSettlesAfterTheWindowCloses(t *testing.T) {
+	t.Parallel()
+	// The window closed long ago; every query takes 10 s of the fake clock,
+	// so polls start 30 s apart. Polls that agree but started less than
+	// SettleGap apart do not settle it: the first look is at +0, the
+	// agreeing one at +120 s, the fifth poll.
+	clock := &fakeClock{now: t0.Add(time.Hour)}
+	f := fullFetcher(clock, 10*time.Second)
+	p := NewPoller(f, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock.Now})
+	last := runPoller(t, p)
+	if !last.Done || last.Reason != r2.ReasonComplete || last.Polls != 5 || last.FilesSeen != 14 {
+		t.Fatalf("last event %+v", last)
+	}
+	if int(SettleGap/(30*time.Second))+1 != last.Polls {
+		t.Errorf("settled after %d polls 30 s apart, SettleGap %s", last.Polls, SettleGap)
 	}
 	if !p.col.Report(nil).Complete {
 		t.Error("settled but the report is not complete")
+	}
+
+	// A change restarts the wait: the rows grow at the third poll, so the
+	// agreeing look is SettleGap after that one (the seventh poll).
+	clock2 := &fakeClock{now: t0.Add(time.Hour)}
+	f2 := fullFetcher(clock2, 10*time.Second)
+	grown := append([]Row(nil), f2.rows[DatasetPeriodic]...)
+	grown = append(grown, prow(6, nsOrigin, 1e6, 0))
+	f2.onFetch = func(call int) {
+		clock2.Advance(10 * time.Second)
+		if call == 7 { // the third poll's first query
+			f2.rows[DatasetPeriodic] = grown
+		}
+	}
+	p2 := NewPoller(f2, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock2.Now})
+	if last := runPoller(t, p2); last.Reason != r2.ReasonComplete || last.Polls != 7 || last.FilesSeen != 15 {
+		t.Fatalf("after a change: %+v", last)
+	}
+}
+
+// billing FILE --source analytics --poll-timeout 0, long after the run:
+// the deadline still allows the first look and the agreeing one SettleGap
+// later, so a re-run after the fact settles (it used to stop after one
+// poll, unsettled, every time).
+func TestPollerSettlesLongAfterTheFactWithTimeoutZero(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: t0.Add(24 * time.Hour)}
+	f := fullFetcher(clock, 10*time.Second)
+	p := NewPoller(f, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Nanosecond, Now: clock.Now})
+	last := runPoller(t, p)
+	if last.Reason != r2.ReasonComplete || !p.col.Report(nil).Complete {
+		t.Fatalf("timeout 0 long after the window: %+v", last)
+	}
+	if d := last.Deadline.Sub(t0.Add(24 * time.Hour)); d < SettleGap {
+		t.Errorf("deadline %s after the start, want at least SettleGap", d)
+	}
+
+	// The window closes while the first poll is under way (it takes a
+	// minute): the first look after it is the second poll, and the
+	// deadline moves so that the agreeing look still fits.
+	closed := NewTimeline(minuteRun(), time.Minute, 0).Closed()
+	clock2 := &fakeClock{now: closed.Add(-time.Second)}
+	f2 := fullFetcher(clock2, 20*time.Second)
+	p2 := NewPoller(f2, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Nanosecond, Now: clock2.Now})
+	if last := runPoller(t, p2); last.Reason != r2.ReasonComplete || last.Polls != 4 {
+		t.Fatalf("window closing during the first poll: %+v", last)
 	}
 }
 
@@ -318,8 +406,11 @@ func TestPollerDeadlineAndStop(t *testing.T) {
 	if ev.Done || ev.Polls != 1 {
 		t.Fatalf("first event %+v", ev)
 	}
+	if want := now.Add(SettleGap); ev.Deadline.Before(want) {
+		t.Errorf("deadline %s, want SettleGap after the first look at least", ev.Deadline)
+	}
 	mu.Lock()
-	now = now.Add(2 * time.Minute)
+	now = now.Add(2*time.Minute + SettleGap)
 	mu.Unlock()
 	var last r2.PollEvent
 	for ev := range ch {
