@@ -49,7 +49,9 @@ type PollerOptions struct {
 // polls after the window closed, started at least SettleGap apart, read
 // the same rows with no change in between. Analytics lag by a few minutes
 // and later polls may still raise a minute's sums, hence the second look,
-// minutes later. It reports like the Logpush poller (r2.PollEvent: deadline,
+// minutes later. When the rows settle short only of roles that have no
+// namespace to read (Collector.Arrived), it stops with an error naming
+// them: no later poll can bring their rows. It reports like the Logpush poller (r2.PollEvent: deadline,
 // next poll, polls, rows as "files"), so the front ends render it alike,
 // and takes the same levers: PollNow, Extend, Stop.
 type Poller struct {
@@ -167,10 +169,21 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 					}
 				}
 				stableSince = pollStart
-			case pollStart.Sub(stableSince) >= gap && p.col.Progress().Complete:
-				p.col.MarkSettled(true)
-				finish(r2.ReasonComplete)
-				return
+			case pollStart.Sub(stableSince) >= gap:
+				complete, blocked := p.col.Arrived()
+				if complete {
+					p.col.MarkSettled(true)
+					finish(r2.ReasonComplete)
+					return
+				}
+				if blocked != "" {
+					// Settled, but roles without a namespace can never
+					// have rows: waiting longer cannot help.
+					p.col.MarkSettled(true)
+					ev.LastError = blocked
+					finish(r2.ReasonError)
+					return
+				}
 			}
 		}
 		if !now.Before(p.Deadline()) {

@@ -140,7 +140,14 @@ type Options struct {
 	Endpoint      string
 	Emulated      bool
 	Namespaces    []Namespace
-	Prices        *billing.Prices
+	// NamespaceError is why the account's namespaces could not be listed
+	// when --do-namespace named some and the run went on with those only.
+	NamespaceError string
+	// Roles map classes to roles (only to name the class to pass to
+	// --do-namespace for a role without a namespace); nil means
+	// billing.DefaultRoles.
+	Roles  billing.Roles
+	Prices *billing.Prices
 	// Expectations say which roles a batch of an approach invokes; nil
 	// means billing.WorkersExpectations.
 	Expectations billing.Expectations
@@ -184,6 +191,9 @@ func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
 	}
 	if c.opts.Expectations == nil {
 		c.opts.Expectations = billing.WorkersExpectations()
+	}
+	if c.opts.Roles == nil {
+		c.opts.Roles = billing.DefaultRoles()
 	}
 	return c
 }
@@ -367,25 +377,92 @@ func (c *Collector) cellMinutes(o Owner) (owned, active, shared int, activeSet [
 	return
 }
 
-// expectedRoles are the Durable Object roles a cell's batches invoke. An
-// approach without expectations (a new mode) is expected to reach the
-// origin and the controller, as every approach of the experiment does.
+// expectedRoles are the Durable Object roles a cell's batches invoke, by
+// the expectations alone: a role whose namespace was not found is still
+// expected (and so missing). An approach without expectations (a new mode)
+// is expected to reach the origin and the controller, as every approach of
+// the experiment does.
 func (c *Collector) expectedRoles(approach string, ops int) []string {
 	exp, known := c.opts.Expectations.For(approach, max(ops, 1))
 	var out []string
-	have := map[string]bool{}
-	for _, ns := range c.byNS {
-		have[ns.Role] = true
-	}
 	for _, r := range []string{billing.RoleOrigin, billing.RoleOrchestrator, billing.RoleController} {
-		if !have[r] {
-			continue
-		}
 		if known && exp[r] > 0 || !known && r != billing.RoleOrchestrator {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// hasNamespace reports whether some namespace read plays role.
+func (c *Collector) hasNamespace(role string) bool {
+	for _, ns := range c.byNS {
+		if ns.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// unnamed lists, in role order, the roles some cell is expected to invoke
+// that no namespace read plays: their rows can never arrive.
+func (c *Collector) unnamed() []string {
+	var out []string
+	for _, cell := range c.cells() {
+		for _, r := range c.expectedRoles(cell.Approach, cell.Ops) {
+			if !c.hasNamespace(r) && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return billing.RoleRank(a) - billing.RoleRank(b) })
+	return out
+}
+
+// noNamespace says why a role has no namespace and what to pass.
+func (c *Collector) noNamespace(role string) string {
+	var classes []string
+	for class, r := range c.opts.Roles {
+		if r == role {
+			classes = append(classes, class)
+		}
+	}
+	sort.Strings(classes)
+	class := "Class"
+	if len(classes) > 0 {
+		class = classes[0]
+	}
+	why := fmt.Sprintf("no Durable Object namespace of script %q has role %s", c.opts.ScriptName, role)
+	if c.opts.NamespaceError != "" {
+		why += " (listing the namespaces failed: " + c.opts.NamespaceError + ")"
+	}
+	return why + ": name it with --do-namespace " + class + "=ID"
+}
+
+// Arrived reports whether every row that can arrive has: complete when
+// each cell has rows for every role it is expected to invoke; otherwise
+// blocked names what is short when that is only roles without a namespace,
+// whose rows no poll can bring ("" when waiting longer may help).
+func (c *Collector) Arrived() (complete bool, blocked string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.progress()
+	if p.Complete {
+		return true, ""
+	}
+	if len(p.Counts) == 0 {
+		return false, ""
+	}
+	unnamed := c.unnamed()
+	for _, cnt := range p.Counts {
+		if cnt.Short() && !slices.Contains(unnamed, cnt.Role) {
+			return false, ""
+		}
+	}
+	var why []string
+	for _, r := range unnamed {
+		why = append(why, c.noNamespace(r))
+	}
+	return false, strings.Join(why, "; ")
 }
 
 // cells lists the measured cells in report order with their batches folded.
@@ -586,6 +663,11 @@ func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCo
 	if !c.settled {
 		cc.Missing = append(cc.Missing, "settled minutes (refresh later with pfx-tui billing FILE --source analytics)")
 	}
+	for _, role := range c.expectedRoles(cell.Approach, cell.Ops) {
+		if !c.hasNamespace(role) {
+			cc.Missing = append(cc.Missing, role+" rows: "+c.noNamespace(role))
+		}
+	}
 	if _, ok := cell.Role(billing.RoleOrigin); !ok {
 		cc.Missing = append(cc.Missing, "origin activeTime (no analytics rows for the cell's minutes)")
 	}
@@ -611,6 +693,13 @@ func (c *Collector) warnings() []string {
 	var w []string
 	if len(c.byNS) == 0 {
 		w = append(w, fmt.Sprintf("no Durable Object namespace of script %q was found: check --script (the deployed Worker's name) or name them with --do-namespace Class=ID", c.opts.ScriptName))
+	} else {
+		if c.opts.NamespaceError != "" {
+			w = append(w, "listing the account's Durable Object namespaces failed ("+c.opts.NamespaceError+"): only those named with --do-namespace are read")
+		}
+		for _, r := range c.unnamed() {
+			w = append(w, c.noNamespace(r)+"; cells that invoke it are not costed")
+		}
 	}
 	if n, ex := c.tl.SharedCount(); n > 0 {
 		w = append(w, fmt.Sprintf("%d minute(s) held batches of more than one cell or of warmup (first: %s) and are attributed to nobody: run with --order minute so every cell owns whole minutes", n, ex))

@@ -432,3 +432,78 @@ func TestPollerDeadlineAndStop(t *testing.T) {
 		t.Fatalf("after Stop: %+v", last)
 	}
 }
+
+// A run whose orchestrator namespace was not found (--do-namespace named
+// the origin and the controller only, and the listing failed): current
+// still expects orchestrator rows, so its cell is missing them and is not
+// costed, with the reason and the flag to pass; direct, which has no
+// orchestrator, is costed. The poller stops once the rest settled, naming
+// the role, rather than polling on for rows that cannot come.
+func TestRoleWithoutNamespaceIsMissing(t *testing.T) {
+	t.Parallel()
+	run := []experiment.BatchResult{
+		batch("direct", 1000, false, 0, 30*time.Second, 10),
+		batch("current", 1000, false, 120*time.Second, 150*time.Second, 10),
+	}
+	var nss []Namespace
+	for _, ns := range testNamespaces() {
+		if ns.Role != billing.RoleOrchestrator {
+			nss = append(nss, ns)
+		}
+	}
+	listErr := (&Error{Kind: KindAuth, Status: 403, What: WhatNamespaces, Message: "Authentication error"}).Error()
+	opts := Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: nss, NamespaceError: listErr, Expectations: billing.LocalExpectations()}
+	rows := map[string][]Row{
+		DatasetPeriodic: {prow(0, nsOrigin, 10e6, 0), prow(0, nsCtl, 11e6, 0), prow(2, nsOrigin, 12e6, 20), prow(2, nsCtl, 13e6, 0),
+			prow(2, nsOrch, 5e6, 30)}, // the orchestrator's rows exist but its namespace is unknown: dropped
+		DatasetDOInvocations: {irow(0, nsOrigin, 10), irow(2, nsOrigin, 20)},
+		DatasetWorkers:       {wrow(0, "pfx", 12, 5000), wrow(2, "pfx", 30, 20000)},
+	}
+	col := NewCollector(run, opts)
+	for ds, rs := range rows {
+		col.Set(ds, Result{Rows: rs})
+	}
+	col.MarkSettled(true)
+	rep := col.Report(nil)
+	if rep.Complete {
+		t.Error("complete without the orchestrator's rows")
+	}
+	var orch *billing.Count
+	for i, c := range rep.Counts {
+		if c.Approach == "current" && c.Role == billing.RoleOrchestrator {
+			orch = &rep.Counts[i]
+		}
+	}
+	if orch == nil || orch.Matched != 0 || orch.Expected != 1 {
+		t.Errorf("current's orchestrator count %+v in %+v", orch, rep.Counts)
+	}
+	byApproach := map[string]billing.CellCost{}
+	for _, c := range rep.Costs {
+		byApproach[c.Approach] = c
+	}
+	cur := byApproach["current"]
+	if cur.Usable || cur.DollarsPerMillionOps != nil || !strings.Contains(strings.Join(cur.Missing, "\n"), "orchestrator rows: no Durable Object namespace") ||
+		!strings.Contains(strings.Join(cur.Missing, "\n"), "--do-namespace FetchOrchestrator=ID") || !strings.Contains(strings.Join(cur.Missing, "\n"), "Authentication error") {
+		t.Errorf("current costed without its orchestrator: %+v", cur)
+	}
+	if d := byApproach["direct"]; !d.Usable || d.DollarsPerMillionOps == nil {
+		t.Errorf("direct (no orchestrator expected) not costed: %v", d.Missing)
+	}
+	w := strings.Join(rep.Warnings, "\n")
+	if !strings.Contains(w, "listing the account's Durable Object namespaces failed") || !strings.Contains(w, "Workers Scripts: Read") ||
+		!strings.Contains(w, "has role orchestrator") {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+
+	// The poller: the rest settles, so it stops with the reason.
+	clock := &fakeClock{now: t0.Add(time.Hour)}
+	f := &fakeFetcher{rows: rows, onFetch: func(int) { clock.Advance(10 * time.Second) }}
+	p := NewPoller(f, NewCollector(run, opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock.Now})
+	last := runPoller(t, p)
+	if last.Reason != r2.ReasonError || !strings.Contains(last.LastError, "--do-namespace FetchOrchestrator=ID") || last.Polls != 5 {
+		t.Fatalf("last %+v", last)
+	}
+	if p.col.Report(nil).Complete {
+		t.Error("the report is complete without the orchestrator")
+	}
+}

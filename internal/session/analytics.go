@@ -189,9 +189,16 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		prices = &p
 	}
 	client := plan.client()
-	all, err := client.Namespaces(ctx)
-	if err != nil && len(overrides) == 0 {
-		return nil, fmt.Errorf("analytics: %w", err)
+	all, listErr := client.Namespaces(ctx)
+	if listErr != nil && len(overrides) == 0 {
+		return nil, fmt.Errorf("analytics: %w", listErr)
+	}
+	// With --do-namespace the run goes on with the named namespaces; the
+	// listing's failure is kept for the warnings, and a role it would have
+	// found is missing (its cells not costed), not silently left out.
+	nsErr := ""
+	if listErr != nil {
+		nsErr = listErr.Error()
 	}
 	nss := analytics.ForScript(all, plan.Script, roles, overrides)
 	if len(nss) == 0 {
@@ -202,7 +209,8 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		exp = billing.LocalExpectations()
 	}
 	col := analytics.NewCollector(res.Batches, analytics.Options{Unit: plan.Minute, ClockOffsetMs: res.Target.ClockOffsetMs,
-		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp})
+		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, NamespaceError: nsErr,
+		Roles: roles, Prices: prices, Expectations: exp})
 	interval, timeout, settle := cfg.PollInterval, cfg.PollTimeout, analytics.SettleGap
 	if plan.Emulated {
 		if !cfg.PollIntervalSet {
