@@ -129,7 +129,8 @@ func (b BilledPerOp) Components() billing.CostComponents {
 }
 
 // LoggedWorker gives the Logpush executor figures per op for a cell (used
-// for the Worker side of the cost when present).
+// for the Worker side of the cost when ok); the caller says ok only when
+// that cell's Logpush billing is complete.
 type LoggedWorker func(approach string, durationMs int) (cpuMsPerOp, requestsPerOp float64, ok bool)
 
 // Options configure a Collector.
@@ -674,6 +675,26 @@ func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCo
 	if slices.Contains(c.dropped, DatasetPeriodic+"."+FieldRowsWritten) {
 		cc.Missing = append(cc.Missing, "rowsWritten (the API did not know the field)")
 	}
+	// A result cut at the row limit may lack the cell's minutes, whichever
+	// they are (rows come in minute order, but a cut says nothing more).
+	for _, ds := range []string{DatasetPeriodic, DatasetDOInvocations} {
+		if slices.Contains(c.trunc, ds) {
+			cc.Missing = append(cc.Missing, fmt.Sprintf("%s rows (the answer was cut at its limit of %d rows)", ds, RowLimit))
+		}
+	}
+	// The Worker side, when the cost takes it from analytics: the whole
+	// script's requests and CPU, which every batch goes through.
+	if cell.WorkerFrom == SourceAnalytics {
+		if slices.Contains(c.dropped, DatasetWorkers+"."+FieldCPUTimeUs) {
+			cc.Missing = append(cc.Missing, "Worker CPU (the API did not know "+DatasetWorkers+"."+FieldCPUTimeUs+")")
+		}
+		if slices.Contains(c.trunc, DatasetWorkers) {
+			cc.Missing = append(cc.Missing, fmt.Sprintf("Worker requests and CPU (%s was cut at its limit of %d rows)", DatasetWorkers, RowLimit))
+		}
+		if w, ok := cell.Role(RoleWorker); !ok || w.MinutesWithData == 0 {
+			cc.Missing = append(cc.Missing, "Worker requests and CPU (no "+DatasetWorkers+" rows in the cell's minutes)")
+		}
+	}
 	if cell.SharedMinutes > 0 && cell.Minutes == 0 {
 		cc.Missing = append(cc.Missing, "minutes of its own (every minute was shared with another cell)")
 	}
@@ -720,7 +741,7 @@ func (c *Collector) notes() []string {
 		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
 		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
-		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too and that cell's Logpush billing is complete, the cost takes the executor's own records instead, priced as the Logpush cost prices them (workerFrom)",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
 	}
 	if unit != time.Minute {

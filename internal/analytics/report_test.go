@@ -507,3 +507,53 @@ func TestRoleWithoutNamespaceIsMissing(t *testing.T) {
 		t.Error("the report is complete without the orchestrator")
 	}
 }
+
+// Worker figures that did not arrive whole are no figures: a dropped
+// cpuTimeUs, an answer cut at the row limit, or no workersInvocationsAdaptive
+// row at all leave the cells uncosted (when the Worker side comes from
+// analytics), each with its reason; so does a Durable Object dataset cut
+// at the limit.
+func TestMissingWorkerDataBlocksTheCost(t *testing.T) {
+	t.Parallel()
+	workers := fullCollector().rows[DatasetWorkers]
+	cases := []struct {
+		name    string
+		ds      string
+		res     Result
+		missing string
+		logged  bool // Logpush's executor figures replace the Worker side
+	}{
+		{"cpuTimeUs dropped", DatasetWorkers, Result{Rows: workers, Dropped: []string{DatasetWorkers + "." + FieldCPUTimeUs}}, "Worker CPU (the API did not know workersInvocationsAdaptive.cpuTimeUs)", false},
+		{"workers cut", DatasetWorkers, Result{Rows: workers, Truncated: true}, "Worker requests and CPU (workersInvocationsAdaptive was cut at its limit", false},
+		{"no worker rows", DatasetWorkers, Result{}, "Worker requests and CPU (no workersInvocationsAdaptive rows in the cell's minutes)", false},
+		{"periodic cut", DatasetPeriodic, Result{Rows: fullCollector().rows[DatasetPeriodic], Truncated: true}, "durableObjectsPeriodicGroups rows (the answer was cut at its limit of 10000 rows)", false},
+		{"periodic cut, logged worker", DatasetPeriodic, Result{Rows: fullCollector().rows[DatasetPeriodic], Truncated: true}, "durableObjectsPeriodicGroups rows", true},
+	}
+	for _, tc := range cases {
+		col := fullCollector()
+		col.Set(tc.ds, tc.res)
+		col.MarkSettled(true)
+		var logged LoggedWorker
+		if tc.logged {
+			logged = func(string, int) (float64, float64, bool) { return 0.25, 0, true }
+		}
+		rep := col.Report(logged)
+		if len(rep.Costs) != 2 {
+			t.Fatalf("%s: costs %+v", tc.name, rep.Costs)
+		}
+		for _, c := range rep.Costs {
+			if c.Usable || c.DollarsPerMillionOps != nil || !strings.Contains(strings.Join(c.Missing, "\n"), tc.missing) {
+				t.Errorf("%s: %s costed or without the reason %q: %v", tc.name, c.Approach, tc.missing, c.Missing)
+			}
+		}
+	}
+	// With the Worker side from Logpush, analytics' Worker rows do not matter.
+	col := fullCollector()
+	col.Set(DatasetWorkers, Result{Dropped: []string{DatasetWorkers + "." + FieldCPUTimeUs}})
+	col.MarkSettled(true)
+	for _, c := range col.Report(func(string, int) (float64, float64, bool) { return 0.25, 0, true }).Costs {
+		if !c.Usable {
+			t.Errorf("%s with Logpush's Worker figures: %v", c.Approach, c.Missing)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,24 +265,35 @@ func Reconcile(res *report.Results) {
 	}
 }
 
-// loggedWorker reads the executor's Logpush figures per op for a cell.
+// loggedWorker gives a cell's Worker figures per op from Logpush as
+// billing prices them (billing.CostOf: the executor's CPU scaled up over
+// records that lack it, no request fee through a service binding), and
+// only when that cell's Logpush billing is complete and its executor CPU
+// present; otherwise the cost takes analytics' script figures. Cells of
+// the same approach and duration at several concurrencies are combined,
+// weighted by ops.
 func loggedWorker(b *billing.Report) analytics.LoggedWorker {
 	if b == nil {
 		return nil
 	}
 	return func(approach string, durationMs int) (float64, float64, bool) {
-		for _, c := range b.Cells {
-			if c.Approach != approach || c.DurationMs != durationMs || c.Ops <= 0 {
+		var cpu, req, ops float64
+		for _, c := range b.Costs {
+			if c.Approach != approach || c.DurationMs != durationMs {
 				continue
 			}
-			r, ok := c.Role(billing.RoleExecutor)
-			if !ok {
-				return 0, 0, true // no executor records: no Worker cost (direct)
+			if c.Ops <= 0 || c.Billing.Status != billing.BillingComplete || slices.Contains(c.Missing, billing.RoleExecutor+" CPUTimeMs") {
+				return 0, 0, false
 			}
-			ops := float64(c.Ops)
-			return float64(r.CPUTimeMs.Sum) / ops, float64(r.Count) / ops, r.CPUTimeMs.N > 0
+			n := float64(c.Ops)
+			cpu += c.PerOp.WorkerCPUMs * n
+			req += c.PerOp.WorkerRequests * n
+			ops += n
 		}
-		return 0, 0, false
+		if ops == 0 {
+			return 0, 0, false
+		}
+		return cpu / ops, req / ops, true
 	}
 }
 
