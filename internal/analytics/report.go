@@ -86,7 +86,8 @@ type RoleBilled struct {
 	Role string `json:"role"`
 	// ActiveTimeUs is billed active time (Durable Objects), µs.
 	ActiveTimeUs float64 `json:"activeTimeUs,omitempty"`
-	// GBs is ActiveTimeUs as billed duration: s × DOMemoryGB.
+	// GBs is ActiveTimeUs as billed duration, assumed: s × DOMemoryGB
+	// (the dataset's own GB-s field, duration, is not queried).
 	GBs         float64 `json:"gbs,omitempty"`
 	CPUTimeUs   float64 `json:"cpuTimeUs,omitempty"`
 	RowsRead    float64 `json:"rowsRead,omitempty"`
@@ -739,8 +740,9 @@ func (c *Collector) notes() []string {
 	unit := c.tl.Unit
 	notes := []string{
 		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
-		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
+		fmt.Sprintf("DO duration is assumed to be activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB: the billed GB-s are the periodic dataset's duration field, which is not queried; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
+		"durableObjectsInvocationsAdaptiveGroups and workersInvocationsAdaptive are sampled datasets (Adaptive in the name: https://developers.cloudflare.com/analytics/graphql-api/sampling/): their requests and CPU are estimates from a sample when Cloudflare samples, exact otherwise",
 		"Worker CPU and requests: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too and that cell's Logpush billing is complete, the cost takes the executor's own records instead, priced as the Logpush cost prices them (workerFrom)",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",
 	}

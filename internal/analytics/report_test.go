@@ -178,6 +178,12 @@ func TestCollectorReport(t *testing.T) {
 	if len(rep.Warnings) != 0 {
 		t.Errorf("warnings %v", rep.Warnings)
 	}
+	// The notes say what is assumed (GB-s from activeTime) and sampled.
+	notes := strings.Join(rep.Notes, "\n")
+	if !strings.Contains(notes, "DO duration is assumed") || !strings.Contains(notes, "duration field, which is not queried") ||
+		!strings.Contains(notes, "graphql-api/sampling") {
+		t.Errorf("notes:\n%s", notes)
+	}
 }
 
 func TestProgressCountsCellRolesWithData(t *testing.T) {
