@@ -113,6 +113,21 @@ func TestBillingCommandAnalyticsFromServeLocal(t *testing.T) {
 		t.Errorf("stdout:\n%s", o.String())
 	}
 
+	// Again long after the window closed (many emulated minutes), with
+	// --poll-timeout 0: it still settles (the first look and the agreeing
+	// one a settle gap later), rather than stopping after one poll.
+	r.Analytics = nil
+	if err := report.Save(files[0], r); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	o.Reset()
+	e.Reset()
+	code = Main(context.Background(), append(args, "--poll-interval", "50ms", "--poll-timeout", "0"), IOStreams{Stdout: &o, Stderr: &e, Env: map[string]string{}})
+	if r, err := report.Load(files[0]); code != 0 || err != nil || r.Analytics == nil || !r.Analytics.Complete || strings.Contains(e.String(), "billing incomplete") {
+		t.Fatalf("--poll-timeout 0 after the fact: exit %d %v\n%s", code, err, e.String())
+	}
+
 	// Bad usage: dry run without analytics; an unknown source.
 	for _, bad := range [][]string{{"billing", files[0], "--dry-run"}, {"billing", files[0], "--source", "graphql"}} {
 		o.Reset()

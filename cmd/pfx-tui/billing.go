@@ -29,7 +29,8 @@ default; --poll-timeout 10m keeps polling until every expected record is in.
 
 --source analytics reads what Cloudflare billed instead (GraphQL Analytics: active time, requests
 and SQLite rows per Durable Object namespace and minute; CLOUDFLARE_ACCOUNT_ID and a
-CLOUDFLARE_API_TOKEN with Account Analytics: Read), and --source logpush,analytics both, compared
+CLOUDFLARE_API_TOKEN with Account Analytics: Read; it polls until two looks 2 minutes apart
+agree, however short --poll-timeout is), and --source logpush,analytics both, compared
 side by side; --source tail --tail-file FILE reads a
 'npx wrangler tail --format json > FILE' capture instead of Logpush (tail,analytics: both). --dry-run prints the analytics queries (without the token) and sends nothing.`,
 		Args: usageArgs(cobra.ExactArgs(1)),

@@ -13,14 +13,29 @@ type Fetcher interface {
 	Fetch(ctx context.Context, q Query, from, to time.Time) (Result, error)
 }
 
+// SettleGap is how far apart (by their start) the two polls after the
+// window closed must be that agree before the figures count as settled.
+// Analytics arrive a few minutes after the fact and a minute's sums can
+// still grow after they first appear (docs/cloudflare.md, "The lag"): two
+// polls seconds apart would read the same partial sums and agree. Two
+// minutes is assumed, not documented: Cloudflare states no lag. The local
+// target's emulated analytics, whose minutes are seconds long, use a gap of
+// two of their minutes (PollerOptions.SettleGap).
+const SettleGap = 2 * time.Minute
+
 // PollerOptions configure a Poller.
 type PollerOptions struct {
 	// Interval between polls (default 30 s: analytics settle in minutes,
 	// and the API allows 300 queries per 5 minutes; each poll is three).
 	Interval time.Duration
 	// Timeout is how long to keep polling after Run starts (default 10 m);
-	// polling lasts at least until two polls after the window closed.
+	// polling lasts at least until a first look after the window closed
+	// and a second one SettleGap later, however short Timeout is, so a run
+	// billed long after the fact (--poll-timeout 0) can always settle.
 	Timeout time.Duration
+	// SettleGap overrides the package's SettleGap (the emulated target's
+	// compressed minutes); zero means SettleGap.
+	SettleGap time.Duration
 	// Queries to run each poll (default Queries()).
 	Queries []Query
 	// Now is the clock (tests inject one); default time.Now.
@@ -28,10 +43,15 @@ type PollerOptions struct {
 }
 
 // Poller queries the datasets for a run's window until the figures settle:
-// the window's quiet last minute has ended, every minute in which a cell
-// ran has rows, and a poll after that changed nothing. Analytics lag by a
-// few minutes and later polls may still raise a minute's sums, hence the
-// second look. It reports like the Logpush poller (r2.PollEvent: deadline,
+// the window's quiet last minute has ended, each cell has rows for every
+// Durable Object role it is expected to invoke (Collector.Progress: at
+// least one row in the cell's minutes, not one in every minute), and two
+// polls after the window closed, started at least SettleGap apart, read
+// the same rows with no change in between. Analytics lag by a few minutes
+// and later polls may still raise a minute's sums, hence the second look,
+// minutes later. When the rows settle short only of roles that have no
+// namespace to read (Collector.Arrived), it stops with an error naming
+// them: no later poll can bring their rows. It reports like the Logpush poller (r2.PollEvent: deadline,
 // next poll, polls, rows as "files"), so the front ends render it alike,
 // and takes the same levers: PollNow, Extend, Stop.
 type Poller struct {
@@ -48,6 +68,9 @@ func NewPoller(f Fetcher, col *Collector, opts PollerOptions) *Poller {
 	}
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Minute
+	}
+	if opts.SettleGap <= 0 {
+		opts.SettleGap = SettleGap
 	}
 	if opts.Queries == nil {
 		opts.Queries = Queries()
@@ -67,10 +90,16 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 	defer close(out)
 	tl := p.col.Timeline()
 	closed := tl.Closed()
+	gap := p.opts.SettleGap
 	now := p.opts.Now()
 	deadline := now.Add(p.opts.Timeout)
-	if least := closed.Add(2 * p.opts.Interval); deadline.Before(least) {
-		deadline = least // at least two looks after the window closes
+	// At least two looks after the window closes, SettleGap apart: the
+	// first comes at once if it has closed already (a billing run long
+	// after the fact), else when it closes; one Interval of slack for a
+	// poll under way at that moment. The first look moves the deadline
+	// again if it came later still.
+	if least := maxTime(now, closed).Add(gap + p.opts.Interval); deadline.Before(least) {
+		deadline = least
 	}
 	p.Start(deadline)
 
@@ -91,12 +120,16 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 		ev.FilesSeen = p.col.RowCount()
 		send(ev)
 	}
-	afterClose := 0 // polls that ran after the window closed
+	// stableSince is when the earliest poll after the window closed began
+	// whose rows every later poll has matched (zero: no such poll yet).
+	var stableSince time.Time
+	looked := false // a poll after the window closed has succeeded
 	for {
 		if p.IsStopped() {
 			finish(r2.ReasonStopped)
 			return
 		}
+		pollStart := p.opts.Now()
 		before := p.col.RowCount()
 		changed, err := p.poll(pollCtx)
 		ev.Polls++
@@ -120,12 +153,37 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 			ev.LastError = ""
 		}
 		now := p.opts.Now()
-		if err == nil && !now.Before(closed) {
-			afterClose++
-			if afterClose >= 2 && !changed && p.col.Progress().Complete {
-				p.col.MarkSettled(true)
-				finish(r2.ReasonComplete)
-				return
+		if !pollStart.Before(closed) {
+			switch {
+			case err != nil:
+				if changed {
+					stableSince = time.Time{} // what the others read changed: start over
+				}
+			case stableSince.IsZero() || changed:
+				if !looked {
+					// The first look: the second must fit before the
+					// deadline, with the same Interval of slack.
+					looked = true
+					if least := pollStart.Add(gap + p.opts.Interval); p.Deadline().Before(least) {
+						p.Extend(least.Sub(p.Deadline()))
+					}
+				}
+				stableSince = pollStart
+			case pollStart.Sub(stableSince) >= gap:
+				complete, blocked := p.col.Arrived()
+				if complete {
+					p.col.MarkSettled(true)
+					finish(r2.ReasonComplete)
+					return
+				}
+				if blocked != "" {
+					// Settled, but roles without a namespace can never
+					// have rows: waiting longer cannot help.
+					p.col.MarkSettled(true)
+					ev.LastError = blocked
+					finish(r2.ReasonError)
+					return
+				}
 			}
 		}
 		if !now.Before(p.Deadline()) {
@@ -137,6 +195,9 @@ func (p *Poller) Run(ctx context.Context, out chan<- r2.PollEvent) {
 			next := lastPoll.Add(p.opts.Interval)
 			if lastPoll.Before(closed) && closed.Before(next) {
 				next = closed // the first look after the window closes comes at once
+			}
+			if settle := stableSince.Add(gap); !stableSince.IsZero() && lastPoll.Before(settle) && settle.Before(next) {
+				next = settle // the agreeing look comes as soon as the gap allows
 			}
 			return next
 		}, func(deadline, next time.Time) bool {

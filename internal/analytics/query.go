@@ -25,9 +25,13 @@ const (
 	// dimension, so rows are grouped by namespaceId and matched against the
 	// experiment's namespaces.
 	DatasetPeriodic = "durableObjectsPeriodicGroups"
-	// DatasetDOInvocations: requests per namespace and minute.
+	// DatasetDOInvocations: requests per namespace and minute. Adaptive
+	// datasets are sampled
+	// (https://developers.cloudflare.com/analytics/graphql-api/sampling/):
+	// the sums are estimates when Cloudflare samples.
 	DatasetDOInvocations = "durableObjectsInvocationsAdaptiveGroups"
-	// DatasetWorkers: requests and CPU time of the Worker script per minute.
+	// DatasetWorkers: requests and CPU time of the Worker script per
+	// minute; sampled like every Adaptive dataset.
 	DatasetWorkers = "workersInvocationsAdaptive"
 )
 
@@ -45,7 +49,12 @@ const (
 )
 
 // RowLimit is the limit asked of every dataset; a result that long may be
-// cut, which the report says.
+// cut, which the report says and which leaves the cells uncosted. 10000 is
+// assumed: Cloudflare's Limits page
+// (https://developers.cloudflare.com/analytics/graphql-api/limits/) says
+// each dataset has its own maximum number of records per query (the
+// settings node's maxPageSize reports it) and states none for these
+// datasets.
 const RowLimit = 10000
 
 // Query is one dataset's query for a time window: the dimensions rows are

@@ -50,18 +50,31 @@ func loggedCell(logged *billing.Report, cell experiment.Cell) (billing.CellFigur
 	return billing.CellFigures{}, false
 }
 
+// loggedComplete reports whether a Logpush report's billing of cell is
+// complete: its cost line's, or the whole report's when it has no lines.
+func loggedComplete(b *billing.Report, cell experiment.Cell) bool {
+	for _, c := range b.Costs {
+		if c.Approach == cell.Approach && c.DurationMs == cell.DurationMs && c.Concurrency == cell.Concurrency {
+			return c.Billing.Status == billing.BillingComplete
+		}
+	}
+	return b.Complete
+}
+
 // LoggedWorkerOf reads a cell's Worker quantities per op from a Logpush
-// report by the cost model's rules (billing.WorkerPerOp: service-binding
-// calls carry no request fee); not ok when the cell has no logged op or a
-// Worker role's records lack CPUTimeMs. A cell without executor records
-// has no Worker cost of its own (direct). nil without a report.
+// report by the cost model's rules (billing.WorkerPerOp: CPU scaled up
+// over records that lack it, service-binding calls carry no request fee);
+// not ok when the cell's Logpush billing is not complete, it has no logged
+// op, or a Worker role's records lack CPUTimeMs altogether: the cost then
+// takes analytics' script figures. A cell without executor records has no
+// Worker cost of its own (direct). nil without a report.
 func LoggedWorkerOf(b *billing.Report) LoggedWorker {
 	if b == nil {
 		return nil
 	}
 	return func(cell experiment.Cell) (own, harness billing.CostComponents, ok bool) {
 		c, found := loggedCell(b, cell)
-		if !found || c.Ops <= 0 {
+		if !found || c.Ops <= 0 || !loggedComplete(b, cell) {
 			return own, harness, false
 		}
 		own, harness, missing := billing.WorkerPerOp(c)

@@ -31,8 +31,11 @@ type Report struct {
 	ClockOffsetMs float64   `json:"clockOffsetMs"`
 	From          time.Time `json:"from"`
 	To            time.Time `json:"to"`
-	// Complete: every minute in which a cell ran has rows for each of its
-	// Durable Object roles, the window has closed and two polls agreed.
+	// Complete: each cell has rows for every Durable Object role it is
+	// expected to invoke (at least one row in the minutes it owns; single
+	// minutes are not checked, see Collector.Progress), the window has
+	// closed, and two polls after that, started at least the settle gap
+	// apart (SettleGap), read the same rows.
 	Complete   bool                `json:"complete"`
 	Namespaces []Namespace         `json:"namespaces"`
 	Counts     []billing.Count     `json:"counts"`
@@ -94,7 +97,8 @@ type RoleBilled struct {
 	Role string `json:"role"`
 	// ActiveTimeUs is billed active time (Durable Objects), µs.
 	ActiveTimeUs float64 `json:"activeTimeUs,omitempty"`
-	// GBs is ActiveTimeUs as billed duration: s × DOMemoryGB.
+	// GBs is ActiveTimeUs as billed duration, assumed: s × DOMemoryGB
+	// (the dataset's own GB-s field, duration, is not queried).
 	GBs         float64 `json:"gbs,omitempty"`
 	CPUTimeUs   float64 `json:"cpuTimeUs,omitempty"`
 	RowsRead    float64 `json:"rowsRead,omitempty"`
@@ -156,7 +160,14 @@ type Options struct {
 	Endpoint      string
 	Emulated      bool
 	Namespaces    []Namespace
-	Prices        *billing.Prices
+	// NamespaceError is why the account's namespaces could not be listed
+	// when --do-namespace named some and the run went on with those only.
+	NamespaceError string
+	// Roles map classes to roles (only to name the class to pass to
+	// --do-namespace for a role without a namespace); nil means
+	// billing.DefaultRoles.
+	Roles  billing.Roles
+	Prices *billing.Prices
 	// Expectations say which roles a batch of an approach invokes; nil
 	// means billing.WorkersExpectations.
 	Expectations billing.Expectations
@@ -203,6 +214,9 @@ func NewCollector(batches []experiment.BatchResult, opts Options) *Collector {
 	}
 	if c.opts.Expectations == nil {
 		c.opts.Expectations = billing.WorkersExpectations()
+	}
+	if c.opts.Roles == nil {
+		c.opts.Roles = billing.DefaultRoles()
 	}
 	return c
 }
@@ -386,25 +400,92 @@ func (c *Collector) cellMinutes(o Owner) (owned, active, shared int, activeSet [
 	return
 }
 
-// expectedRoles are the Durable Object roles a cell's batches invoke. An
-// approach without expectations (a new mode) is expected to reach the
-// origin and the controller, as every approach of the experiment does.
+// expectedRoles are the Durable Object roles a cell's batches invoke, by
+// the expectations alone: a role whose namespace was not found is still
+// expected (and so missing). An approach without expectations (a new mode)
+// is expected to reach the origin and the controller, as every approach of
+// the experiment does.
 func (c *Collector) expectedRoles(approach string, ops int) []string {
 	exp, known := c.opts.Expectations.For(approach, max(ops, 1))
 	var out []string
-	have := map[string]bool{}
-	for _, ns := range c.byNS {
-		have[ns.Role] = true
-	}
 	for _, r := range []string{billing.RoleOrigin, billing.RoleOrchestrator, billing.RoleController} {
-		if !have[r] {
-			continue
-		}
 		if known && exp[r] > 0 || !known && r != billing.RoleOrchestrator {
 			out = append(out, r)
 		}
 	}
 	return out
+}
+
+// hasNamespace reports whether some namespace read plays role.
+func (c *Collector) hasNamespace(role string) bool {
+	for _, ns := range c.byNS {
+		if ns.Role == role {
+			return true
+		}
+	}
+	return false
+}
+
+// unnamed lists, in role order, the roles some cell is expected to invoke
+// that no namespace read plays: their rows can never arrive.
+func (c *Collector) unnamed() []string {
+	var out []string
+	for _, cell := range c.cells() {
+		for _, r := range c.expectedRoles(cell.Approach, cell.Ops) {
+			if !c.hasNamespace(r) && !slices.Contains(out, r) {
+				out = append(out, r)
+			}
+		}
+	}
+	slices.SortFunc(out, func(a, b string) int { return billing.RoleRank(a) - billing.RoleRank(b) })
+	return out
+}
+
+// noNamespace says why a role has no namespace and what to pass.
+func (c *Collector) noNamespace(role string) string {
+	var classes []string
+	for class, r := range c.opts.Roles {
+		if r == role {
+			classes = append(classes, class)
+		}
+	}
+	sort.Strings(classes)
+	class := "Class"
+	if len(classes) > 0 {
+		class = classes[0]
+	}
+	why := fmt.Sprintf("no Durable Object namespace of script %q has role %s", c.opts.ScriptName, role)
+	if c.opts.NamespaceError != "" {
+		why += " (listing the namespaces failed: " + c.opts.NamespaceError + ")"
+	}
+	return why + ": name it with --do-namespace " + class + "=ID"
+}
+
+// Arrived reports whether every row that can arrive has: complete when
+// each cell has rows for every role it is expected to invoke; otherwise
+// blocked names what is short when that is only roles without a namespace,
+// whose rows no poll can bring ("" when waiting longer may help).
+func (c *Collector) Arrived() (complete bool, blocked string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	p := c.progress()
+	if p.Complete {
+		return true, ""
+	}
+	if len(p.Counts) == 0 {
+		return false, ""
+	}
+	unnamed := c.unnamed()
+	for _, cnt := range p.Counts {
+		if cnt.Short() && !slices.Contains(unnamed, cnt.Role) {
+			return false, ""
+		}
+	}
+	var why []string
+	for _, r := range unnamed {
+		why = append(why, c.noNamespace(r))
+	}
+	return false, strings.Join(why, "; ")
 }
 
 // cells lists the measured cells (approach, duration, concurrency) with
@@ -438,8 +519,12 @@ func (c *Collector) cells() []CellBilled {
 
 // Progress counts, per cell and Durable Object role the cell invokes,
 // whether its minutes have any row yet (1 of 1): the settle wait's
-// progress. A minute in which a cell ran need not hold every role (a batch
-// may only dial in its first minute), so minutes are not counted here.
+// progress. That is all it checks: a minute in which a cell ran need not
+// hold every role (a batch may only dial in its first minute, and a
+// batch's end as this machine saw it can fall just past the minute its
+// last invocation ended in), so single minutes are not required to have
+// rows. Rows still missing for some minute are what the settle gap
+// (SettleGap) waits out.
 func (c *Collector) Progress() billing.Progress {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -624,11 +709,36 @@ func (c *Collector) cost(cell CellBilled, counts []billing.Count) billing.CellCo
 	if !c.settled {
 		cc.Missing = append(cc.Missing, "settled minutes (refresh later with pfx-tui billing FILE --source analytics)")
 	}
+	for _, role := range c.expectedRoles(cell.Approach, cell.Ops) {
+		if !c.hasNamespace(role) {
+			cc.Missing = append(cc.Missing, role+" rows: "+c.noNamespace(role))
+		}
+	}
 	if _, ok := cell.Role(billing.RoleOrigin); !ok {
 		cc.Missing = append(cc.Missing, "origin activeTime (no analytics rows for the cell's minutes)")
 	}
 	if slices.Contains(c.dropped, DatasetPeriodic+"."+FieldRowsWritten) {
 		cc.Missing = append(cc.Missing, "rowsWritten (the API did not know the field)")
+	}
+	// A result cut at the row limit may lack the cell's minutes, whichever
+	// they are (rows come in minute order, but a cut says nothing more).
+	for _, ds := range []string{DatasetPeriodic, DatasetDOInvocations} {
+		if slices.Contains(c.trunc, ds) {
+			cc.Missing = append(cc.Missing, fmt.Sprintf("%s rows (the answer was cut at its limit of %d rows)", ds, RowLimit))
+		}
+	}
+	// The Worker side, when the cost takes it from analytics: the whole
+	// script's requests and CPU, which every batch goes through.
+	if cell.WorkerFrom == SourceAnalytics {
+		if slices.Contains(c.dropped, DatasetWorkers+"."+FieldCPUTimeUs) {
+			cc.Missing = append(cc.Missing, "Worker CPU (the API did not know "+DatasetWorkers+"."+FieldCPUTimeUs+")")
+		}
+		if slices.Contains(c.trunc, DatasetWorkers) {
+			cc.Missing = append(cc.Missing, fmt.Sprintf("Worker requests and CPU (%s was cut at its limit of %d rows)", DatasetWorkers, RowLimit))
+		}
+		if w, ok := cell.Role(RoleWorker); !ok || w.MinutesWithData == 0 {
+			cc.Missing = append(cc.Missing, "Worker requests and CPU (no "+DatasetWorkers+" rows in the cell's minutes)")
+		}
 	}
 	if cell.SharedMinutes > 0 && cell.Minutes == 0 {
 		cc.Missing = append(cc.Missing, "minutes of its own (every minute was shared with another cell)")
@@ -644,6 +754,13 @@ func (c *Collector) warnings() []string {
 	var w []string
 	if len(c.byNS) == 0 {
 		w = append(w, fmt.Sprintf("no Durable Object namespace of script %q was found: check --script (the deployed Worker's name) or name them with --do-namespace Class=ID", c.opts.ScriptName))
+	} else {
+		if c.opts.NamespaceError != "" {
+			w = append(w, "listing the account's Durable Object namespaces failed ("+c.opts.NamespaceError+"): only those named with --do-namespace are read")
+		}
+		for _, r := range c.unnamed() {
+			w = append(w, c.noNamespace(r)+"; cells that invoke it are not costed")
+		}
 	}
 	if n, ex := c.tl.SharedCount(); n > 0 {
 		w = append(w, fmt.Sprintf("%d minute(s) held batches of more than one cell or of warmup (first: %s) and are attributed to nobody: run with --order minute so every cell owns whole minutes", n, ex))
@@ -662,9 +779,10 @@ func (c *Collector) notes() []string {
 	unit := c.tl.Unit
 	notes := []string{
 		fmt.Sprintf("billed figures are Cloudflare's per-minute sums (%s): a cell owns every minute from its first batch until the next cell starts, quiet minute included, so what it leaves behind (a pending timer, a late alarm) is its own", unitText(unit)),
-		fmt.Sprintf("DO duration = activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
+		fmt.Sprintf("DO duration is assumed to be activeTime (µs the object was active or could not hibernate) / 10⁶ × %g GB: the billed GB-s are the periodic dataset's duration field, which is not queried; DO roles of an approach are origin and orchestrator, the controller is harness", p.DOMemoryGB),
 		"DO requests are durableObjectsInvocationsAdaptiveGroups requests of the approach's namespaces; rows read/written are durableObjectsPeriodicGroups sums (SQLite-backed objects), not estimates",
-		"Worker CPU: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too, the cost takes the executor's own records instead (workerFrom)",
+		"durableObjectsInvocationsAdaptiveGroups and workersInvocationsAdaptive are sampled datasets (Adaptive in the name: https://developers.cloudflare.com/analytics/graphql-api/sampling/): their requests and CPU are estimates from a sample when Cloudflare samples, exact otherwise",
+		"Worker CPU: workersInvocationsAdaptive counts the whole script (executor, router, delay upstream); where Logpush was read too and that cell's Logpush billing is complete, the cost takes the executor's own records instead, priced as the Logpush cost prices them (workerFrom)",
 		"Worker requests: calls through service bindings (the executor, the SELF delay upstream) add no request fee (" + billing.PageWorkersPricing + "); workersInvocationsAdaptive cannot tell them from other requests, so the billed Worker requests per op are the cost model's count (none for an approach's own calls), not the script's invocations (roles[worker].requests)",
 		"harness (--include-harness adds it): the controller namespace's billed figures, and the harness's Worker side: Logpush's entry and delay upstream records with workerFrom logpush; with workerFrom analytics the model's billed requests (the WebSocket upgrade, one per batch), the script's CPU being all counted as the approach's already",
 		"rows read are reported but not priced (" + fmt.Sprintf("$%g per million", p.SQLiteRowsReadPerMillion) + ", below the table's precision)",

@@ -191,6 +191,12 @@ func TestCollectorReport(t *testing.T) {
 	if len(rep.Warnings) != 0 {
 		t.Errorf("warnings %v", rep.Warnings)
 	}
+	// The notes say what is assumed (GB-s from activeTime) and sampled.
+	notes := strings.Join(rep.Notes, "\n")
+	if !strings.Contains(notes, "DO duration is assumed") || !strings.Contains(notes, "duration field, which is not queried") ||
+		!strings.Contains(notes, "graphql-api/sampling") {
+		t.Errorf("notes:\n%s", notes)
+	}
 }
 
 // The billed costs follow the user's cost options as the logged ones do:
@@ -415,47 +421,135 @@ func TestConcurrencyCellsStayApart(t *testing.T) {
 	}
 }
 
-// fakeFetcher serves fixed rows per dataset; rows can be changed between polls.
+// fakeFetcher serves fixed rows per dataset; rows can be changed between
+// polls, and onFetch runs before each answer (a clock moving on while the
+// query is under way).
 type fakeFetcher struct {
-	mu    sync.Mutex
-	rows  map[string][]Row
-	err   error
-	calls int
+	mu      sync.Mutex
+	rows    map[string][]Row
+	err     error
+	calls   int
+	onFetch func(call int)
 }
 
 func (f *fakeFetcher) Fetch(_ context.Context, q Query, _, _ time.Time) (Result, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls++
+	if f.onFetch != nil {
+		f.onFetch(f.calls)
+	}
 	if f.err != nil {
 		return Result{}, f.err
 	}
 	return Result{Rows: append([]Row(nil), f.rows[q.Dataset]...)}, nil
 }
 
-func TestPollerSettlesAfterTheWindowCloses(t *testing.T) {
-	t.Parallel()
-	col := fullCollector()
+// fakeClock is a clock that only moves when told to.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+// fullFetcher serves fullCollector's rows; every query moves clock on by
+// step (a poll is three queries).
+func fullFetcher(clock *fakeClock, step time.Duration) *fakeFetcher {
 	f := &fakeFetcher{rows: map[string][]Row{}}
-	for ds, rs := range col.rows {
+	for ds, rs := range fullCollector().rows {
 		f.rows[ds] = rs
 	}
-	// The window closed long ago: two polls that agree settle it.
-	p := NewPoller(f, NewCollector(minuteRun(), col.opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Minute,
-		Now: func() time.Time { return t0.Add(time.Hour) }})
+	f.onFetch = func(int) { clock.Advance(step) }
+	return f
+}
+
+// runPoller runs p to the end and returns its last event.
+func runPoller(t *testing.T, p *Poller) r2.PollEvent {
+	t.Helper()
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(context.Background(), ch)
 	var last r2.PollEvent
-	n := 0
 	for ev := range ch {
 		last = ev
-		n++
 	}
-	if !last.Done || last.Reason != r2.ReasonComplete || last.Polls != 2 || last.FilesSeen != 14 {
-		t.Fatalf("last event %+v after %d events", last, n)
+	return last
+}
+
+func TestPollerSettlesAfterTheWindowCloses(t *testing.T) {
+	t.Parallel()
+	// The window closed long ago; every query takes 10 s of the fake clock,
+	// so polls start 30 s apart. Polls that agree but started less than
+	// SettleGap apart do not settle it: the first look is at +0, the
+	// agreeing one at +120 s, the fifth poll.
+	clock := &fakeClock{now: t0.Add(time.Hour)}
+	f := fullFetcher(clock, 10*time.Second)
+	p := NewPoller(f, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock.Now})
+	last := runPoller(t, p)
+	if !last.Done || last.Reason != r2.ReasonComplete || last.Polls != 5 || last.FilesSeen != 14 {
+		t.Fatalf("last event %+v", last)
+	}
+	if int(SettleGap/(30*time.Second))+1 != last.Polls {
+		t.Errorf("settled after %d polls 30 s apart, SettleGap %s", last.Polls, SettleGap)
 	}
 	if !p.col.Report(nil).Complete {
 		t.Error("settled but the report is not complete")
+	}
+
+	// A change restarts the wait: the rows grow at the third poll, so the
+	// agreeing look is SettleGap after that one (the seventh poll).
+	clock2 := &fakeClock{now: t0.Add(time.Hour)}
+	f2 := fullFetcher(clock2, 10*time.Second)
+	grown := append([]Row(nil), f2.rows[DatasetPeriodic]...)
+	grown = append(grown, prow(6, nsOrigin, 1e6, 0))
+	f2.onFetch = func(call int) {
+		clock2.Advance(10 * time.Second)
+		if call == 7 { // the third poll's first query
+			f2.rows[DatasetPeriodic] = grown
+		}
+	}
+	p2 := NewPoller(f2, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock2.Now})
+	if last := runPoller(t, p2); last.Reason != r2.ReasonComplete || last.Polls != 7 || last.FilesSeen != 15 {
+		t.Fatalf("after a change: %+v", last)
+	}
+}
+
+// billing FILE --source analytics --poll-timeout 0, long after the run:
+// the deadline still allows the first look and the agreeing one SettleGap
+// later, so a re-run after the fact settles (it used to stop after one
+// poll, unsettled, every time).
+func TestPollerSettlesLongAfterTheFactWithTimeoutZero(t *testing.T) {
+	t.Parallel()
+	clock := &fakeClock{now: t0.Add(24 * time.Hour)}
+	f := fullFetcher(clock, 10*time.Second)
+	p := NewPoller(f, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Nanosecond, Now: clock.Now})
+	last := runPoller(t, p)
+	if last.Reason != r2.ReasonComplete || !p.col.Report(nil).Complete {
+		t.Fatalf("timeout 0 long after the window: %+v", last)
+	}
+	if d := last.Deadline.Sub(t0.Add(24 * time.Hour)); d < SettleGap {
+		t.Errorf("deadline %s after the start, want at least SettleGap", d)
+	}
+
+	// The window closes while the first poll is under way (it takes a
+	// minute): the first look after it is the second poll, and the
+	// deadline moves so that the agreeing look still fits.
+	closed := NewTimeline(minuteRun(), time.Minute, 0).Closed()
+	clock2 := &fakeClock{now: closed.Add(-time.Second)}
+	f2 := fullFetcher(clock2, 20*time.Second)
+	p2 := NewPoller(f2, NewCollector(minuteRun(), fullCollector().opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Nanosecond, Now: clock2.Now})
+	if last := runPoller(t, p2); last.Reason != r2.ReasonComplete || last.Polls != 4 {
+		t.Fatalf("window closing during the first poll: %+v", last)
 	}
 }
 
@@ -488,8 +582,11 @@ func TestPollerDeadlineAndStop(t *testing.T) {
 	if ev.Done || ev.Polls != 1 {
 		t.Fatalf("first event %+v", ev)
 	}
+	if want := now.Add(SettleGap); ev.Deadline.Before(want) {
+		t.Errorf("deadline %s, want SettleGap after the first look at least", ev.Deadline)
+	}
 	mu.Lock()
-	now = now.Add(2 * time.Minute)
+	now = now.Add(2*time.Minute + SettleGap)
 	mu.Unlock()
 	var last r2.PollEvent
 	for ev := range ch {
@@ -509,5 +606,134 @@ func TestPollerDeadlineAndStop(t *testing.T) {
 	}
 	if last.Reason != r2.ReasonStopped {
 		t.Fatalf("after Stop: %+v", last)
+	}
+}
+
+// A run whose orchestrator namespace was not found (--do-namespace named
+// the origin and the controller only, and the listing failed): current
+// still expects orchestrator rows, so its cell is missing them and is not
+// costed, with the reason and the flag to pass; direct, which has no
+// orchestrator, is costed. The poller stops once the rest settled, naming
+// the role, rather than polling on for rows that cannot come.
+func TestRoleWithoutNamespaceIsMissing(t *testing.T) {
+	t.Parallel()
+	run := []experiment.BatchResult{
+		batch("direct", 1000, false, 0, 30*time.Second, 10),
+		batch("current", 1000, false, 120*time.Second, 150*time.Second, 10),
+	}
+	var nss []Namespace
+	for _, ns := range testNamespaces() {
+		if ns.Role != billing.RoleOrchestrator {
+			nss = append(nss, ns)
+		}
+	}
+	listErr := (&Error{Kind: KindAuth, Status: 403, What: WhatNamespaces, Message: "Authentication error"}).Error()
+	opts := Options{Unit: time.Minute, ScriptName: "pfx", Namespaces: nss, NamespaceError: listErr, Expectations: billing.LocalExpectations()}
+	rows := map[string][]Row{
+		DatasetPeriodic: {prow(0, nsOrigin, 10e6, 0), prow(0, nsCtl, 11e6, 0), prow(2, nsOrigin, 12e6, 20), prow(2, nsCtl, 13e6, 0),
+			prow(2, nsOrch, 5e6, 30)}, // the orchestrator's rows exist but its namespace is unknown: dropped
+		DatasetDOInvocations: {irow(0, nsOrigin, 10), irow(2, nsOrigin, 20)},
+		DatasetWorkers:       {wrow(0, "pfx", 12, 5000), wrow(2, "pfx", 30, 20000)},
+	}
+	col := NewCollector(run, opts)
+	for ds, rs := range rows {
+		col.Set(ds, Result{Rows: rs})
+	}
+	col.MarkSettled(true)
+	rep := col.Report(nil)
+	if rep.Complete {
+		t.Error("complete without the orchestrator's rows")
+	}
+	var orch *billing.Count
+	for i, c := range rep.Counts {
+		if c.Approach == "current" && c.Role == billing.RoleOrchestrator {
+			orch = &rep.Counts[i]
+		}
+	}
+	if orch == nil || orch.Matched != 0 || orch.Expected != 1 {
+		t.Errorf("current's orchestrator count %+v in %+v", orch, rep.Counts)
+	}
+	byApproach := map[string]billing.CellCost{}
+	for _, c := range rep.Costs {
+		byApproach[c.Approach] = c
+	}
+	cur := byApproach["current"]
+	if cur.Usable || cur.DollarsPerMillionOps != nil || !strings.Contains(strings.Join(cur.Missing, "\n"), "orchestrator rows: no Durable Object namespace") ||
+		!strings.Contains(strings.Join(cur.Missing, "\n"), "--do-namespace FetchOrchestrator=ID") || !strings.Contains(strings.Join(cur.Missing, "\n"), "Authentication error") {
+		t.Errorf("current costed without its orchestrator: %+v", cur)
+	}
+	if d := byApproach["direct"]; !d.Usable || d.DollarsPerMillionOps == nil {
+		t.Errorf("direct (no orchestrator expected) not costed: %v", d.Missing)
+	}
+	w := strings.Join(rep.Warnings, "\n")
+	if !strings.Contains(w, "listing the account's Durable Object namespaces failed") || !strings.Contains(w, "Workers Scripts: Read") ||
+		!strings.Contains(w, "has role orchestrator") {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+
+	// The poller: the rest settles, so it stops with the reason.
+	clock := &fakeClock{now: t0.Add(time.Hour)}
+	f := &fakeFetcher{rows: rows, onFetch: func(int) { clock.Advance(10 * time.Second) }}
+	p := NewPoller(f, NewCollector(run, opts), PollerOptions{Interval: time.Millisecond, Timeout: time.Hour, Now: clock.Now})
+	last := runPoller(t, p)
+	if last.Reason != r2.ReasonError || !strings.Contains(last.LastError, "--do-namespace FetchOrchestrator=ID") || last.Polls != 5 {
+		t.Fatalf("last %+v", last)
+	}
+	if p.col.Report(nil).Complete {
+		t.Error("the report is complete without the orchestrator")
+	}
+}
+
+// Worker figures that did not arrive whole are no figures: a dropped
+// cpuTimeUs, an answer cut at the row limit, or no workersInvocationsAdaptive
+// row at all leave the cells uncosted (when the Worker side comes from
+// analytics), each with its reason; so does a Durable Object dataset cut
+// at the limit.
+func TestMissingWorkerDataBlocksTheCost(t *testing.T) {
+	t.Parallel()
+	workers := fullCollector().rows[DatasetWorkers]
+	cases := []struct {
+		name    string
+		ds      string
+		res     Result
+		missing string
+		logged  bool // Logpush's executor figures replace the Worker side
+	}{
+		{"cpuTimeUs dropped", DatasetWorkers, Result{Rows: workers, Dropped: []string{DatasetWorkers + "." + FieldCPUTimeUs}}, "Worker CPU (the API did not know workersInvocationsAdaptive.cpuTimeUs)", false},
+		{"workers cut", DatasetWorkers, Result{Rows: workers, Truncated: true}, "Worker requests and CPU (workersInvocationsAdaptive was cut at its limit", false},
+		{"no worker rows", DatasetWorkers, Result{}, "Worker requests and CPU (no workersInvocationsAdaptive rows in the cell's minutes)", false},
+		{"periodic cut", DatasetPeriodic, Result{Rows: fullCollector().rows[DatasetPeriodic], Truncated: true}, "durableObjectsPeriodicGroups rows (the answer was cut at its limit of 10000 rows)", false},
+		{"periodic cut, logged worker", DatasetPeriodic, Result{Rows: fullCollector().rows[DatasetPeriodic], Truncated: true}, "durableObjectsPeriodicGroups rows", true},
+	}
+	for _, tc := range cases {
+		col := fullCollector()
+		col.Set(tc.ds, tc.res)
+		col.MarkSettled(true)
+		var logged LoggedWorker
+		if tc.logged {
+			logged = func(experiment.Cell) (own, harness billing.CostComponents, ok bool) {
+				return billing.CostComponents{WorkerCPUMs: 0.25}, harness, true
+			}
+		}
+		rep := col.Report(logged)
+		if len(rep.Costs) != 2 {
+			t.Fatalf("%s: costs %+v", tc.name, rep.Costs)
+		}
+		for _, c := range rep.Costs {
+			if c.Usable || c.DollarsPerMillionOps != nil || !strings.Contains(strings.Join(c.Missing, "\n"), tc.missing) {
+				t.Errorf("%s: %s costed or without the reason %q: %v", tc.name, c.Approach, tc.missing, c.Missing)
+			}
+		}
+	}
+	// With the Worker side from Logpush, analytics' Worker rows do not matter.
+	col := fullCollector()
+	col.Set(DatasetWorkers, Result{Dropped: []string{DatasetWorkers + "." + FieldCPUTimeUs}})
+	col.MarkSettled(true)
+	for _, c := range col.Report(func(experiment.Cell) (own, harness billing.CostComponents, ok bool) {
+		return billing.CostComponents{WorkerCPUMs: 0.25}, harness, true
+	}).Costs {
+		if !c.Usable {
+			t.Errorf("%s with Logpush's Worker figures: %v", c.Approach, c.Missing)
+		}
 	}
 }

@@ -433,6 +433,10 @@ func TestLoadPrices(t *testing.T) {
 		`{"doRequestsPerMillion": -1}`:            "doRequestsPerMillion must be a non-negative number",
 		`{"doMemoryGb": 0}`:                       "doMemoryGb must be above 0",
 		`{"rowsWrittenPerOp": {"simple": -2}}`:    "rowsWrittenPerOp.simple must be a non-negative number",
+		`{"included": {"doGbs": -1e12}}`:          "included.doGbs must be a non-negative number",
+		`{"included": {"sqliteRowsRead": -1}}`:    "included.sqliteRowsRead must be a non-negative number",
+		`{"doDurationPerMillionGbs": 1e308}`:      "doDurationPerMillionGbs must be at most 1e+09",
+		`{"rowsWrittenPerOp": {"simple": 1e300}}`: "rowsWrittenPerOp.simple must be at most 1e+09",
 		`{"doRequestsPerMillion": "0.15"}`:        "cannot unmarshal string",
 		`{"doRequestsPerMillion": 0.15} {"x": 1}`: "more than one JSON value",
 		``:    "empty file",
@@ -446,6 +450,26 @@ func TestLoadPrices(t *testing.T) {
 	}
 	if _, err := LoadPrices(filepath.Join(t.TempDir(), "none.json")); err == nil {
 		t.Error("missing file: no error")
+	}
+	// NaN and infinities cannot be written in JSON, but a Prices built in
+	// code (or read from a results file) is validated the same way,
+	// allowances included.
+	for _, bad := range []func(*Prices){
+		func(p *Prices) { p.Included.DOGBs = math.NaN() },
+		func(p *Prices) { p.Included.WorkersRequests = math.Inf(1) },
+		func(p *Prices) { p.Included.DORequests = -1 },
+		func(p *Prices) { p.DORequestsPerMillion = math.Inf(1) },
+	} {
+		p := DefaultPrices()
+		bad(&p)
+		if p.Validate() == nil {
+			t.Errorf("accepted %+v", p)
+		}
+	}
+	p = DefaultPrices()
+	p.Included.DOGBs = 1e300 // "everything included" is allowed
+	if err := p.Validate(); err != nil {
+		t.Errorf("a huge allowance: %v", err)
 	}
 }
 

@@ -143,24 +143,53 @@ func decodePrices(data []byte) (Prices, error) {
 	return p, p.Validate()
 }
 
-// Validate refuses figures that would make every cost meaningless.
+// MaxPriceFigure bounds every price, DOMemoryGB and rows written per op:
+// a billion dollars per million units is far beyond any real table, so a
+// larger figure is a typo, and it keeps every cost finite (a cell's
+// quantities times such figures stay far from float64's range).
+const MaxPriceFigure = 1e9
+
+// Validate refuses figures that would make every cost meaningless: any
+// price, allowance (included.*) or rows-written figure that is negative,
+// NaN or infinite, a price above MaxPriceFigure, or no DO memory.
+// Allowances have no upper bound (a huge one means "all included").
 func (p Prices) Validate() error {
-	v := reflect.ValueOf(p)
-	t := v.Type()
-	for i := range t.NumField() {
-		if f := v.Field(i); f.Kind() == reflect.Float64 {
-			if x := f.Float(); x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
-				return fmt.Errorf("%s must be a non-negative number, got %v", jsonName(t.Field(i)), x)
-			}
-		}
+	if err := checkFigures(reflect.ValueOf(p), "", MaxPriceFigure); err != nil {
+		return err
+	}
+	if err := checkFigures(reflect.ValueOf(p.Included), "included.", math.Inf(1)); err != nil {
+		return err
 	}
 	if p.DOMemoryGB == 0 {
 		return errors.New("doMemoryGb must be above 0 (Durable Objects are billed at 0.128 GB)")
 	}
 	for a, n := range p.RowsWrittenPerOp {
-		if n < 0 || math.IsNaN(n) || math.IsInf(n, 0) {
-			return fmt.Errorf("rowsWrittenPerOp.%s must be a non-negative number, got %v", a, n)
+		if err := checkFigure("rowsWrittenPerOp."+a, n, MaxPriceFigure); err != nil {
+			return err
 		}
+	}
+	return nil
+}
+
+// checkFigures checks the float64 fields of a struct (not nested ones).
+func checkFigures(v reflect.Value, prefix string, limit float64) error {
+	t := v.Type()
+	for i := range t.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.Float64 {
+			if err := checkFigure(prefix+jsonName(t.Field(i)), f.Float(), limit); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func checkFigure(name string, x, limit float64) error {
+	if x < 0 || math.IsNaN(x) || math.IsInf(x, 0) {
+		return fmt.Errorf("%s must be a non-negative number, got %v", name, x)
+	}
+	if x > limit {
+		return fmt.Errorf("%s must be at most %g, got %v", name, limit, x)
 	}
 	return nil
 }

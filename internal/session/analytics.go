@@ -189,9 +189,16 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		prices = &p
 	}
 	client := plan.client()
-	all, err := client.Namespaces(ctx)
-	if err != nil && len(overrides) == 0 {
-		return nil, fmt.Errorf("analytics: %w", err)
+	all, listErr := client.Namespaces(ctx)
+	if listErr != nil && len(overrides) == 0 {
+		return nil, fmt.Errorf("analytics: %w", listErr)
+	}
+	// With --do-namespace the run goes on with the named namespaces; the
+	// listing's failure is kept for the warnings, and a role it would have
+	// found is missing (its cells not costed), not silently left out.
+	nsErr := ""
+	if listErr != nil {
+		nsErr = listErr.Error()
 	}
 	nss := analytics.ForScript(all, plan.Script, roles, overrides)
 	if len(nss) == 0 {
@@ -202,8 +209,9 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		exp = billing.LocalExpectations()
 	}
 	col := analytics.NewCollector(res.Batches, analytics.Options{Unit: plan.Minute, ClockOffsetMs: res.Target.ClockOffsetMs,
-		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, Prices: prices, Expectations: exp, Cost: CostOptions(cfg)})
-	interval, timeout := cfg.PollInterval, cfg.PollTimeout
+		ScriptName: plan.Script, Endpoint: client.Endpoint(), Emulated: plan.Emulated || res.Emulated, Namespaces: nss, NamespaceError: nsErr,
+		Roles: roles, Prices: prices, Expectations: exp, Cost: CostOptions(cfg)})
+	interval, timeout, settle := cfg.PollInterval, cfg.PollTimeout, analytics.SettleGap
 	if plan.Emulated {
 		if !cfg.PollIntervalSet {
 			interval = max(plan.Minute/2, 10*time.Millisecond)
@@ -211,11 +219,16 @@ func StartAnalytics(ctx context.Context, cfg config.Config, t *Target, res *repo
 		if !cfg.PollTimeoutSet {
 			timeout = 10*plan.Minute + 15*time.Second
 		}
+		// The emulator's minutes are seconds long: the settle gap is as
+		// many of its minutes as SettleGap is of Cloudflare's.
+		settle = time.Duration(analytics.SettleGap.Minutes() * float64(plan.Minute))
 	}
 	if timeout == 0 {
-		timeout = time.Nanosecond // --poll-timeout 0: one poll (after the window)
+		// --poll-timeout 0: no longer than settling needs (a look after the
+		// window closed and an agreeing one a settle gap later).
+		timeout = time.Nanosecond
 	}
-	p := analytics.NewPoller(client, col, analytics.PollerOptions{Interval: interval, Timeout: timeout})
+	p := analytics.NewPoller(client, col, analytics.PollerOptions{Interval: interval, Timeout: timeout, SettleGap: settle})
 	ch := make(chan r2.PollEvent, 16)
 	go p.Run(ctx, ch)
 	return &AnalyticsBilling{Poller: p, Collector: col, Client: client, Plan: plan, events: ch, res: res, path: path}, nil

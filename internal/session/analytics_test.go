@@ -3,6 +3,8 @@ package session
 import (
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -283,5 +285,46 @@ func TestStartAnalyticsNamesTheScriptsWhenNoneMatches(t *testing.T) {
 	_, err = StartAnalytics(context.Background(), cfg, tgt, res, filepath.Join(t.TempDir(), "r.json"))
 	if err == nil || !strings.Contains(err.Error(), `script "not-this-one"`) || !strings.Contains(err.Error(), "pfx-local") {
 		t.Errorf("err %v", err)
+	}
+}
+
+// --do-namespace given and the listing refused: the run goes on with the
+// named namespaces, but the refusal is a warning, not swallowed, and a
+// role it would have found (the orchestrator of current) is missing.
+func TestStartAnalyticsKeepsTheListingError(t *testing.T) {
+	t.Parallel()
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusForbidden)
+		if strings.Contains(r.URL.Path, "durable_objects/namespaces") {
+			_, _ = w.Write([]byte(`{"success":false,"errors":[{"code":10000,"message":"Authentication error"}],"messages":[],"result":null}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{"data":null,"errors":[{"message":"not authorized for that account"}]}`))
+	}))
+	defer api.Close()
+	cfg := config.Defaults()
+	cfg.Billing = "analytics"
+	cfg.AnalyticsBase = api.URL
+	cfg.Layer(map[string]string{config.EnvAccountID: "0123456789abcdef0123456789abcdef", config.EnvAPIToken: "tok"})
+	cfg.DONamespaces = []string{"OriginDO=ns-origin,PerformanceController=ns-ctl"}
+	start := time.Date(2026, 3, 1, 12, 0, 5, 0, time.UTC)
+	res := &report.Results{Target: report.Target{Kind: experiment.TargetURL}, Batches: []experiment.BatchResult{
+		{BatchSpec: experiment.BatchSpec{Approach: "current", DurationMs: 100, Ops: 2}, Status: experiment.StatusOK, StartedAt: start, EndedAt: start.Add(time.Second)}}}
+	a, err := StartAnalytics(context.Background(), cfg, &Target{Kind: experiment.TargetURL}, res, filepath.Join(t.TempDir(), "r.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Wait(nil)
+	rep := res.Analytics
+	if rep == nil {
+		t.Fatal("no analytics report attached")
+	}
+	w := strings.Join(rep.Warnings, "\n")
+	if !strings.Contains(w, "listing the account's Durable Object namespaces failed") || !strings.Contains(w, "Authentication error") || !strings.Contains(w, "has role orchestrator") {
+		t.Errorf("warnings %v", rep.Warnings)
+	}
+	if len(rep.Costs) != 1 || rep.Costs[0].Usable || !strings.Contains(strings.Join(rep.Costs[0].Missing, "\n"), "--do-namespace FetchOrchestrator=ID") {
+		t.Errorf("costs %+v", rep.Costs)
 	}
 }
