@@ -110,6 +110,10 @@ func FormatConcurrency(ks []int) string {
 // InFlight is the ops the batch keeps in flight: at least 1.
 func (s BatchSpec) InFlight() int { return max(s.Concurrency, 1) }
 
+// Rounds is how many rounds of InFlight ops it takes to finish ops ops: a
+// batch of ops at K in flight lasts at least Rounds(ops) × the delay.
+func (s BatchSpec) Rounds(ops int) int { return (ops + s.InFlight() - 1) / s.InFlight() }
+
 // Cell is the batch's cell.
 func (s BatchSpec) Cell() Cell {
 	return Cell{Approach: s.Approach, DurationMs: s.DurationMs, Concurrency: s.Concurrency}

@@ -95,7 +95,7 @@ func (p Plan) minuteEstimate() time.Duration {
 		if s.AlignMinute > 0 && s.Index > 0 {
 			t = MinuteStart(time.Time{}.Add(t), unit, s.AlignMinute).Sub(time.Time{})
 		}
-		t += time.Duration((s.Ops+s.InFlight()-1)/s.InFlight()) * s.Delay()
+		t += time.Duration(s.Rounds(s.Ops)) * s.Delay()
 	}
 	return MinuteStart(time.Time{}.Add(t), unit, AlignAfterQuiet).Sub(time.Time{})
 }

@@ -313,7 +313,7 @@ func (p Plan) EstimatedDuration() time.Duration {
 	}
 	var total time.Duration
 	for _, s := range p.Specs("x") {
-		total += time.Duration((s.Ops+s.InFlight()-1)/s.InFlight()) * s.Delay()
+		total += time.Duration(s.Rounds(s.Ops)) * s.Delay()
 	}
 	return total
 }

@@ -198,3 +198,13 @@ func TestBatchResultCountsAndMeans(t *testing.T) {
 		t.Error("Has")
 	}
 }
+
+// Rounds: K ops in flight finish ops in ⌈ops/K⌉ rounds; one at a time, ops.
+func TestBatchSpecRounds(t *testing.T) {
+	t.Parallel()
+	for _, c := range []struct{ k, ops, want int }{{0, 5, 5}, {1, 5, 5}, {2, 5, 3}, {4, 8, 2}, {4, 0, 0}} {
+		if got := (BatchSpec{Concurrency: c.k}).Rounds(c.ops); got != c.want {
+			t.Errorf("K=%d, %d ops: %d rounds, want %d", c.k, c.ops, got, c.want)
+		}
+	}
+}

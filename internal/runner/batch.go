@@ -228,8 +228,7 @@ func (b *batchState) complete(f protocol.Frame, at time.Time) step {
 		if from.IsZero() {
 			from = b.start
 		}
-		k := b.spec.InFlight()
-		rounds := (f.Completed + k - 1) / k
+		rounds := b.spec.Rounds(f.Completed)
 		floor, took := float64(rounds*d), msBetween(from, at)
 		if took < floor-(1+0.001*floor) {
 			return step{done: true, err: b.finish(experiment.StatusImpossible, fmt.Errorf(
