@@ -254,12 +254,9 @@ func ProbeToken(ctx context.Context, target, token string) (experiment.TargetInf
 // when empty): doctor's check that the target refuses a request without it.
 func VersionStatus(ctx context.Context, target, token string) (int, error) {
 	u := strings.TrimSuffix(target, "/") + protocol.PathVersion
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	req, err := getRequest(ctx, u, token)
 	if err != nil {
-		return 0, fmt.Errorf("bad target URL %s: %v", u, err)
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+		return 0, err
 	}
 	resp, err := (&http.Client{Timeout: 15 * time.Second}).Do(req)
 	if err != nil {
@@ -270,13 +267,22 @@ func VersionStatus(ctx context.Context, target, token string) (int, error) {
 	return resp.StatusCode, nil
 }
 
-func getJSON(ctx context.Context, client *http.Client, u, token string, out any) error {
+// getRequest is a GET of u carrying token as AuthHeader does.
+func getRequest(ctx context.Context, u, token string) (*http.Request, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return fmt.Errorf("bad target URL %s: %v", u, err)
+		return nil, fmt.Errorf("bad target URL %s: %v", u, err)
 	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
+	for k, v := range AuthHeader(token) {
+		req.Header[k] = v
+	}
+	return req, nil
+}
+
+func getJSON(ctx context.Context, client *http.Client, u, token string, out any) error {
+	req, err := getRequest(ctx, u, token)
+	if err != nil {
+		return err
 	}
 	resp, err := client.Do(req)
 	if err != nil {
