@@ -292,3 +292,24 @@ func TestPlanInfoRecordsTheWarmupThatRan(t *testing.T) {
 		t.Errorf("warmupOps %d, want the 2 asked for", got)
 	}
 }
+
+// A batch abandoned on a target that does not keep batches apart is
+// reported with how the wait ended; one that did not end warns that its
+// late end could be taken for the next batch of the same mode and size.
+func TestDrainNotes(t *testing.T) {
+	t.Parallel()
+	b := experiment.BatchResult{BatchSpec: experiment.BatchSpec{ID: "abc-003", Approach: "simple", DurationMs: 100, Ops: 5}, Status: experiment.StatusTimeout}
+	for _, c := range []struct {
+		outcome string
+		late    bool
+	}{{experiment.DrainEnded, false}, {experiment.DrainQuiet, true}, {experiment.DrainClosed, true}} {
+		b.Drain = &experiment.Drain{Ms: 1200, BoundMs: 2500, Outcome: c.outcome}
+		notes := strings.Join(batchTrustNotes(b), "\n")
+		if !strings.Contains(notes, "batch abc-003 (simple @ 100ms): abandoned (timeout)") {
+			t.Errorf("%s: %q", c.outcome, notes)
+		}
+		if got := strings.Contains(notes, "a late end of it could be taken for the next simple batch of 5 ops"); got != c.late {
+			t.Errorf("%s: late-end warning %v, want %v: %q", c.outcome, got, c.late, notes)
+		}
+	}
+}

@@ -326,7 +326,14 @@ func batchTrustNotes(b experiment.BatchResult) []string {
 			experiment.DrainQuiet:  "its remaining expected time, and it did not end",
 			experiment.DrainClosed: "quietly after its socket closed",
 		}[d.Outcome]
-		out = append(out, fmt.Sprintf("%s: abandoned (%s) on a target that does not keep batches apart; waited %s %s before the next batch", name, b.Status, FormatMs(d.Ms), how))
+		line := fmt.Sprintf("%s: abandoned (%s) on a target that does not keep batches apart; waited %s %s before the next batch", name, b.Status, FormatMs(d.Ms), how)
+		if d.Outcome != experiment.DrainEnded {
+			// Its batch-complete may still come, to a later socket, and
+			// nothing tells it from the next batch's own when mode and
+			// count are the same.
+			line += fmt.Sprintf("; a late end of it could be taken for the next %s batch of %d ops, which this target gives no way to tell apart", b.Approach, b.Ops)
+		}
+		out = append(out, line)
 	}
 	return out
 }
