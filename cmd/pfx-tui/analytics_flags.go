@@ -17,7 +17,7 @@ type analyticsFlags struct {
 
 func (a *analyticsFlags) register(fs *pflag.FlagSet) {
 	fs.StringVar(&a.endpoint, "analytics-endpoint", "", "Cloudflare API base for --billing analytics (default "+analytics.DefaultBase+"; GraphQL at …/graphql)")
-	fs.StringArrayVar(&a.namespaces, "do-namespace", nil, "name a Durable Object namespace for analytics, repeatable: Class=namespaceId (when the token may not list namespaces)")
+	fs.StringArrayVar(&a.namespaces, "do-namespace", nil, "name a Durable Object namespace for analytics, repeatable: Class=namespaceId (when the token may not list namespaces; name every class the run invokes, the controller included: a role without its namespace leaves its cells uncosted)")
 }
 
 func (a *analyticsFlags) apply(cfg *config.Config) error {
